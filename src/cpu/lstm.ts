@@ -1,0 +1,89 @@
+// CPU reference of shaders/lstm_forward.wgsl and shaders/lstm_backward.wgsl, in Float64.
+// Time-major layout: row (t, b) of a [T,B,X] tensor starts at (t*B + b)*X. Gate blocks are i, f, g, o.
+type Arr = Float64Array | Float32Array;
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/**
+ * The recurrence of one layer, given xproj = x·W_x + b for every step.
+ * hseq, cseq are (T,B,H); gates is (T,B,4H) and holds the activations i, f, g, o that the backward pass needs.
+ * The initial state h_{-1} = c_{-1} = 0.
+ */
+export function lstm_forward(
+  hseq: Float64Array,
+  cseq: Float64Array,
+  gates: Float64Array,
+  xproj: Float64Array,
+  recurrentKernel: Arr,
+  T: number,
+  B: number,
+  H: number,
+): void {
+  const G = 4 * H;
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const row = (t * B + b) * G;
+      const prev = ((t - 1) * B + b) * H; // only read when t > 0
+      for (let j = 0; j < G; j++) {
+        let z = xproj[row + j];
+        if (t > 0) for (let k = 0; k < H; k++) z += hseq[prev + k] * recurrentKernel[k * G + j];
+        gates[row + j] = j >= 2 * H && j < 3 * H ? Math.tanh(z) : sigmoid(z);
+      }
+      for (let u = 0; u < H; u++) {
+        const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
+        const cPrev = t > 0 ? cseq[prev + u] : 0;
+        const c = f * cPrev + i * g;
+        cseq[(t * B + b) * H + u] = c;
+        hseq[(t * B + b) * H + u] = o * Math.tanh(c);
+      }
+    }
+  }
+}
+
+/**
+ * Backpropagation through time for one layer, walking t = T-1..0.
+ * dhAbove is the gradient reaching h from outside the recurrence: (T,B,H) from the layer above, or, when
+ * lastStepOnly, (B,H) from the dense head at t = T-1. Writes dG (T,B,4H), the gradient of the
+ * pre-activations, which is also d(xproj); the weight gradients follow from it by matmul_backward.
+ */
+export function lstm_backward(
+  dG: Float64Array,
+  dhAbove: Float64Array,
+  lastStepOnly: boolean,
+  gates: Float64Array,
+  cseq: Float64Array,
+  recurrentKernel: Arr,
+  T: number,
+  B: number,
+  H: number,
+): void {
+  const G = 4 * H;
+  const dhNext = new Float64Array(B * H); // dG_{t+1} · W_hᵀ
+  const dcNext = new Float64Array(B * H); // dc_{t+1} ⊙ f_{t+1}
+  for (let t = T - 1; t >= 0; t--) {
+    for (let b = 0; b < B; b++) {
+      const row = (t * B + b) * G;
+      for (let u = 0; u < H; u++) {
+        const s = b * H + u;
+        let dh = dhNext[s];
+        if (!lastStepOnly) dh += dhAbove[(t * B + b) * H + u];
+        else if (t === T - 1) dh += dhAbove[s];
+        const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
+        const c = cseq[(t * B + b) * H + u];
+        const cPrev = t > 0 ? cseq[((t - 1) * B + b) * H + u] : 0;
+        const tc = Math.tanh(c);
+        const dc = dcNext[s] + dh * o * (1 - tc * tc);
+        dG[row + u] = dc * g * i * (1 - i);
+        dG[row + H + u] = dc * cPrev * f * (1 - f);
+        dG[row + 2 * H + u] = dc * i * (1 - g * g);
+        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dcNext[s] = dc * f;
+      }
+      for (let k = 0; k < H; k++) {
+        let acc = 0;
+        for (let j = 0; j < G; j++) acc += dG[row + j] * recurrentKernel[k * G + j];
+        dhNext[b * H + k] = acc;
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// The whole network on the CPU in Float64, composed from the reference kernels exactly as the GPU encodes them:
+// per layer matmul_forward (input projection) + lstm_forward; the dense head on h at the last step; the loss;
+// then back: loss_backward, matmul_backward (head), per layer lstm_backward + matmul_backward for W_x, W_h, b.
+import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import { lstm_backward, lstm_forward } from './lstm.js';
+import { loss_backward, loss_forward } from './loss.js';
+import { matmul_backward, matmul_forward } from './matmul.js';
+
+type Arr = Float32Array | Float64Array;
+
+/** x (B,T,I) batch-major, as callers hold windows -> (T,B,I) time-major, as the kernels walk them. */
+export function toTimeMajor(x: ArrayLike<number>, B: number, T: number, I: number, out: Float32Array | Float64Array = new Float64Array(T * B * I)) {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < I; i++) out[(t * B + b) * I + i] = x[(b * T + t) * I + i];
+    }
+  }
+  return out;
+}
+
+function fromTimeMajor(x: Float64Array, B: number, T: number, I: number): Float64Array {
+  const out = new Float64Array(B * T * I);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < I; i++) out[(b * T + t) * I + i] = x[(t * B + b) * I + i];
+    }
+  }
+  return out;
+}
+
+interface LayerActivations {
+  input: Float64Array; // (T,B,in)
+  hseq: Float64Array; // (T,B,H)
+  cseq: Float64Array; // (T,B,H)
+  gates: Float64Array; // (T,B,4H)
+}
+
+export interface ForwardResult {
+  out: Float64Array; // (B,O)
+  acts: LayerActivations[];
+}
+
+export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<number>, B: number, T: number): ForwardResult {
+  const layout = paramLayout(config);
+  const H = config.hiddenSize, G = 4 * H, O = config.outputs;
+  const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
+  let input = toTimeMajor(x, B, T, config.inputSize) as Float64Array;
+  const acts: LayerActivations[] = [];
+  layout.layers.forEach((slots, l) => {
+    const I = layerInputSize(config, l);
+    const gates = new Float64Array(T * B * G);
+    matmul_forward(gates, input, w(slots.kernel), w(slots.bias), T * B, I, G); // gates holds xproj until lstm_forward overwrites it
+    const hseq = new Float64Array(T * B * H), cseq = new Float64Array(T * B * H);
+    lstm_forward(hseq, cseq, gates, gates, w(slots.recurrentKernel), T, B, H);
+    acts.push({ input, hseq, cseq, gates });
+    input = hseq;
+  });
+  const hLast = input.subarray((T - 1) * B * H, T * B * H);
+  const out = new Float64Array(B * O);
+  matmul_forward(out, hLast, w(layout.denseKernel), w(layout.denseBias), B, H, O);
+  return { out, acts };
+}
+
+/** Mean loss over the batch and the gradient of every parameter, in the flat layout of `params`. */
+export function model_forward_backward(config: ModelConfig, params: Arr, x: ArrayLike<number>, y: ArrayLike<number>, B: number, T: number) {
+  const layout = paramLayout(config);
+  const H = config.hiddenSize, G = 4 * H, O = config.outputs;
+  const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
+  const grads = new Float64Array(layout.size);
+  const g = (s: { offset: number; size: number }) => grads.subarray(s.offset, s.offset + s.size);
+
+  const { out, acts } = model_forward(config, params, x, B, T);
+  const loss = loss_forward(out, y, B * O, config.loss);
+  const dout = new Float64Array(B * O);
+  loss_backward(dout, out, y, B * O, config.loss);
+
+  const top = acts[acts.length - 1];
+  let dh = new Float64Array(B * H); // gradient reaching the layer's h: (B,H) at the last step for the top layer
+  matmul_backward(dh, g(layout.denseKernel), g(layout.denseBias), dout, top.hseq.subarray((T - 1) * B * H), w(layout.denseKernel), B, H, O);
+  let lastStepOnly = true;
+  for (let l = layout.layers.length - 1; l >= 0; l--) {
+    const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l);
+    const dG = new Float64Array(T * B * G);
+    lstm_backward(dG, dh, lastStepOnly, a.gates, a.cseq, w(slots.recurrentKernel), T, B, H);
+    const dInput = new Float64Array(T * B * I);
+    matmul_backward(dInput, g(slots.kernel), g(slots.bias), dG, a.input, w(slots.kernel), T * B, I, G);
+    // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq (h_{-1} = 0 adds nothing).
+    matmul_backward(null, g(slots.recurrentKernel), null, dG.subarray(B * G), a.hseq, w(slots.recurrentKernel), (T - 1) * B, H, G);
+    dh = dInput;
+    lastStepOnly = false;
+  }
+  const dx = fromTimeMajor(dh, B, T, config.inputSize); // (B,T,I), the gradient of the loss w.r.t. the input
+  return { loss, grads, out, dx };
+}

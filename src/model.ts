@@ -1,0 +1,209 @@
+import { check, UserError } from './errors.js';
+import { Rng } from './rng.js';
+
+/** Training loss. 'qlike' treats the output as log-variance: L = y/exp(out) - log(y/exp(out)) - 1. */
+export type LossKind = 'mse' | 'qlike';
+
+export interface ModelConfig {
+  inputSize: number; // I: features per time step
+  hiddenSize: number; // H: units per LSTM layer
+  layers: number; // stacked LSTM layers; layer l > 0 takes layer l-1's h as input
+  outputs: number; // O: dense head outputs, read from the last time step's h
+  loss: LossKind;
+}
+
+/** One LSTM layer in the Keras / TensorFlow.js layout; gate blocks are ordered i, f, c(g), o. */
+export interface LayerWeights {
+  kernel: Float32Array; // [in, 4H]
+  recurrentKernel: Float32Array; // [H, 4H]
+  bias: Float32Array; // [4H]
+}
+
+export interface Weights {
+  layers: LayerWeights[];
+  denseKernel: Float32Array; // [H, O]
+  denseBias: Float32Array; // [O]
+}
+
+/** Where each tensor lives in the one flat parameter buffer (the GPU's Adam updates it in one dispatch). */
+export interface TensorSlot {
+  name: string;
+  offset: number;
+  shape: number[];
+  size: number;
+}
+
+export interface ParamLayout {
+  slots: TensorSlot[];
+  size: number;
+  layers: { kernel: TensorSlot; recurrentKernel: TensorSlot; bias: TensorSlot }[];
+  denseKernel: TensorSlot;
+  denseBias: TensorSlot;
+}
+
+export interface Model {
+  config: ModelConfig;
+  params: Float32Array; // flat, laid out by paramLayout(config)
+}
+
+export const MODEL_FORMAT = 'webgpu-lstm-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export function layerInputSize(config: ModelConfig, layer: number): number {
+  return layer === 0 ? config.inputSize : config.hiddenSize;
+}
+
+export function validateConfig(config: ModelConfig): void {
+  const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  check(positiveInt(config.inputSize), `inputSize must be a positive integer (got ${config.inputSize})`);
+  check(positiveInt(config.hiddenSize), `hiddenSize must be a positive integer (got ${config.hiddenSize}); use 16..256 for typical series`);
+  check(positiveInt(config.layers), `layers must be a positive integer (got ${config.layers})`);
+  check(positiveInt(config.outputs), `outputs must be a positive integer (got ${config.outputs})`);
+  check(config.loss === 'mse' || config.loss === 'qlike', `loss must be 'mse' or 'qlike' (got ${String(config.loss)})`);
+}
+
+export function paramLayout(config: ModelConfig): ParamLayout {
+  validateConfig(config);
+  const H = config.hiddenSize;
+  const slots: TensorSlot[] = [];
+  let offset = 0;
+  const add = (name: string, shape: number[]): TensorSlot => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const slot = { name, offset, shape, size };
+    slots.push(slot);
+    offset += size;
+    return slot;
+  };
+  const layers = [];
+  for (let l = 0; l < config.layers; l++) {
+    layers.push({
+      kernel: add(`layers.${l}.kernel`, [layerInputSize(config, l), 4 * H]),
+      recurrentKernel: add(`layers.${l}.recurrentKernel`, [H, 4 * H]),
+      bias: add(`layers.${l}.bias`, [4 * H]),
+    });
+  }
+  const denseKernel = add('denseKernel', [H, config.outputs]);
+  const denseBias = add('denseBias', [config.outputs]);
+  return { slots, size: offset, layers, denseKernel, denseBias };
+}
+
+/** Views (no copies) of the flat parameter buffer as named tensors. */
+export function weightsOf(config: ModelConfig, flat: Float32Array): Weights {
+  const layout = paramLayout(config);
+  check(flat.length === layout.size, `parameter buffer has ${flat.length} values, the config needs ${layout.size}`);
+  const view = (s: TensorSlot) => flat.subarray(s.offset, s.offset + s.size);
+  return {
+    layers: layout.layers.map((l) => ({ kernel: view(l.kernel), recurrentKernel: view(l.recurrentKernel), bias: view(l.bias) })),
+    denseKernel: view(layout.denseKernel),
+    denseBias: view(layout.denseBias),
+  };
+}
+
+/** Glorot-uniform for a [fanIn, fanOut] kernel, as Keras does. */
+function glorotUniform(out: Float32Array, fanIn: number, fanOut: number, rng: Rng): void {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform(-limit, limit);
+}
+
+/**
+ * Keras' Orthogonal initializer for a [rows, cols] matrix: QR of a normal matrix (of the transpose when
+ * rows < cols), with q's columns signed by diag(r). Modified Gram-Schmidt gives the same q.
+ */
+function orthogonal(out: Float32Array, rows: number, cols: number, rng: Rng): void {
+  const tall = rows >= cols;
+  const m = tall ? rows : cols; // the tall matrix is [m, n], m >= n
+  const n = tall ? cols : rows;
+  const a = new Float64Array(m * n);
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+  for (let j = 0; j < n; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < m; i++) dot += a[i * n + j] * a[i * n + k];
+      for (let i = 0; i < m; i++) a[i * n + j] -= dot * a[i * n + k];
+    }
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += a[i * n + j] ** 2;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < m; i++) a[i * n + j] /= norm;
+  }
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      if (tall) out[i * cols + j] = a[i * n + j];
+      else out[j * cols + i] = a[i * n + j];
+    }
+  }
+}
+
+/** A new model initialised as Keras would: Glorot-uniform kernels, orthogonal recurrent kernels, forget bias 1. */
+export function createModel(config: ModelConfig, seed = 1): Model {
+  const layout = paramLayout(config);
+  const params = new Float32Array(layout.size);
+  const w = weightsOf(config, params);
+  const rng = new Rng(seed);
+  const H = config.hiddenSize;
+  w.layers.forEach((layer, l) => {
+    glorotUniform(layer.kernel, layerInputSize(config, l), 4 * H, rng);
+    orthogonal(layer.recurrentKernel, H, 4 * H, rng);
+    layer.bias.fill(0, 0, 4 * H);
+    layer.bias.fill(1, H, 2 * H);
+  });
+  glorotUniform(w.denseKernel, H, config.outputs, rng);
+  return { config: { ...config }, params };
+}
+
+/** Builds a model from Keras-layout weights (one entry per layer). */
+export function modelFromWeights(config: ModelConfig, weights: Weights): Model {
+  const layout = paramLayout(config);
+  const params = new Float32Array(layout.size);
+  const put = (slot: TensorSlot, values: ArrayLike<number>) => {
+    check(values.length === slot.size, `${slot.name} has ${values.length} values, expected ${slot.size} (shape [${slot.shape}])`);
+    params.set(values, slot.offset);
+  };
+  check(weights.layers.length === config.layers, `weights have ${weights.layers.length} layers, config says ${config.layers}`);
+  layout.layers.forEach((slots, l) => {
+    put(slots.kernel, weights.layers[l].kernel);
+    put(slots.recurrentKernel, weights.layers[l].recurrentKernel);
+    put(slots.bias, weights.layers[l].bias);
+  });
+  put(layout.denseKernel, weights.denseKernel);
+  put(layout.denseBias, weights.denseBias);
+  return { config: { ...config }, params };
+}
+
+/** Serialises a model (config + weights + format version) as one JSON text. `extra` carries app metadata. */
+export function modelToJSON(model: Model, extra: Record<string, unknown> = {}): string {
+  const layout = paramLayout(model.config);
+  const tensors: Record<string, { shape: number[]; values: number[] }> = {};
+  for (const s of layout.slots) tensors[s.name] = { shape: s.shape, values: Array.from(model.params.subarray(s.offset, s.offset + s.size)) };
+  return JSON.stringify({ format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: model.config, tensors, ...extra });
+}
+
+/** Parses and validates a model file; every problem is a UserError naming what is wrong. */
+export function modelFromJSON(text: string): { model: Model; extra: Record<string, unknown> } {
+  let doc: any;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`model file is not valid JSON (${(e as Error).message}); pass a file written by 'webgpu-lstm train --out'`);
+  }
+  if (!doc || doc.format !== MODEL_FORMAT) throw new UserError(`not a webgpu-lstm model file (missing "format": "${MODEL_FORMAT}")`);
+  if (doc.version !== MODEL_FORMAT_VERSION) throw new UserError(`model format version ${doc.version} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
+  const { format: _f, version: _v, config, tensors, ...extra } = doc;
+  if (!config || typeof config !== 'object') throw new UserError('model file has no "config" object');
+  validateConfig(config);
+  const layout = paramLayout(config);
+  const params = new Float32Array(layout.size);
+  for (const s of layout.slots) {
+    const t = tensors?.[s.name];
+    if (!t || !Array.isArray(t.values)) throw new UserError(`model file is missing tensor "${s.name}"`);
+    if (t.values.length !== s.size || JSON.stringify(t.shape) !== JSON.stringify(s.shape)) {
+      throw new UserError(`tensor "${s.name}" has shape [${t.shape}], the config needs [${s.shape}]`);
+    }
+    for (let i = 0; i < s.size; i++) {
+      const v = t.values[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`tensor "${s.name}" holds a non-finite value at index ${i}`);
+      params[s.offset + i] = v;
+    }
+  }
+  return { model: { config: { ...config }, params }, extra };
+}

@@ -1,0 +1,63 @@
+import type { BackendKind } from '../backend.js';
+
+/** Windows of a sequence problem, all row-major Float32. */
+export interface Sequences {
+  x: Float32Array; // [count, steps, features]
+  y: Float32Array; // [count, outputs]
+  count: number;
+  steps: number; // T
+}
+
+export interface TrainProgress {
+  phase: 'step' | 'epoch';
+  epoch: number; // 1-based
+  epochs: number;
+  step: number; // 1-based within the epoch
+  stepsPerEpoch: number;
+  trainLoss: number; // mean over the epoch so far (NaN before the first loss read-back)
+  valLoss?: number; // after each epoch
+  samplesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface TrainOptions {
+  backend?: BackendKind; // default 'webgpu'
+  epochs?: number; // default 20
+  batchSize?: number; // default 64
+  learningRate?: number; // default 1e-3
+  clipNorm?: number; // global-norm gradient clip; 0 turns it off; default 1
+  weightDecay?: number; // decoupled (AdamW-style) decay; default 0
+  validation?: Sequences; // explicit validation windows (e.g. a chronological split)
+  validationSplit?: number; // else: the last fraction of the windows, taken before shuffling; default 0
+  patience?: number; // epochs without validation improvement before stopping; 0 = never; default 5
+  restoreBestWeights?: boolean; // default true
+  seed?: number; // shuffling seed; default 1
+  signal?: AbortSignal; // stops within one step and keeps the best weights
+  onProgress?: (p: TrainProgress) => void;
+  lossReadEvery?: number; // read the GPU loss back every N steps (no stall per step); default 8
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  valLoss?: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  bestEpoch: number; // 0 when no validation data
+  bestValLoss?: number;
+  stopReason: 'completed' | 'early-stopped' | 'aborted';
+  seconds: number;
+  samplesPerSecond: number;
+  engine: EngineStats;
+}
+
+export interface EngineStats {
+  backend: BackendKind;
+  adapter?: string; // e.g. "google swiftshader (fallback)"
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  kernelChoice: Record<string, string>; // kernel family -> variant picked for this shape
+}

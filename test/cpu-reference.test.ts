@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
+import { model_forward_backward } from '../src/cpu/model.js';
+import { Rng } from '../src/rng.js';
+
+// The CPU reference against central finite differences, in Float64, for every parameter tensor and the input.
+const shapes: [string, ModelConfig, number, number][] = [
+  ['1 layer mse', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'mse' }, 2, 4],
+  ['2 layers qlike', { inputSize: 2, hiddenSize: 3, layers: 2, outputs: 2, loss: 'qlike' }, 3, 3],
+  ['T=1 B=1 I=1', { inputSize: 1, hiddenSize: 4, layers: 1, outputs: 1, loss: 'mse' }, 1, 1],
+];
+
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+}
+
+/** ∂loss/∂v[p] for every p by central differences, perturbing v in place. */
+function centralDifferences(v: Float64Array, loss: () => number, eps = 1e-5): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let p = 0; p < v.length; p++) {
+    const keep = v[p];
+    v[p] = keep + eps;
+    const up = loss();
+    v[p] = keep - eps;
+    const down = loss();
+    v[p] = keep;
+    out[p] = (up - down) / (2 * eps);
+  }
+  return out;
+}
+
+describe('CPU reference vs finite differences', () => {
+  for (const [name, config, B, T] of shapes) {
+    it(name, () => {
+      const rng = new Rng(7);
+      const params = Float64Array.from(createModel(config, 3).params, (v) => v + 0.1 * rng.normal());
+      const x = Float64Array.from({ length: B * T * config.inputSize }, () => rng.normal());
+      const y = Float64Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.5 + rng.next() : rng.normal()));
+      const { grads, dx } = model_forward_backward(config, params, x, y, B, T);
+      const loss = () => model_forward_backward(config, params, x, y, B, T).loss;
+      expect(relErr(dx, centralDifferences(x, loss)), 'input').toBeLessThan(1e-6);
+      const numeric = centralDifferences(params, loss);
+      for (const slot of paramLayout(config).slots) {
+        const range = [slot.offset, slot.offset + slot.size] as const;
+        expect(relErr(grads.subarray(...range), numeric.subarray(...range)), slot.name).toBeLessThan(1e-6);
+      }
+    });
+  }
+});
