@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { model_forward_backward } from '../src/cpu/model.js';
 import { Rng } from '../src/rng.js';
+import { relErr } from './helpers/compare.js';
 
 // The CPU reference against central finite differences, in Float64, for every parameter tensor and the input.
 const shapes: [string, ModelConfig, number, number][] = [
@@ -9,15 +10,6 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['2 layers qlike', { inputSize: 2, hiddenSize: 3, layers: 2, outputs: 2, loss: 'qlike' }, 3, 3],
   ['T=1 B=1 I=1', { inputSize: 1, hiddenSize: 4, layers: 1, outputs: 1, loss: 'mse' }, 1, 1],
 ];
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
-}
 
 /** ∂loss/∂v[p] for every p by central differences, perturbing v in place. */
 function centralDifferences(v: Float64Array, loss: () => number, eps = 1e-5): Float64Array {

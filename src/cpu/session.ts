@@ -35,7 +35,7 @@ export class CpuSession implements Session {
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
     const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
     this.losses.push(loss);
-    if (Number.isFinite(loss)) adam_update(this.params, grads, this.m, this.v, hp);
+    adam_update(this.params, grads, this.m, this.v, hp);
   }
 
   async drainLosses(): Promise<number[]> {

@@ -1,0 +1,84 @@
+// Backpropagation through time for one layer in one dispatch ("wide" variant, for GPUs): each workgroup owns
+// ROWS batch rows and walks t = T-1..0. A lane owns (row, unit) pairs: it turns dh, dc into the four gate
+// pre-activation gradients dG_t of its unit, then, after one barrier, computes dh_{t-1} = dG_t · W_hᵀ for its
+// unit from dG_t in workgroup memory (double-buffered, so one barrier a step).
+// In:  gates (T,B,4H) activations, cseq (T,B,H), W_h in the flat params buffer, dhAbove: (T,B,H) from the
+//      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
+// Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
+// CPU reference: lstm_backward in src/cpu/lstm.ts.
+
+override H: u32;
+override ROWS: u32;
+override WG: u32;
+override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
+override ST_LEN: u32 = ROWS * H;
+
+struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32 }
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(2) var<storage, read> gates: array<f32>;
+@group(0) @binding(3) var<storage, read> cseq: array<f32>;
+@group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dG: array<f32>;
+
+var<workgroup> dgs: array<f32, DG_LEN>;
+var<workgroup> dhNext: array<f32, ST_LEN>; // dG_{t+1} · W_hᵀ, per (row, unit)
+var<workgroup> dcNext: array<f32, ST_LEN>; // dc_{t+1} ⊙ f_{t+1}, per (row, unit)
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let G = 4u * H;
+  let row0 = wg.x * ROWS;
+  for (var s = 0u; s < dims.T; s++) {
+    let t = dims.T - 1u - s;
+    let buf = (s % 2u) * ROWS * G;
+    for (var p = li; p < ROWS * H; p += WG) {
+      let r = p / H;
+      let u = p % H;
+      let bRow = row0 + r;
+      if (bRow >= dims.B) { continue; }
+      var dh = 0.0;
+      var dcIn = 0.0;
+      if (s > 0u) {
+        dh = dhNext[p];
+        dcIn = dcNext[p];
+      }
+      if (dims.lastStepOnly == 0u) {
+        dh += dhAbove[(t * dims.B + bRow) * H + u];
+      } else if (s == 0u) {
+        dh += dhAbove[bRow * H + u];
+      }
+      let g0 = (t * dims.B + bRow) * G + u;
+      let i = gates[g0];
+      let f = gates[g0 + H];
+      let g = gates[g0 + 2u * H];
+      let o = gates[g0 + 3u * H];
+      let c = cseq[(t * dims.B + bRow) * H + u];
+      var cPrev = 0.0;
+      if (t > 0u) { cPrev = cseq[((t - 1u) * dims.B + bRow) * H + u]; }
+      let tc = tanh(c);
+      let dc = dcIn + dh * o * (1.0 - tc * tc);
+      let d = vec4f(dc * g * i * (1.0 - i), dc * cPrev * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o));
+      dG[g0] = d.x;
+      dG[g0 + H] = d.y;
+      dG[g0 + 2u * H] = d.z;
+      dG[g0 + 3u * H] = d.w;
+      let q = buf + r * G + u;
+      dgs[q] = d.x;
+      dgs[q + H] = d.y;
+      dgs[q + 2u * H] = d.z;
+      dgs[q + 3u * H] = d.w;
+      dcNext[p] = dc * f;
+    }
+    workgroupBarrier();
+    for (var p = li; p < ROWS * H; p += WG) {
+      let r = p / H;
+      let k = p % H;
+      var acc = 0.0;
+      let w = dims.whOffset + k * G;
+      for (var j = 0u; j < G; j++) { acc += dgs[buf + r * G + j] * params[w + j]; }
+      dhNext[p] = acc;
+    }
+  }
+}

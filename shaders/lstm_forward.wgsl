@@ -1,0 +1,69 @@
+// The LSTM recurrence of one layer over ALL time steps in one dispatch ("wide" variant, for GPUs).
+// Batch rows are independent, so each workgroup owns ROWS of them and walks t = 0..T-1 by itself, keeping
+// h_{t-1} in workgroup memory (double-buffered: one barrier a step). Each lane owns (row, unit) pairs and
+// computes all four gates of its unit, so the cell update needs no exchange.
+// In:  gates (T,B,4H) holds xproj = x·W_x + b on entry; W_h (H,4H) lives in the flat params buffer.
+// Out: gates (T,B,4H) overwritten in place by the activations i, f, g, o; hseq, cseq (T,B,H).
+// CPU reference: lstm_forward in src/cpu/lstm.ts.
+
+override H: u32;
+override ROWS: u32; // batch rows per workgroup
+override WG: u32; // lanes per workgroup
+override HS_LEN: u32 = 2u * ROWS * H;
+override CS_LEN: u32 = ROWS * H;
+
+struct Dims { T: u32, B: u32, whOffset: u32 }
+
+@group(0) @binding(0) var<uniform> dims: Dims;
+@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gates: array<f32>;
+@group(0) @binding(3) var<storage, read_write> hseq: array<f32>;
+@group(0) @binding(4) var<storage, read_write> cseq: array<f32>;
+
+var<workgroup> hs: array<f32, HS_LEN>; // [2][ROWS][H]
+var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one lane only
+
+fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let G = 4u * H;
+  let row0 = wg.x * ROWS;
+  for (var t = 0u; t < dims.T; t++) {
+    let cur = (t % 2u) * ROWS * H;
+    let nxt = ((t + 1u) % 2u) * ROWS * H;
+    for (var p = li; p < ROWS * H; p += WG) {
+      let r = p / H;
+      let u = p % H;
+      let bRow = row0 + r;
+      if (bRow >= dims.B) { continue; }
+      let g0 = (t * dims.B + bRow) * G + u;
+      var z = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
+      if (t > 0u) {
+        for (var k = 0u; k < H; k++) {
+          let hk = hs[cur + r * H + k];
+          let w = dims.whOffset + k * G + u;
+          z += hk * vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+        }
+      }
+      let i = sigmoid(z.x);
+      let f = sigmoid(z.y);
+      let g = tanh(z.z);
+      let o = sigmoid(z.w);
+      var cPrev = 0.0;
+      if (t > 0u) { cPrev = cs[p]; }
+      let c = f * cPrev + i * g;
+      let h = o * tanh(c);
+      gates[g0] = i;
+      gates[g0 + H] = f;
+      gates[g0 + 2u * H] = g;
+      gates[g0 + 3u * H] = o;
+      let s = (t * dims.B + bRow) * H + u;
+      cseq[s] = c;
+      hseq[s] = h;
+      cs[p] = c;
+      hs[nxt + p] = h;
+    }
+    workgroupBarrier();
+  }
+}

@@ -1,0 +1,86 @@
+import { UserError } from '../errors.js';
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapterName: string; // "vendor architecture (description)", for reports
+  isFallback: boolean;
+  hasSubgroups: boolean;
+  hasTimestamps: boolean;
+  lost: string | null; // why the device was lost, once it is
+}
+
+// Dawn for Node: the object `create()` returns must outlive every device made from it, or Dawn aborts
+// when it is garbage-collected (see shared notes), so it lives at module level.
+let nodeGpu: GPU | undefined;
+let context: Promise<GpuContext> | undefined;
+
+async function findGpu(): Promise<GPU> {
+  if (typeof navigator !== 'undefined' && navigator.gpu) return navigator.gpu;
+  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+  if (!isNode) {
+    throw new UserError('this browser has no WebGPU (navigator.gpu is missing): use Chrome 113+ over https or http://127.0.0.1, or enable chrome://flags/#enable-unsafe-webgpu; or choose the CPU backend');
+  }
+  if (!nodeGpu) {
+    const name = 'webgpu'; // a variable specifier keeps bundlers from pulling Dawn into browser builds
+    const dawn = await import(/* @vite-ignore */ name).catch(() => {
+      throw new UserError("the npm package 'webgpu' (Dawn for Node) could not be loaded: run `npm install`, or use --backend cpu");
+    });
+    Object.assign(globalThis, dawn.globals);
+    nodeGpu = dawn.create([]) as GPU;
+  }
+  return nodeGpu;
+}
+
+async function createContext(): Promise<GpuContext> {
+  const gpu = await findGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) {
+    throw new UserError(
+      'no WebGPU adapter found: install a Vulkan driver for your GPU, or on a machine without one `apt-get install chromium` and run with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json; or use the CPU backend (--backend cpu)',
+    );
+  }
+  const info = adapter.info;
+  const hasSubgroups = adapter.features.has('subgroups');
+  const hasTimestamps = adapter.features.has('timestamp-query');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (hasSubgroups) requiredFeatures.push('subgroups');
+  if (hasTimestamps) requiredFeatures.push('timestamp-query');
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures,
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    },
+  });
+  const ctx: GpuContext = {
+    device,
+    adapterName: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',
+    isFallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    hasSubgroups,
+    hasTimestamps,
+    lost: null,
+  };
+  device.lost.then((e) => {
+    ctx.lost = `${e.reason}: ${e.message}`;
+    context = undefined; // the next session asks for a fresh device
+  });
+  return ctx;
+}
+
+/** The process-wide WebGPU device (created once; re-created after a loss). */
+export function gpuContext(): Promise<GpuContext> {
+  context ??= createContext().catch((e) => {
+    context = undefined;
+    throw e;
+  });
+  return context;
+}
+
+export function checkNotLost(ctx: GpuContext): void {
+  if (ctx.lost) throw new UserError(`the WebGPU device was lost (${ctx.lost}); the last good weights were kept, start training again`);
+}

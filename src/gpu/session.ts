@@ -1,0 +1,214 @@
+import type { Session, SessionShape, StepHyper } from '../backend.js';
+import { check } from '../errors.js';
+import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import type { EngineStats } from '../train/types.js';
+import { adam } from './adam.js';
+import { denseLoss } from './denseLoss.js';
+import { checkNotLost, gpuContext, type GpuContext } from './device.js';
+import { lstmBackward, lstmForward, wideTiling } from './lstm.js';
+import { colsum, matmul } from './matmul.js';
+import { encodeDispatches, type Dispatch } from './program.js';
+
+const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
+
+const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/**
+ * The `backend: 'webgpu'` engine. Everything a training step touches lives in GPU buffers made once here;
+ * a step is one command buffer (upload, forward, backward, clip, Adam) and one submit.
+ */
+export class GpuSession implements Session {
+  readonly stats: EngineStats;
+  private pending = 0; // steps whose loss sits in lossLog, unread
+  private xHost: Float32Array; // (T,B,I) staging for the time-major upload
+  private yHost: Float32Array;
+
+  private constructor(
+    private ctx: GpuContext,
+    private config: ModelConfig,
+    private shape: SessionShape,
+    private buf: Record<'params' | 'grads' | 'm' | 'v' | 'x' | 'y' | 'headOut' | 'lossLog', GPUBuffer>,
+    private owned: GPUBuffer[],
+    private forwardPass: Dispatch[],
+    private head: Awaited<ReturnType<typeof denseLoss>>,
+    private backwardPass: Dispatch[],
+    private optimizer: Awaited<ReturnType<typeof adam>>,
+    kernelChoice: Record<string, string>,
+  ) {
+    this.xHost = new Float32Array(shape.steps * shape.batchSize * config.inputSize);
+    this.yHost = new Float32Array(shape.batchSize * config.outputs);
+    const dispatches = forwardPass.length + 1 + backwardPass.length + optimizer.dispatches.length;
+    this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
+  }
+
+  static async open(config: ModelConfig, shape: SessionShape): Promise<GpuSession> {
+    const ctx = await gpuContext();
+    checkNotLost(ctx);
+    const { device } = ctx;
+    const layout = paramLayout(config);
+    const { batchSize: B, steps: T } = shape;
+    const H = config.hiddenSize, O = config.outputs, G = 4 * H;
+    check(Number.isInteger(B) && B > 0, `batch size must be a positive integer (got ${B})`);
+    check(Number.isInteger(T) && T > 0, `window length must be a positive integer (got ${T})`);
+    const biggest = T * B * G * 4;
+    const maxBinding = device.limits.maxStorageBufferBindingSize;
+    check(biggest <= maxBinding, `steps x batch x 4·hidden = ${T}x${B}x${G} needs a ${biggest}-byte buffer; this adapter allows ${maxBinding}. Use a smaller batch or window`);
+
+    const owned: GPUBuffer[] = [];
+    const make = (label: string, floats: number, usage = STORAGE) => {
+      const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage });
+      owned.push(b);
+      return b;
+    };
+    const buf = {
+      params: make('params', layout.size),
+      grads: make('grads', layout.size),
+      m: make('adam.m', layout.size),
+      v: make('adam.v', layout.size),
+      x: make('x', T * B * config.inputSize),
+      y: make('y', B * O),
+      headOut: make('headOut', 2 * B * O),
+      lossLog: make('lossLog', LOSS_LOG),
+    };
+    const norm = make('gradNorm', 1);
+    const dhLast = make('dhLast', B * H);
+    const dG = make('dG', T * B * G);
+    const dX = config.layers > 1 ? make('dX', T * B * H) : null;
+    const acts = layout.layers.map((_, l) => ({ gates: make(`gates.${l}`, T * B * G), hseq: make(`hseq.${l}`, T * B * H), cseq: make(`cseq.${l}`, T * B * H) }));
+
+    const tiling = wideTiling(ctx, H);
+    const forward: Promise<Dispatch>[] = [];
+    layout.layers.forEach((slots, l) => {
+      const input = l === 0 ? buf.x : acts[l - 1].hseq;
+      const I = layerInputSize(config, l);
+      forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: buf.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: acts[l].gates }));
+      forward.push(lstmForward(ctx, `lstm_forward.${l}`, { T, B, H, params: buf.params, whOffset: slots.recurrentKernel.offset, ...acts[l] }, tiling));
+    });
+    const top = acts[acts.length - 1];
+    const head = denseLoss(ctx, {
+      B, H, O, T, loss: config.loss, params: buf.params, wOffset: layout.denseKernel.offset, bOffset: layout.denseBias.offset,
+      hseq: top.hseq, y: buf.y, out: buf.headOut, grads: buf.grads, dh: dhLast, lossLog: buf.lossLog,
+    });
+    const backward: Promise<Dispatch>[] = [];
+    for (let l = layout.layers.length - 1; l >= 0; l--) {
+      const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l);
+      const input = l === 0 ? buf.x : acts[l - 1].hseq;
+      const isTop = l === layout.layers.length - 1;
+      backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { T, B, H, params: buf.params, whOffset: slots.recurrentKernel.offset, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? dhLast : dX!, lastStepOnly: isTop, dG }, tiling));
+      backward.push(matmul(ctx, `dW_x.${l}`, { M: I, N: G, K: T * B, a: input, transA: true, b: dG, c: buf.grads, cOffset: slots.kernel.offset }));
+      if (T > 1) {
+        // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
+        backward.push(matmul(ctx, `dW_h.${l}`, { M: H, N: G, K: (T - 1) * B, a: a.hseq, transA: true, b: dG, bOffset: B * G, c: buf.grads, cOffset: slots.recurrentKernel.offset }));
+      }
+      backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: dG, c: buf.grads, cOffset: slots.bias.offset }));
+      if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: dG, b: buf.params, bOffset: slots.kernel.offset, transB: true, c: dX! }));
+    }
+    const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
+    const session = new GpuSession(ctx, config, shape, buf, owned, await Promise.all(forward), await head, await Promise.all(backward), await optimizer, {
+      lstm: `wide(rows=${tiling.rows},lanes=${tiling.lanes})`,
+      matmul: 'tiled64',
+    });
+    if (T === 1) {
+      // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
+      for (const l of layout.layers) device.queue.writeBuffer(buf.grads, l.recurrentKernel.offset * 4, new Float32Array(l.recurrentKernel.size));
+    }
+    return session;
+  }
+
+  setParams(params: Float32Array): void {
+    const q = this.ctx.device.queue;
+    q.writeBuffer(this.buf.params, 0, params);
+    const zeros = new Float32Array(params.length);
+    q.writeBuffer(this.buf.m, 0, zeros);
+    q.writeBuffer(this.buf.v, 0, zeros);
+  }
+
+  readParams(): Promise<Float32Array> {
+    return this.read(this.buf.params, 0, this.buf.params.size / 4).then((a) => a.subarray(0, paramLayout(this.config).size));
+  }
+
+  /** Uploads a (b,T,I) batch time-major and its targets, zero-padding rows b..B-1. */
+  private upload(x: Float32Array, y: Float32Array | null, b: number): void {
+    const { steps: T, batchSize: B } = this.shape;
+    const I = this.config.inputSize, O = this.config.outputs;
+    check(b > 0 && b <= B, `batch of ${b} windows does not fit this session's batch size ${B}`);
+    check(x.length === b * T * I, `batch x has ${x.length} values, expected ${b}x${T}x${I}`);
+    const xt = this.xHost;
+    if (b < B) xt.fill(0);
+    for (let r = 0; r < b; r++) for (let t = 0; t < T; t++) xt.set(x.subarray((r * T + t) * I, (r * T + t + 1) * I), (t * B + r) * I);
+    const q = this.ctx.device.queue;
+    q.writeBuffer(this.buf.x, 0, xt);
+    if (y) {
+      check(y.length === b * O, `batch y has ${y.length} values, expected ${b}x${O}`);
+      this.yHost.fill(1); // padding rows need a finite, positive target (QLIKE takes its log)
+      this.yHost.set(y);
+      q.writeBuffer(this.buf.y, 0, this.yHost);
+    }
+  }
+
+  private submit(dispatches: Dispatch[]): void {
+    checkNotLost(this.ctx);
+    const encoder = this.ctx.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    this.ctx.device.queue.submit([encoder.finish()]);
+  }
+
+  private async read(src: GPUBuffer, offsetFloats: number, floats: number): Promise<Float32Array> {
+    const { device } = this.ctx;
+    const bytes = Math.ceil((floats * 4) / 4) * 4;
+    const staging = device.createBuffer({ size: Math.max(bytes, 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(src, offsetFloats * 4, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+      return new Float32Array(staging.getMappedRange().slice(0));
+    } finally {
+      checkNotLost(this.ctx);
+      staging.destroy();
+    }
+  }
+
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
+    check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
+    this.upload(x, y, b);
+    this.head.setStep(b, this.pending++, false);
+    this.optimizer.setHyper(hp);
+    this.submit([...this.forwardPass, this.head.dispatch, ...this.backwardPass, ...this.optimizer.dispatches]);
+  }
+
+  async drainLosses(): Promise<number[]> {
+    if (this.pending === 0) return [];
+    const n = this.pending;
+    this.pending = 0;
+    return Array.from(await this.read(this.buf.lossLog, 0, n));
+  }
+
+  async lossAndGradients(x: Float32Array, y: Float32Array, b: number) {
+    const losses = await this.drainLosses(); // keeps the loss slots of queued steps
+    check(losses.length === 0, 'internal: lossAndGradients called with training steps unread');
+    this.upload(x, y, b);
+    this.head.setStep(b, 0, false);
+    this.submit([...this.forwardPass, this.head.dispatch, ...this.backwardPass]);
+    const [loss] = await this.read(this.buf.lossLog, 0, 1);
+    const grads = await this.read(this.buf.grads, 0, paramLayout(this.config).size);
+    return { loss, grads };
+  }
+
+  async forward(x: Float32Array, b: number): Promise<Float32Array> {
+    this.upload(x, null, b);
+    this.head.setStep(b, 0, true);
+    this.submit([...this.forwardPass, this.head.dispatch]);
+    return this.read(this.buf.headOut, 0, b * this.config.outputs);
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}
+
+export function openGpuSession(config: ModelConfig, shape: SessionShape): Promise<Session> {
+  return GpuSession.open(config, shape);
+}

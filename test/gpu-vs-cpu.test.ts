@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { openSession } from '../src/backend.js';
+import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
+import { Rng } from '../src/rng.js';
+import { requireGpu } from './helpers/gpu.js';
+import { relErr } from './helpers/compare.js';
+
+// Every kernel against the CPU reference on the same weights and batch: outputs within 1e-4, every gradient
+// tensor within 1e-3 (relative, ‖a−b‖/‖b‖).
+const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
+  { name: 'B=1 T=1 I=1', config: { inputSize: 1, hiddenSize: 8, layers: 1, outputs: 1, loss: 'mse' }, B: 1, T: 1 },
+  { name: 'H=7 odd, B=5', config: { inputSize: 3, hiddenSize: 7, layers: 1, outputs: 1, loss: 'mse' }, B: 5, T: 6 },
+  { name: 'H=64 qlike', config: { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'qlike' }, B: 9, T: 12 },
+  { name: 'H=128 2 outputs', config: { inputSize: 5, hiddenSize: 128, layers: 1, outputs: 2, loss: 'mse' }, B: 3, T: 5 },
+  { name: 'H=256', config: { inputSize: 4, hiddenSize: 256, layers: 1, outputs: 1, loss: 'mse' }, B: 2, T: 4 },
+  { name: '2 layers H=33', config: { inputSize: 4, hiddenSize: 33, layers: 2, outputs: 1, loss: 'mse' }, B: 7, T: 9 },
+  { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
+];
+
+describe('GPU kernels vs CPU reference', () => {
+  for (const { name, config, B, T } of cases) {
+    it(name, async () => {
+      await requireGpu();
+      const rng = new Rng(11);
+      const model = createModel(config, 5);
+      const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
+      const y = Float32Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.2 + rng.next() : rng.normal()));
+      const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T })]);
+      cpu.setParams(model.params);
+      gpu.setParams(model.params);
+      expect(relErr(await gpu.forward(x, B), await cpu.forward(x, B)), 'outputs').toBeLessThan(1e-4);
+      const want = await cpu.lossAndGradients(x, y, B);
+      const got = await gpu.lossAndGradients(x, y, B);
+      expect(Math.abs(got.loss - want.loss) / Math.abs(want.loss)).toBeLessThan(1e-4);
+      for (const slot of paramLayout(config).slots) {
+        const r = [slot.offset, slot.offset + slot.size] as const;
+        expect(relErr(got.grads.subarray(...r), want.grads.subarray(...r)), slot.name).toBeLessThan(1e-3);
+      }
+      gpu.destroy();
+    });
+  }
+});
