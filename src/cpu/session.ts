@@ -2,56 +2,169 @@ import { paramLayout, type ModelConfig } from '../model.js';
 import type { Session, SessionShape, StepHyper } from '../backend.js';
 import type { EngineStats } from '../train/types.js';
 import { adam_update } from './adam.js';
-import { model_forward, model_forward_backward } from './model.js';
+import { FastModel, fastSpecOf } from './fast.js';
+import { model_forward_backward } from './model.js';
+import { KernelWorker, type Job, type Reply } from './workers.js';
 
-/** The `backend: 'cpu'` engine: the Float64 reference, one step at a time, on the calling thread. */
+export interface CpuSessionOptions {
+  /** Worker threads that split each batch; fewer where the machine has fewer cores, none on one core. */
+  threads?: number;
+}
+
+/**
+ * The `backend: 'cpu'` engine. Training and forward run the fast Float32 path (./fast.ts), each batch split
+ * across worker threads; lossAndGradients runs the Float64 reference, the oracle every backend is tested against.
+ * Work is queued in call order, like a GPU queue: trainStep returns at once and drainLosses / readParams /
+ * forward / lossAndGradients wait for the steps queued before them.
+ */
 export class CpuSession implements Session {
-  readonly stats: EngineStats = { backend: 'cpu', dispatchesPerStep: 0, submitsPerStep: 0, kernelChoice: { all: 'cpu-reference-f64' } };
+  readonly stats: EngineStats = { backend: 'cpu', dispatchesPerStep: 0, submitsPerStep: 0, kernelChoice: { all: 'cpu-fast-f32', workers: '0' } };
+  private readonly size: number;
   private params: Float32Array;
   private m: Float32Array;
   private v: Float32Array;
+  private grads: Float32Array; // the batch's summed gradient
+  private readonly local: FastModel; // the calling thread's model: the whole batch without workers, a failed worker's slice with them
+  private workers: Promise<KernelWorker[]> | null = null; // started by the first step or forward
+  private queue: Promise<void> = Promise.resolve();
+  private failure: unknown = null; // the first error of queued work; the session is unusable after it
   private losses: number[] = [];
 
   constructor(
     private config: ModelConfig,
     private shape: SessionShape,
+    private options: CpuSessionOptions = {},
   ) {
-    const size = paramLayout(config).size;
-    this.params = new Float32Array(size);
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+    const layout = paramLayout(config);
+    this.size = layout.size;
+    this.params = new Float32Array(this.size);
+    this.m = new Float32Array(this.size);
+    this.v = new Float32Array(this.size);
+    this.grads = new Float32Array(this.size);
+    this.local = new FastModel(fastSpecOf(config, layout), shape.steps, shape.batchSize);
   }
 
   setParams(params: Float32Array): void {
-    this.params.set(params);
-    this.m.fill(0);
-    this.v.fill(0);
+    const copy = params.slice(); // the caller may change its array before the queue gets here
+    this.enqueue(() => {
+      this.params.set(copy);
+      this.m.fill(0);
+      this.v.fill(0);
+    });
   }
 
-  async readParams(): Promise<Float32Array> {
-    return this.params.slice();
+  readParams(): Promise<Float32Array> {
+    return this.after(() => this.params.slice());
   }
 
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
-    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
-    this.losses.push(loss);
-    adam_update(this.params, grads, this.m, this.v, hp);
+    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
+    const xb = x.slice(0, b * T * I), yb = y.slice(0, b * O), h = { ...hp };
+    this.enqueue(async () => {
+      let loss = 0;
+      const workers = await this.pool();
+      if (workers.length === 0) loss = this.local.forwardBackward(this.params, xb, yb, b, this.grads);
+      else {
+        this.grads.fill(0);
+        for (const r of await this.scatter(workers, xb, yb, b)) {
+          if (!('loss' in r)) throw new Error('internal: a training slice came back without a loss');
+          loss += r.loss;
+          for (let i = 0; i < this.size; i++) this.grads[i] += r.grads[i];
+        }
+      }
+      adam_update(this.params, this.grads, this.m, this.v, h);
+      this.losses.push(loss);
+    });
   }
 
-  async drainLosses(): Promise<number[]> {
-    const out = this.losses;
-    this.losses = [];
+  drainLosses(): Promise<number[]> {
+    return this.after(() => {
+      const out = this.losses;
+      this.losses = [];
+      return out;
+    });
+  }
+
+  lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
+    return this.after(() => {
+      const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
+      return { loss, grads: Float32Array.from(grads) };
+    });
+  }
+
+  forward(x: Float32Array, b: number): Promise<Float32Array> {
+    const xb = x.slice(0, b * this.shape.steps * this.config.inputSize);
+    return this.after(() => this.forwardNow(xb, b));
+  }
+
+  private async forwardNow(xb: Float32Array, b: number): Promise<Float32Array> {
+    const O = this.config.outputs;
+    const workers = await this.pool();
+    if (workers.length === 0) return this.local.forward(this.params, xb, b).slice();
+    const out = new Float32Array(b * O);
+    let at = 0;
+    for (const r of await this.scatter(workers, xb, null, b)) {
+      if (!('out' in r)) throw new Error('internal: a forward slice came back without outputs');
+      out.set(r.out, at);
+      at += r.out.length;
+    }
     return out;
   }
 
-  async lossAndGradients(x: Float32Array, y: Float32Array, b: number) {
-    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
-    return { loss, grads: Float32Array.from(grads) };
+  /** Terminates the workers (a Node process can exit without it too: idle workers do not hold it open). */
+  destroy(): void {
+    void this.workers?.then((ws) => ws.forEach((w) => w.terminate()));
   }
 
-  async forward(x: Float32Array, b: number): Promise<Float32Array> {
-    return Float32Array.from(model_forward(this.config, this.params, x, b, this.shape.steps).out);
+  /** Queues work that changes the model; if it fails, the session is unusable and every later call says why. */
+  private enqueue(work: () => void | Promise<void>): void {
+    this.queue = this.queue
+      .then(() => (this.failure === null ? work() : undefined))
+      .catch((e) => {
+        this.failure ??= e; // kept for the next awaiting call, never an unhandled rejection
+      });
   }
 
-  destroy(): void {}
+  /** Queues work that reads the model and returns its result (or the error of a failed step before it). */
+  private after<T>(work: () => T | Promise<T>): Promise<T> {
+    const result = this.queue.then(() => {
+      if (this.failure !== null) throw this.failure;
+      return work();
+    });
+    this.queue = result.then(
+      () => undefined,
+      () => undefined, // the caller gets this error; it does not break the session
+    );
+    return result;
+  }
+
+  private async pool(): Promise<KernelWorker[]> {
+    this.workers ??= KernelWorker.start(this.options.threads ?? 4, fastSpecOf(this.config, paramLayout(this.config)), this.shape.steps, this.shape.batchSize).then((ws) => {
+      this.stats.kernelChoice.workers = String(ws.length);
+      return ws;
+    });
+    return (await this.workers).filter((w) => w.alive);
+  }
+
+  /** Splits the batch into one contiguous slice per worker; a slice whose worker fails runs here instead. */
+  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
+    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
+    const n = Math.min(workers.length, b);
+    return Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
+        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
+        return workers[i].run(job).catch((e: Error) => {
+          this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
+          return this.runHere(job);
+        });
+      }),
+    );
+  }
+
+  private runHere(job: Job): Reply {
+    if (!job.y) return { out: this.local.forward(job.params, job.x, job.b).slice() };
+    const grads = new Float32Array(this.size);
+    return { loss: this.local.forwardBackward(job.params, job.x, job.y, job.b, grads, job.meanOver), grads };
+  }
 }

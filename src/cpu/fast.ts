@@ -1,0 +1,378 @@
+// The fast CPU path: the same network as ./model.ts (the Float64 reference, which stays the oracle), in
+// Float32 storage with preallocated buffers and cache-friendly loops. Products are summed in JS doubles and
+// rounded once per store, so it agrees with the reference to ~1e-6. Time-major layout as in ./lstm.ts:
+// row (t, b) of a [T,B,X] tensor starts at (t*B + b)*X; gate blocks are i, f, g, o.
+//
+// This module imports nothing and its top-level functions call only each other and Math: ./workers.ts ships
+// their source text to Web Workers / worker_threads, so every function the kernels use must be declared here.
+
+import type { ModelConfig, ParamLayout } from '../model.js';
+
+type F32 = Float32Array;
+
+/** Where one layer's tensors live in the flat parameter buffer (a plain-data copy of model.ts' ParamLayout). */
+export interface FastLayerSlots {
+  kernel: number; // [I, 4H]
+  recurrentKernel: number; // [H, 4H]
+  bias: number; // [4H]
+}
+
+export interface FastSpec {
+  inputSize: number;
+  hiddenSize: number;
+  outputs: number;
+  loss: 'mse' | 'qlike';
+  layers: FastLayerSlots[];
+  denseKernel: number; // [H, O]
+  denseBias: number; // [O]
+  size: number; // parameters in all
+}
+
+/** The FastSpec of a model, from its config and paramLayout(config). */
+export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
+  return {
+    inputSize: config.inputSize,
+    hiddenSize: config.hiddenSize,
+    outputs: config.outputs,
+    loss: config.loss,
+    layers: layout.layers.map((l) => ({ kernel: l.kernel.offset, recurrentKernel: l.recurrentKernel.offset, bias: l.bias.offset })),
+    denseKernel: layout.denseKernel.offset,
+    denseBias: layout.denseBias.offset,
+    size: layout.size,
+  };
+}
+
+/**
+ * C[M,N] (=, or += when accumulate) A[M,K] · Bt[N,K]ᵀ, with A, Bt, C starting at a0, b0, c0.
+ * Both operands are read along K, contiguously; a 4×2 block of C lives in 8 registers so each loaded value
+ * feeds two or four multiply-adds (this was the fastest blocking measured in V8).
+ */
+export function gemm_nt(C: F32, c0: number, A: F32, a0: number, Bt: F32, b0: number, M: number, N: number, K: number, accumulate: boolean): void {
+  const N2 = N - (N % 2);
+  let m = 0;
+  for (; m + 4 <= M; m += 4) {
+    const r0 = a0 + m * K, r1 = r0 + K, r2 = r1 + K, r3 = r2 + K;
+    const o0 = c0 + m * N, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+    for (let n = 0; n < N2; n += 2) {
+      const q0 = b0 + n * K, q1 = q0 + K;
+      let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+      for (let k = 0; k < K; k++) {
+        const y0 = Bt[q0 + k], y1 = Bt[q1 + k];
+        let x = A[r0 + k];
+        s00 += x * y0;
+        s01 += x * y1;
+        x = A[r1 + k];
+        s10 += x * y0;
+        s11 += x * y1;
+        x = A[r2 + k];
+        s20 += x * y0;
+        s21 += x * y1;
+        x = A[r3 + k];
+        s30 += x * y0;
+        s31 += x * y1;
+      }
+      if (accumulate) {
+        s00 += C[o0 + n]; s01 += C[o0 + n + 1]; s10 += C[o1 + n]; s11 += C[o1 + n + 1];
+        s20 += C[o2 + n]; s21 += C[o2 + n + 1]; s30 += C[o3 + n]; s31 += C[o3 + n + 1];
+      }
+      C[o0 + n] = s00; C[o0 + n + 1] = s01; C[o1 + n] = s10; C[o1 + n + 1] = s11;
+      C[o2 + n] = s20; C[o2 + n + 1] = s21; C[o3 + n] = s30; C[o3 + n + 1] = s31;
+    }
+    if (N2 < N) {
+      const q = b0 + N2 * K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const y = Bt[q + k];
+        s0 += A[r0 + k] * y;
+        s1 += A[r1 + k] * y;
+        s2 += A[r2 + k] * y;
+        s3 += A[r3 + k] * y;
+      }
+      if (accumulate) {
+        s0 += C[o0 + N2]; s1 += C[o1 + N2]; s2 += C[o2 + N2]; s3 += C[o3 + N2];
+      }
+      C[o0 + N2] = s0; C[o1 + N2] = s1; C[o2 + N2] = s2; C[o3 + N2] = s3;
+    }
+  }
+  for (; m < M; m++) {
+    const r = a0 + m * K, o = c0 + m * N;
+    for (let n = 0; n < N; n++) {
+      const q = b0 + n * K;
+      let s = accumulate ? C[o + n] : 0;
+      for (let k = 0; k < K; k++) s += A[r + k] * Bt[q + k];
+      C[o + n] = s;
+    }
+  }
+}
+
+/**
+ * C[M,N] += A[K,M]ᵀ · B[K,N]: the weight-gradient shape (Σ over rows of inputᵀ · dout) without transposing.
+ * Two rows of A and B at a time update four rows of C along N, so each C element is loaded and stored once
+ * per two K rows.
+ */
+export function gemm_tn(C: F32, c0: number, A: F32, a0: number, B: F32, b0: number, M: number, N: number, K: number): void {
+  const M4 = M - (M % 4);
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const p = a0 + k * M, q = b0 + k * N;
+    for (let m = 0; m < M4; m += 4) {
+      const u0 = A[p + m], u1 = A[p + m + 1], u2 = A[p + m + 2], u3 = A[p + m + 3];
+      const v0 = A[p + M + m], v1 = A[p + M + m + 1], v2 = A[p + M + m + 2], v3 = A[p + M + m + 3];
+      const o0 = c0 + m * N, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N;
+      for (let n = 0; n < N; n++) {
+        const x = B[q + n], y = B[q + N + n];
+        C[o0 + n] += u0 * x + v0 * y;
+        C[o1 + n] += u1 * x + v1 * y;
+        C[o2 + n] += u2 * x + v2 * y;
+        C[o3 + n] += u3 * x + v3 * y;
+      }
+    }
+    for (let m = M4; m < M; m++) {
+      const u = A[p + m], v = A[p + M + m], o = c0 + m * N;
+      for (let n = 0; n < N; n++) C[o + n] += u * B[q + n] + v * B[q + N + n];
+    }
+  }
+  if (k < K) {
+    const p = a0 + k * M, q = b0 + k * N;
+    for (let m = 0; m < M; m++) {
+      const u = A[p + m], o = c0 + m * N;
+      for (let n = 0; n < N; n++) C[o + n] += u * B[q + n];
+    }
+  }
+}
+
+/** out[R,C] = in[C,R]ᵀ: a weight [K,N] as [N,K], so gemm_nt can read it along K. */
+export function transpose(out: F32, src: F32, s0: number, R: number, C: number): void {
+  for (let r = 0; r < R; r++) {
+    for (let c = 0; c < C; c++) out[c * R + r] = src[s0 + r * C + c];
+  }
+}
+
+/** Σ_r dout[r, :] added into d[d0..d0+N): the bias gradient. */
+export function colsum_add(d: F32, d0: number, dout: F32, R: number, N: number): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * N;
+    for (let n = 0; n < N; n++) d[d0 + n] += dout[o + n];
+  }
+}
+
+/** out[R,N] = inp[R,K] · weight[K,N] + bias[N], with the weight given transposed (N,K) and the bias at bias0. */
+export function matmul_forward_f32(out: F32, inp: F32, weightT: F32, params: F32, bias0: number, R: number, K: number, N: number): void {
+  gemm_nt(out, 0, inp, 0, weightT, 0, R, N, K, false);
+  for (let r = 0; r < R; r++) {
+    const o = r * N;
+    for (let n = 0; n < N; n++) out[o + n] += params[bias0 + n];
+  }
+}
+
+/**
+ * lstm_forward of ./lstm.ts: gates (T,B,4H) holds xproj on entry and the activations i, f, g, o on return.
+ * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass.
+ */
+export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number): void {
+  const G = 4 * H;
+  for (let t = 0; t < T; t++) {
+    if (t > 0) gemm_nt(gates, t * B * G, hseq, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
+    for (let b = 0; b < B; b++) {
+      const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
+      for (let u = 0; u < H; u++) {
+        const i = 1 / (1 + Math.exp(-gates[row + u]));
+        const f = 1 / (1 + Math.exp(-gates[row + H + u]));
+        const g = Math.tanh(gates[row + 2 * H + u]);
+        const o = 1 / (1 + Math.exp(-gates[row + 3 * H + u]));
+        gates[row + u] = i;
+        gates[row + H + u] = f;
+        gates[row + 2 * H + u] = g;
+        gates[row + 3 * H + u] = o;
+        const c = t > 0 ? f * cseq[prev + u] + i * g : i * g;
+        const tc = Math.tanh(c);
+        cseq[s + u] = c;
+        tanhC[s + u] = tc;
+        hseq[s + u] = o * tc;
+      }
+    }
+  }
+}
+
+/**
+ * lstm_backward of ./lstm.ts: writes dG (T,B,4H). dhNext and dcNext are (B,H) scratch. recurrentKernel is
+ * W_h as stored, (H,4H), which is exactly the Bt that dh_{t-1} = dG_t · W_hᵀ needs.
+ */
+export function lstm_backward_f32(
+  dG: F32,
+  dhNext: F32,
+  dcNext: F32,
+  dhAbove: F32,
+  lastStepOnly: boolean,
+  gates: F32,
+  cseq: F32,
+  tanhC: F32,
+  params: F32,
+  recurrentKernel0: number,
+  T: number,
+  B: number,
+  H: number,
+): void {
+  const G = 4 * H;
+  dhNext.fill(0, 0, B * H);
+  dcNext.fill(0, 0, B * H);
+  for (let t = T - 1; t >= 0; t--) {
+    const above = lastStepOnly ? (t === T - 1 ? 0 : -1) : t * B * H; // where dhAbove's row for (t, 0) starts, -1 = none
+    for (let b = 0; b < B; b++) {
+      const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
+      for (let u = 0; u < H; u++) {
+        const n = b * H + u;
+        const dh = above >= 0 ? dhNext[n] + dhAbove[above + n] : dhNext[n];
+        const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
+        const tc = tanhC[s + u];
+        const dc = dcNext[n] + dh * o * (1 - tc * tc);
+        dG[row + u] = dc * g * i * (1 - i);
+        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * f * (1 - f) : 0;
+        dG[row + 2 * H + u] = dc * i * (1 - g * g);
+        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dcNext[n] = dc * f;
+      }
+    }
+    if (t > 0) gemm_nt(dhNext, 0, dG, t * B * G, params, recurrentKernel0, B, H, G, false);
+  }
+}
+
+/** Mean loss over n outputs, as loss_forward in ./loss.ts. */
+export function loss_forward_f32(out: F32, y: F32, n: number, kind: 'mse' | 'qlike'): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += kind === 'mse' ? (out[i] - y[i]) ** 2 : y[i] * Math.exp(-out[i]) + out[i] - Math.log(y[i]) - 1;
+  return sum / n;
+}
+
+/** ∂(Σ loss / meanOver)/∂out, as loss_backward in ./loss.ts when meanOver = n. */
+export function loss_backward_f32(dout: F32, out: F32, y: F32, n: number, meanOver: number, kind: 'mse' | 'qlike'): void {
+  for (let i = 0; i < n; i++) dout[i] = (kind === 'mse' ? 2 * (out[i] - y[i]) : 1 - y[i] * Math.exp(-out[i])) / meanOver;
+}
+
+/**
+ * Forward and backward of the whole network (model_forward_backward of ./model.ts) for batches of up to
+ * `capacity` windows; every buffer is allocated once and grows only when a larger batch arrives.
+ */
+export class FastModel {
+  private capacity = 0;
+  private x!: F32; // (T,B,I) time-major input
+  private hseq: F32[] = []; // per layer (T,B,H)
+  private cseq: F32[] = []; // per layer (T,B,H)
+  private tanhC: F32[] = []; // per layer (T,B,H)
+  private gates: F32[] = []; // per layer (T,B,4H)
+  private dG!: F32; // (T,B,4H), reused by every layer
+  private dh: F32[] = []; // two (T,B,H) buffers: the gradient reaching a layer's h, ping-ponged down the stack
+  private dhNext!: F32; // (B,H)
+  private dcNext!: F32; // (B,H)
+  private out!: F32; // (B,O)
+  private dout!: F32; // (B,O)
+  private readonly wT: F32[] = []; // per layer: W_x transposed (4H,I) then W_h transposed (4H,H)
+
+  constructor(
+    readonly spec: FastSpec,
+    readonly steps: number,
+    capacity: number,
+  ) {
+    const G = 4 * spec.hiddenSize;
+    spec.layers.forEach((_, l) => {
+      const I = l === 0 ? spec.inputSize : spec.hiddenSize;
+      this.wT.push(new Float32Array(G * I), new Float32Array(G * spec.hiddenSize));
+    });
+    this.ensure(capacity);
+  }
+
+  private ensure(B: number): void {
+    if (B <= this.capacity) return;
+    const { hiddenSize: H, inputSize: I, outputs: O } = this.spec, T = this.steps, L = this.spec.layers.length;
+    const f = (n: number) => new Float32Array(n);
+    this.x = f(T * B * I);
+    this.hseq = Array.from({ length: L }, () => f(T * B * H));
+    this.cseq = Array.from({ length: L }, () => f(T * B * H));
+    this.tanhC = Array.from({ length: L }, () => f(T * B * H));
+    this.gates = Array.from({ length: L }, () => f(T * B * 4 * H));
+    this.dG = f(T * B * 4 * H);
+    this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
+    this.dhNext = f(B * H);
+    this.dcNext = f(B * H);
+    this.out = f(B * O);
+    this.dout = f(B * O);
+    this.capacity = B;
+  }
+
+  /** Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call. */
+  forward(params: F32, x: F32, B: number): F32 {
+    this.ensure(B);
+    const { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
+    const x0 = this.x;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        for (let i = 0; i < I0; i++) x0[(t * B + b) * I0 + i] = x[(b * T + t) * I0 + i];
+      }
+    }
+    let input = x0;
+    for (let l = 0; l < this.spec.layers.length; l++) {
+      const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
+      const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];
+      transpose(wxT, params, slots.kernel, I, G);
+      transpose(whT, params, slots.recurrentKernel, H, G);
+      matmul_forward_f32(this.gates[l], input, wxT, params, slots.bias, T * B, I, G); // xproj, in place of the gates
+      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H);
+      input = this.hseq[l];
+    }
+    // The head reads W_d (H,O) as stored: out[b,o] = bd[o] + Σ_k h[b,k] W_d[k,o].
+    const hLast = (T - 1) * B * H, { denseKernel: wd, denseBias: bd } = this.spec;
+    for (let b = 0; b < B; b++) {
+      for (let o = 0; o < O; o++) {
+        let s = params[bd + o];
+        for (let k = 0; k < H; k++) s += input[hLast + b * H + k] * params[wd + k * O + o];
+        this.out[b * O + o] = s;
+      }
+    }
+    return this.out.subarray(0, B * O);
+  }
+
+  /**
+   * Writes into grads (zeroed first) the gradient of Σ loss / (meanOverBatch·O) and returns that partial mean,
+   * so halves of one batch computed apart add up to the batch's mean loss and gradient.
+   */
+  forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
+    this.forward(params, x, B);
+    const { hiddenSize: H, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
+    const L = layers.length, n = B * O, out = this.out, dout = this.dout;
+    grads.fill(0);
+    const lossValue = (loss_forward_f32(out, y, n, loss) * B) / meanOverBatch;
+    loss_backward_f32(dout, out, y, n, meanOverBatch * O, loss);
+
+    // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
+    const top = this.hseq[L - 1], hLast = (T - 1) * B * H;
+    let dh = this.dh[0];
+    for (let b = 0; b < B; b++) {
+      for (let k = 0; k < H; k++) {
+        let s = 0;
+        for (let o = 0; o < O; o++) {
+          const d = dout[b * O + o];
+          s += d * params[wd + k * O + o];
+          grads[wd + k * O + o] += top[hLast + b * H + k] * d;
+        }
+        dh[b * H + k] = s;
+      }
+      for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
+    }
+
+    let lastStepOnly = true;
+    for (let l = L - 1; l >= 0; l--) {
+      const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG;
+      const input = l === 0 ? this.x : this.hseq[l - 1];
+      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H);
+      gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
+      gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
+      colsum_add(grads, slots.bias, dG, T * B, G);
+      if (l > 0) {
+        dh = this.dh[(L - l) % 2];
+        gemm_nt(dh, 0, dG, 0, params, slots.kernel, T * B, I, G, false); // d(input) = dG · W_xᵀ, for the layer below
+      }
+      lastStepOnly = false;
+    }
+    return lossValue;
+  }
+}

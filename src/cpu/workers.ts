@@ -1,0 +1,161 @@
+// Worker threads that run FastModel on slices of a batch: Web Workers in a page, worker_threads in Node.
+// A worker is started from source text (the kernels' own source, see KERNELS), so it needs no separate file
+// that every bundler, the dev server and vitest would each have to find and serve in their own way.
+// Pages need no cross-origin isolation: arrays are copied by postMessage, not shared.
+import {
+  colsum_add,
+  FastModel,
+  gemm_nt,
+  gemm_tn,
+  loss_backward_f32,
+  loss_forward_f32,
+  lstm_backward_f32,
+  lstm_forward_f32,
+  matmul_forward_f32,
+  transpose,
+  type FastSpec,
+} from './fast.js';
+
+/** Every top-level declaration FastModel reaches; fast.ts imports nothing, so these are all it needs. */
+const KERNELS: { name: string }[] = [gemm_nt, gemm_tn, transpose, colsum_add, matmul_forward_f32, lstm_forward_f32, lstm_backward_f32, loss_forward_f32, loss_backward_f32, FastModel];
+
+/** A slice of a batch: forward + backward when y is given, else forward only. */
+export interface Job {
+  params: Float32Array;
+  x: Float32Array; // (b,T,I)
+  y: Float32Array | null; // (b,O)
+  b: number;
+  meanOver: number; // windows in the whole batch, so slices' losses and gradients add up
+}
+
+export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array };
+
+type Message = { spec: FastSpec; steps: number; capacity: number } | Job;
+
+/** The worker's side. Runs inside the worker from its source text: it may use only its arguments. */
+function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown): void }, Model: typeof FastModel): void {
+  let model: FastModel | undefined;
+  let grads: Float32Array | undefined;
+  port.on((msg) => {
+    try {
+      if ('spec' in msg) {
+        model = new Model(msg.spec, msg.steps, msg.capacity);
+        grads = new Float32Array(msg.spec.size);
+      } else if (msg.y) {
+        const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver);
+        port.post({ loss, grads });
+      } else {
+        port.post({ out: model!.forward(msg.params, msg.x, msg.b).slice() });
+      }
+    } catch (e) {
+      port.post({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    }
+  });
+}
+
+/** `const name = <source>;` per kernel: valid whether a bundler left a declaration or an anonymous expression. */
+function kernelSource(): string {
+  return KERNELS.map((k) => `const ${k.name} = ${String(k)};`).join('\n');
+}
+
+interface Handle {
+  post(msg: Message): void;
+  busy(on: boolean): void; // Node: hold the event loop open only while a job is out
+  terminate(): void;
+}
+
+const NODE_WORKER_THREADS = 'node:worker_threads'; // a variable, so bundlers for the browser leave the import alone
+const NODE_OS = 'node:os';
+
+/** How many threads this machine has, or 1 where it cannot tell. */
+async function cores(): Promise<number> {
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const os = (await import(/* @vite-ignore */ NODE_OS)) as typeof import('node:os');
+    return os.availableParallelism();
+  }
+  return 1;
+}
+
+async function spawn(onMessage: (m: Reply | { error: string }) => void, onError: (e: Error) => void): Promise<Handle | null> {
+  const run = (port: string) => `${kernelSource()}\n(${workerMain})(${port}, ${FastModel.name});\n`;
+  if (typeof Worker === 'function' && typeof Blob === 'function') {
+    const url = URL.createObjectURL(new Blob([run('{ on: (f) => { self.onmessage = (e) => f(e.data); }, post: (m) => self.postMessage(m) }')], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    w.onmessage = (e) => onMessage(e.data);
+    w.onerror = (e) => {
+      e.preventDefault();
+      onError(new Error(`CPU worker failed: ${e.message}`));
+    };
+    return { post: (m) => w.postMessage(m), busy: () => {}, terminate: () => (w.terminate(), URL.revokeObjectURL(url)) };
+  }
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const { Worker: NodeWorker } = (await import(/* @vite-ignore */ NODE_WORKER_THREADS)) as typeof import('node:worker_threads');
+    const port = "{ on: (f) => require('node:worker_threads').parentPort.on('message', f), post: (m) => require('node:worker_threads').parentPort.postMessage(m) }";
+    const w = new NodeWorker(run(port), { eval: true });
+    w.on('message', onMessage);
+    w.on('error', (e) => onError(e instanceof Error ? e : new Error(String(e))));
+    w.on('exit', (code) => onError(new Error(`CPU worker exited (code ${code})`)));
+    w.unref();
+    return { post: (m) => w.postMessage(m), busy: (on) => (on ? w.ref() : w.unref()), terminate: () => void w.terminate() };
+  }
+  return null;
+}
+
+/** One worker holding a FastModel; it answers jobs in the order they were posted. */
+export class KernelWorker {
+  private handle: Handle | null = null;
+  private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
+  private error: Error | null = null;
+
+  /** Starts `count` workers (fewer if the machine has fewer threads), or none where workers are unavailable. */
+  static async start(count: number, spec: FastSpec, steps: number, capacity: number): Promise<KernelWorker[]> {
+    const n = Math.min(count, await cores());
+    if (n < 2) return []; // one thread: the calling thread does it all without copying
+    const workers: KernelWorker[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        const w = new KernelWorker();
+        w.handle = await spawn((m) => w.answer(m), (e) => w.fail(e));
+        if (!w.handle) break;
+        w.handle.post({ spec, steps, capacity });
+        workers.push(w);
+      }
+    } catch {
+      // Workers refused (a page's CSP, a sandbox): the session computes on the calling thread instead.
+    }
+    return workers;
+  }
+
+  get alive(): boolean {
+    return this.handle !== null && this.error === null;
+  }
+
+  run(job: Job): Promise<Reply> {
+    if (!this.alive) return Promise.reject(this.error ?? new Error('CPU worker terminated'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.handle!.busy(true);
+      this.handle!.post(job);
+    });
+  }
+
+  terminate(): void {
+    this.handle?.terminate();
+    this.fail(new Error('CPU worker terminated'));
+    this.handle = null;
+  }
+
+  private answer(m: Reply | { error: string }): void {
+    const next = this.waiting.shift();
+    if (this.waiting.length === 0) this.handle?.busy(false);
+    if ('error' in m) next?.reject(new Error(m.error));
+    else next?.resolve(m);
+  }
+
+  private fail(e: Error): void {
+    this.error ??= e;
+    this.handle?.busy(false);
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+}
