@@ -1,0 +1,97 @@
+/** What the benchmark runs: the reference comparison and the engine's sweep, full or --quick. */
+
+export const CONTENDERS = ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu'] as const;
+export type ContenderName = (typeof CONTENDERS)[number];
+
+/** One training run: a model shape, its data and how long to train. */
+export interface RunSpec {
+  contender: ContenderName;
+  inputSize: number; // I
+  hiddenSize: number; // H
+  steps: number; // T
+  batchSize: number; // B
+  samples: number; // windows per epoch
+  epochs: number; // including the warm-up epochs
+  warmupEpochs: number; // reported apart, left out of the medians
+  learningRate: number;
+  modelSeed: number; // initial weights (the same for the engine and TF.js)
+  dataSeed: number;
+}
+
+/** What a run measured, as it comes back from Node or from the page. */
+export interface RunRecord {
+  epochSeconds: number[]; // every epoch, warm-up first
+  setupSeconds: number; // before the first epoch: pipelines, buffers, model build
+  finalLoss: number; // mean training loss of the last epoch
+  engine?: { adapter?: string; dispatchesPerStep: number; submitsPerStep: number; kernelChoice: Record<string, string> };
+}
+
+export type RunOutcome = RunRecord | { error: string };
+
+export type SweepAxis = 'T' | 'H' | 'B';
+
+export interface Plan {
+  quick: boolean;
+  reference: Omit<RunSpec, 'contender'>;
+  /** Values each axis takes while the other two stay at the reference shape. */
+  sweep: Record<SweepAxis, number[]>;
+  sweepStepsPerEpoch: number;
+  sweepEpochs: number;
+}
+
+export function makePlan(quick: boolean): Plan {
+  const reference = {
+    inputSize: 8,
+    hiddenSize: 64,
+    steps: 60,
+    batchSize: 64,
+    samples: quick ? 128 : 512,
+    epochs: quick ? 2 : 3,
+    warmupEpochs: 1,
+    learningRate: 1e-3,
+    modelSeed: 7,
+    dataSeed: 42,
+  };
+  return {
+    quick,
+    reference,
+    // --quick keeps one point beside the reference (T=20): enough to check dispatches per step against T
+    sweep: quick ? { T: [20, 60], H: [64], B: [64] } : { T: [20, 60, 250], H: [32, 64, 128, 256], B: [16, 64, 256] },
+    sweepStepsPerEpoch: quick ? 2 : 4,
+    sweepEpochs: quick ? 2 : 3,
+  };
+}
+
+export interface SweepShape {
+  T: number;
+  H: number;
+  B: number;
+}
+
+/** The distinct shapes of the sweep (the reference shape once), each with the axes it lies on. */
+export function sweepShapes(plan: Plan): { shape: SweepShape; axes: SweepAxis[] }[] {
+  const ref: SweepShape = { T: plan.reference.steps, H: plan.reference.hiddenSize, B: plan.reference.batchSize };
+  const out: { shape: SweepShape; axes: SweepAxis[] }[] = [];
+  for (const axis of ['T', 'H', 'B'] as const) {
+    for (const value of plan.sweep[axis]) {
+      const shape = { ...ref, [axis]: value };
+      const same = out.find((p) => p.shape.T === shape.T && p.shape.H === shape.H && p.shape.B === shape.B);
+      if (same) same.axes.push(axis);
+      else out.push({ shape, axes: [axis] });
+    }
+  }
+  return out;
+}
+
+/** The engine-webgpu run for one sweep shape. */
+export function sweepSpec(plan: Plan, s: SweepShape): RunSpec {
+  return {
+    ...plan.reference,
+    contender: 'engine-webgpu',
+    steps: s.T,
+    hiddenSize: s.H,
+    batchSize: s.B,
+    samples: s.B * plan.sweepStepsPerEpoch,
+    epochs: plan.sweepEpochs,
+  };
+}

@@ -1,0 +1,61 @@
+import { fmt, type Report, type SweepResult } from './report.js';
+import type { SweepAxis } from './plan.js';
+
+const PANEL_W = 320, PANEL_H = 240, M = { top: 40, right: 16, bottom: 44, left: 56 };
+const AXES: { axis: SweepAxis; label: string }[] = [
+  { axis: 'T', label: 'window length T' },
+  { axis: 'H', label: 'hidden size H' },
+  { axis: 'B', label: 'batch size B' },
+];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number): string {
+  const w = PANEL_W - M.left - M.right, h = PANEL_H - M.top - M.bottom;
+  const pts = points.filter((p) => p.axes.includes(axis)).sort((p, q) => p[axis] - q[axis]);
+  const vals = pts.map((p) => p[axis]);
+  const yMax = Math.max(1e-3, ...pts.map((p) => p.msPerStep ?? 0)) * 1.2; // each panel on its own scale
+  const [lo, hi] = [Math.log2(Math.min(...vals)), Math.log2(Math.max(...vals))];
+  const sx = (v: number) => M.left + (hi === lo ? w / 2 : ((Math.log2(v) - lo) / (hi - lo)) * w); // log2 x axis
+  const sy = (v: number) => M.top + h - (v / yMax) * h;
+  const parts: string[] = [`<g transform="translate(${x0},0)">`];
+  parts.push(`<text x="${M.left + w / 2}" y="22" text-anchor="middle" font-weight="bold">ms per step vs ${esc(label)}</text>`);
+  for (let i = 0; i <= 4; i++) {
+    const v = (yMax * i) / 4, y = sy(v);
+    parts.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt(v, 2)}</text>`);
+  }
+  for (const v of vals) parts.push(`<text x="${sx(v)}" y="${M.top + h + 18}" text-anchor="middle" font-size="11">${v}</text>`);
+  parts.push(`<text x="${M.left + w / 2}" y="${PANEL_H - 6}" text-anchor="middle" font-size="12">${esc(label)} (log scale)</text>`);
+  parts.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + h}" stroke="#444"/>`);
+  parts.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${M.top + h}" y2="${M.top + h}" stroke="#444"/>`);
+  const ok = pts.filter((p) => p.msPerStep !== null);
+  if (ok.length > 1) parts.push(`<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${ok.map((p) => `${sx(p[axis])},${sy(p.msPerStep!)}`).join(' ')}"/>`);
+  for (const p of pts) {
+    const x = sx(p[axis]);
+    if (p.msPerStep === null) {
+      parts.push(`<text x="${x}" y="${M.top + h - 6}" text-anchor="middle" font-size="11" fill="#c00">failed</text>`);
+      continue;
+    }
+    const y = sy(p.msPerStep);
+    parts.push(`<circle cx="${x}" cy="${y}" r="3.5" fill="#1f6feb"><title>T=${p.T} H=${p.H} B=${p.B}: ${fmt(p.msPerStep)} ms/step, ${fmt(p.gflops)} GFLOP/s</title></circle>`);
+    parts.push(`<text x="${x}" y="${y - 8}" text-anchor="middle" font-size="10">${fmt(p.msPerStep)} ms · ${fmt(p.gflops, 2)} GF/s</text>`);
+  }
+  parts.push('</g>');
+  return parts.join('\n');
+}
+
+/** Three panels (T, H, B), milliseconds per training step with GFLOP/s written beside each point. */
+export function sweepSvg(report: Report): string {
+  const width = PANEL_W * AXES.length, height = PANEL_H + 28;
+  const c = report.config;
+  const title = `webgpu-lstm training step (engine-webgpu), others at T=${c.steps} H=${c.hiddenSize} B=${c.batchSize} I=${c.inputSize}; ${report.adapter.vendor} ${report.adapter.architecture}, ${report.runtime}`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...AXES.map((a, i) => panel(report.sweep, a.axis, a.label, i * PANEL_W)),
+    `<text x="${width / 2}" y="${height - 8}" text-anchor="middle" font-size="11" fill="#555">${esc(title)}</text>`,
+    '</svg>',
+    '',
+  ].join('\n');
+}
