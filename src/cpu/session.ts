@@ -1,3 +1,4 @@
+import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import type { Session, SessionShape, StepHyper } from '../backend.js';
 import type { EngineStats } from '../train/types.js';
@@ -45,6 +46,7 @@ export class CpuSession implements Session {
   }
 
   setParams(params: Float32Array): void {
+    check(params.length === this.size, `setParams got ${params.length} values, the model has ${this.size} parameters`);
     const copy = params.slice(); // the caller may change its array before the queue gets here
     this.enqueue(() => {
       this.params.set(copy);

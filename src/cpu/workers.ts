@@ -2,22 +2,11 @@
 // A worker is started from source text (the kernels' own source, see KERNELS), so it needs no separate file
 // that every bundler, the dev server and vitest would each have to find and serve in their own way.
 // Pages need no cross-origin isolation: arrays are copied by postMessage, not shared.
-import {
-  colsum_add,
-  FastModel,
-  gemm_nt,
-  gemm_tn,
-  loss_backward_f32,
-  loss_forward_f32,
-  lstm_backward_f32,
-  lstm_forward_f32,
-  matmul_forward_f32,
-  transpose,
-  type FastSpec,
-} from './fast.js';
+import * as kernels from './fast.js';
+import type { FastModel, FastSpec } from './fast.js';
 
-/** Every top-level declaration FastModel reaches; fast.ts imports nothing, so these are all it needs. */
-const KERNELS: { name: string }[] = [gemm_nt, gemm_tn, transpose, colsum_add, matmul_forward_f32, lstm_forward_f32, lstm_backward_f32, loss_forward_f32, loss_backward_f32, FastModel];
+/** Every function and class of fast.ts, which imports nothing: all that FastModel can reach. */
+const KERNELS: { name: string }[] = Object.values(kernels).filter((k) => typeof k === 'function');
 
 /** A slice of a batch: forward + backward when y is given, else forward only. */
 export interface Job {
@@ -78,7 +67,7 @@ async function cores(): Promise<number> {
 }
 
 async function spawn(onMessage: (m: Reply | { error: string }) => void, onError: (e: Error) => void): Promise<Handle | null> {
-  const run = (port: string) => `${kernelSource()}\n(${workerMain})(${port}, ${FastModel.name});\n`;
+  const run = (port: string) => `${kernelSource()}\n(${workerMain})(${port}, ${kernels.FastModel.name});\n`;
   if (typeof Worker === 'function' && typeof Blob === 'function') {
     const url = URL.createObjectURL(new Blob([run('{ on: (f) => { self.onmessage = (e) => f(e.data); }, post: (m) => self.postMessage(m) }')], { type: 'text/javascript' }));
     const w = new Worker(url);
@@ -118,7 +107,7 @@ export class KernelWorker {
         const w = new KernelWorker();
         w.handle = await spawn((m) => w.answer(m), (e) => w.fail(e));
         if (!w.handle) break;
-        w.handle.post({ spec, steps, capacity });
+        w.handle.post({ spec, steps, capacity: Math.ceil(capacity / n) }); // each holds a slice of the batch
         workers.push(w);
       }
     } catch {
