@@ -1,4 +1,5 @@
 import type { AdamHyper } from './cpu/adam.js';
+import type { KernelChoice } from './gpu/session.js';
 import type { ModelConfig } from './model.js';
 import type { EngineStats } from './train/types.js';
 
@@ -28,6 +29,8 @@ export interface Session {
 export interface SessionShape {
   batchSize: number;
   steps: number;
+  /** GPU only: run these kernel variants instead of measuring which is fastest (tests check every variant). */
+  kernels?: KernelChoice;
 }
 
 export async function openSession(kind: BackendKind, config: ModelConfig, shape: SessionShape): Promise<Session> {
@@ -36,5 +39,5 @@ export async function openSession(kind: BackendKind, config: ModelConfig, shape:
     return new CpuSession(config, shape);
   }
   const { openGpuSession } = await import('./gpu/session.js');
-  return openGpuSession(config, shape);
+  return openGpuSession(config, shape, shape.kernels);
 }

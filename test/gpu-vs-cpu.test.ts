@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
+import { narrowEligible } from '../src/gpu/lstmNarrow.js';
+import type { KernelChoice } from '../src/gpu/session.js';
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { requireGpu } from './helpers/gpu.js';
@@ -17,15 +19,28 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
   { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
 ];
 
+// Every kernel variant is checked on every run; the narrow ones where the adapter and the shape allow them.
+const choices: KernelChoice[] = [
+  { recurrent: 'wide', gradients: 'tiled' },
+  { recurrent: 'narrow', gradients: 'narrow' },
+];
+
 describe('GPU kernels vs CPU reference', () => {
-  for (const { name, config, B, T } of cases) {
-    it(name, async () => {
-      await requireGpu();
+  for (const { name, config, B, T } of cases) for (const kernels of choices) {
+    it(`${name} [${kernels.recurrent}/${kernels.gradients}]`, async () => {
+      const ctx = await requireGpu();
+      if (kernels.recurrent === 'narrow') {
+        // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
+        if (!narrowEligible(ctx, config.hiddenSize)) {
+          await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels })).rejects.toThrow(/narrow recurrent kernels need/);
+          return;
+        }
+      }
       const rng = new Rng(11);
       const model = createModel(config, 5);
       const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
       const y = Float32Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.2 + rng.next() : rng.normal()));
-      const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T })]);
+      const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T, kernels })]);
       cpu.setParams(model.params);
       gpu.setParams(model.params);
       expect(relErr(await gpu.forward(x, B), await cpu.forward(x, B)), 'outputs').toBeLessThan(1e-4);
@@ -36,6 +51,7 @@ describe('GPU kernels vs CPU reference', () => {
         const r = [slot.offset, slot.offset + slot.size] as const;
         expect(relErr(got.grads.subarray(...r), want.grads.subarray(...r)), slot.name).toBeLessThan(1e-3);
       }
+      expect(gpu.stats.kernelChoice.recurrent).toMatch(new RegExp(`^${kernels.recurrent}`));
       gpu.destroy();
     });
   }

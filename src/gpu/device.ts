@@ -5,6 +5,7 @@ export interface GpuContext {
   adapterName: string; // "vendor architecture (description)", for reports
   isFallback: boolean;
   hasSubgroups: boolean;
+  subgroupMinSize: number; // 0 when unknown
   hasTimestamps: boolean;
   lost: string | null; // why the device was lost, once it is
 }
@@ -62,6 +63,7 @@ async function createContext(): Promise<GpuContext> {
     adapterName: [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter',
     isFallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
     hasSubgroups,
+    subgroupMinSize: (info as GPUAdapterInfo & { subgroupMinSize?: number }).subgroupMinSize ?? 0,
     hasTimestamps,
     lost: null,
   };

@@ -1,17 +1,17 @@
 import type { Session, SessionShape, StepHyper } from '../backend.js';
-import { check } from '../errors.js';
+import { check, UserError } from '../errors.js';
 import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, type GpuContext } from './device.js';
 import { lstmBackward, lstmForward, wideTiling } from './lstm.js';
+import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
+import { matmulNarrowTN, narrowGemmEligible } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
-
-const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
 /**
  * The `backend: 'webgpu'` engine. Everything a training step touches lives in GPU buffers made once here;
@@ -41,7 +41,7 @@ export class GpuSession implements Session {
     this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
   }
 
-  static async open(config: ModelConfig, shape: SessionShape): Promise<GpuSession> {
+  static async open(config: ModelConfig, shape: SessionShape, forced?: KernelChoice): Promise<GpuSession> {
     const ctx = await gpuContext();
     checkNotLost(ctx);
     const { device } = ctx;
@@ -55,7 +55,8 @@ export class GpuSession implements Session {
     check(biggest <= maxBinding, `steps x batch x 4·hidden = ${T}x${B}x${G} needs a ${biggest}-byte buffer; this adapter allows ${maxBinding}. Use a smaller batch or window`);
 
     const owned: GPUBuffer[] = [];
-    const make = (label: string, floats: number, usage = STORAGE) => {
+    // GPUBufferUsage exists only once gpuContext() has run (Dawn for Node installs the globals).
+    const make = (label: string, floats: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage });
       owned.push(b);
       return b;
@@ -76,37 +77,24 @@ export class GpuSession implements Session {
     const dX = config.layers > 1 ? make('dX', T * B * H) : null;
     const acts = layout.layers.map((_, l) => ({ gates: make(`gates.${l}`, T * B * G), hseq: make(`hseq.${l}`, T * B * H), cseq: make(`cseq.${l}`, T * B * H) }));
 
-    const tiling = wideTiling(ctx, H);
-    const forward: Promise<Dispatch>[] = [];
-    layout.layers.forEach((slots, l) => {
-      const input = l === 0 ? buf.x : acts[l - 1].hseq;
-      const I = layerInputSize(config, l);
-      forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: buf.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: acts[l].gates }));
-      forward.push(lstmForward(ctx, `lstm_forward.${l}`, { T, B, H, params: buf.params, whOffset: slots.recurrentKernel.offset, ...acts[l] }, tiling));
-    });
     const top = acts[acts.length - 1];
     const head = denseLoss(ctx, {
       B, H, O, T, loss: config.loss, params: buf.params, wOffset: layout.denseKernel.offset, bOffset: layout.denseBias.offset,
       hseq: top.hseq, y: buf.y, out: buf.headOut, grads: buf.grads, dh: dhLast, lossLog: buf.lossLog,
     });
-    const backward: Promise<Dispatch>[] = [];
-    for (let l = layout.layers.length - 1; l >= 0; l--) {
-      const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l);
-      const input = l === 0 ? buf.x : acts[l - 1].hseq;
-      const isTop = l === layout.layers.length - 1;
-      backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { T, B, H, params: buf.params, whOffset: slots.recurrentKernel.offset, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? dhLast : dX!, lastStepOnly: isTop, dG }, tiling));
-      backward.push(matmul(ctx, `dW_x.${l}`, { M: I, N: G, K: T * B, a: input, transA: true, b: dG, c: buf.grads, cOffset: slots.kernel.offset }));
-      if (T > 1) {
-        // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
-        backward.push(matmul(ctx, `dW_h.${l}`, { M: H, N: G, K: (T - 1) * B, a: a.hseq, transA: true, b: dG, bOffset: B * G, c: buf.grads, cOffset: slots.recurrentKernel.offset }));
-      }
-      backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: dG, c: buf.grads, cOffset: slots.bias.offset }));
-      if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: dG, b: buf.params, bOffset: slots.kernel.offset, transB: true, c: dX! }));
-    }
     const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
-    const session = new GpuSession(ctx, config, shape, buf, owned, await Promise.all(forward), await head, await Promise.all(backward), await optimizer, {
-      lstm: `wide(rows=${tiling.rows},lanes=${tiling.lanes})`,
-      matmul: 'tiled64',
+    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dX, dhLast, acts }, choice);
+    const candidates = kernelCandidates(ctx, config, forced);
+    const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
+    let choice = chosen.get(key) ?? candidates[0];
+    if (candidates.length > 1 && !chosen.has(key) && !forced) {
+      choice = await fastest(ctx, candidates, passes, await head);
+      chosen.set(key, choice);
+    }
+    const { forward, backward } = await passes(choice);
+    const session = new GpuSession(ctx, config, shape, buf, owned, forward, await head, backward, await optimizer, {
+      recurrent: choice.recurrent === 'wide' ? `wide(rows=${wideTiling(ctx, H).rows},lanes=${wideTiling(ctx, H).lanes})` : `narrow(subgroup of 4,rows=${narrowRows(B)})`,
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : 'narrow8x64',
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
@@ -209,6 +197,104 @@ export class GpuSession implements Session {
   }
 }
 
-export function openGpuSession(config: ModelConfig, shape: SessionShape): Promise<Session> {
-  return GpuSession.open(config, shape);
+export function openGpuSession(config: ModelConfig, shape: SessionShape, kernels?: KernelChoice): Promise<Session> {
+  return GpuSession.open(config, shape, kernels);
+}
+
+/** Which variant of each kernel family a session runs. */
+export interface KernelChoice {
+  recurrent: 'wide' | 'narrow'; // lstm_forward/backward.wgsl, or their _narrow twins (input projection fused)
+  gradients: 'tiled' | 'narrow'; // matmul.wgsl, or matmul_narrow.wgsl, for dW_x and dW_h
+}
+
+/** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */
+const chosen = new Map<string, KernelChoice>();
+
+function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelChoice): KernelChoice[] {
+  if (forced) {
+    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize)) {
+      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature and hidden size <= ${NARROW_MAX_HIDDEN}`);
+    }
+    return [forced];
+  }
+  const all: KernelChoice[] = [
+    { recurrent: 'wide', gradients: 'tiled' },
+    { recurrent: 'narrow', gradients: 'narrow' },
+    { recurrent: 'wide', gradients: 'narrow' },
+  ];
+  const subgroupsOf4 = ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
+  return all.filter((c) => (c.recurrent === 'wide' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4));
+}
+
+interface PassBuffers {
+  params: GPUBuffer;
+  grads: GPUBuffer;
+  x: GPUBuffer;
+  dG: GPUBuffer;
+  dX: GPUBuffer | null;
+  dhLast: GPUBuffer;
+  acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[];
+}
+
+/** The forward and backward dispatches of every layer for one kernel choice, over the session's buffers. */
+async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: PassBuffers, choice: KernelChoice) {
+  const layout = paramLayout(config);
+  const { batchSize: B, steps: T } = shape;
+  const H = config.hiddenSize, G = 4 * H;
+  const forward: Promise<Dispatch>[] = [];
+  layout.layers.forEach((slots, l) => {
+    const input = l === 0 ? b.x : b.acts[l - 1].hseq;
+    const I = layerInputSize(config, l);
+    const state = { T, B, H, params: b.params, ...b.acts[l] };
+    if (choice.recurrent === 'narrow') {
+      forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
+    } else {
+      forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
+      forward.push(lstmForward(ctx, `lstm_forward.${l}`, { ...state, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
+    }
+  });
+  const backward: Promise<Dispatch>[] = [];
+  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number) =>
+    choice.gradients === 'narrow' && narrowGemmEligible(ctx, M, G, 0, bOffset)
+      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset })
+      : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset, c: b.grads, cOffset });
+  for (let l = layout.layers.length - 1; l >= 0; l--) {
+    const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l);
+    const input = l === 0 ? b.x : b.acts[l - 1].hseq;
+    const isTop = l === layout.layers.length - 1;
+    const args = { T, B, H, params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
+    backward.push(
+      choice.recurrent === 'narrow'
+        ? lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset })
+        : lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)),
+    );
+    backward.push(weightGradient(`dW_x.${l}`, I, T * B, input, 0, slots.kernel.offset));
+    // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
+    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B * G, slots.recurrentKernel.offset));
+    backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
+    if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
+  }
+  return { forward: await Promise.all(forward), backward: await Promise.all(backward) };
+}
+
+/** Times forward + backward of each candidate on the session's own buffers (median of 3) and returns the fastest. */
+async function fastest(ctx: GpuContext, candidates: KernelChoice[], passes: (c: KernelChoice) => ReturnType<typeof buildPasses>, head: { dispatch: Dispatch }): Promise<KernelChoice> {
+  let best = { choice: candidates[0], ms: Infinity };
+  for (const choice of candidates) {
+    const { forward, backward } = await passes(choice);
+    const times: number[] = [];
+    for (let r = 0; r < 4; r++) {
+      const t0 = performance.now();
+      const encoder = ctx.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, [...forward, head.dispatch, ...backward]);
+      pass.end();
+      ctx.device.queue.submit([encoder.finish()]);
+      await ctx.device.queue.onSubmittedWorkDone();
+      times.push(performance.now() - t0);
+    }
+    const ms = times.slice(1).sort((a, b) => a - b)[1]; // the first run pays for first-use costs
+    if (ms < best.ms) best = { choice, ms };
+  }
+  return best.choice;
 }

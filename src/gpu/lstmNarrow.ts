@@ -1,0 +1,84 @@
+import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
+import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
+import type { GpuContext } from './device.js';
+import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
+import { fillTemplate, unroll } from './template.js';
+
+/** Units each of the 4 lanes owns. */
+const unitsPerLane = (H: number) => Math.ceil(H / 4);
+
+/** The narrow kernels unroll H·U statements; past this SwiftShader's compiler slows to minutes or crashes. */
+export const NARROW_MAX_HIDDEN = 64;
+
+export function narrowEligible(ctx: GpuContext, H: number): boolean {
+  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4 && H <= NARROW_MAX_HIDDEN; // 4 lanes must share a subgroup
+}
+
+/** Batch rows per 4-lane workgroup: enough workgroups to keep every core busy, few enough to amortise W loads. */
+export function narrowRows(B: number): number {
+  return Math.max(1, Math.ceil(B / 32));
+}
+
+function forwardCode(H: number, I: number, rows: number): string {
+  const U = unitsPerLane(H);
+  const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
+  return fillTemplate(forwardTemplate, {
+    H, I, U, ROWS: rows,
+    INIT_Z: unroll(U, (u) => `z[${u}] = bias[${u}];`),
+    INPUT_FMAS: unroll(I, (k) => `{ let v = x[xrow + ${k}u]; ${perUnit((u) => `z[${u}] += v * wx[${k * U + u}];`)} }`),
+    RECURRENT_FMAS: unroll(H, (k) => `{ let v = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u); ${perUnit((u) => `z[${u}] += v * wh[${k * U + u}];`)} }`),
+    CELL: unroll(U, (u) =>
+      `{ let a = vec4f(sigmoid(z[${u}].x), sigmoid(z[${u}].y), tanh(z[${u}].z), sigmoid(z[${u}].w)); ` +
+      `c[${u}] = a.y * c[${u}] + a.x * a.z; h[${u}] = a.w * tanh(c[${u}]); ` +
+      `let col = u0 + ${u}u; if (col < H) { let g0 = row * 4u * H + col; gates[g0] = a.x; gates[g0 + H] = a.y; gates[g0 + 2u * H] = a.z; gates[g0 + 3u * H] = a.w; ` +
+      `cseq[row * H + col] = c[${u}]; hseq[row * H + col] = h[${u}]; } }`),
+  });
+}
+
+function backwardCode(H: number, rows: number): string {
+  const U = unitsPerLane(H);
+  const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
+  return fillTemplate(backwardTemplate, {
+    H, U, ROWS: rows,
+    GATE_GRADS: unroll(U, (u) =>
+      `{ let col = u0 + ${u}u; var dh = dhNext[${u}]; var a = vec4f(0.0); var cc = 0.0; var cp = 0.0; let g0 = row * 4u * H + col; ` +
+      `if (col < H) { if (dims.lastStepOnly == 0u) { dh += dhAbove[row * H + col]; } else if (s == 0u) { dh += dhAbove[b * H + col]; } ` +
+      `a = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]); cc = cseq[row * H + col]; if (t > 0u) { cp = cseq[(row - dims.B) * H + col]; } } ` +
+      `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
+      `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +
+      `dcNext[${u}] = dc * a.y; ` +
+      `if (col < H) { dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w; } }`),
+    RECURRENT_DOTS: [
+      '      var acc = array<f32, U>();',
+      unroll(H, (j) => `{ let v = subgroupBroadcast(d[${j % U}], ${Math.floor(j / U)}u); ${perUnit((k) => `acc[${k}] += dot(v, wh[${k * H + j}]);`)} }`),
+      unroll(U, (k) => `dhNext[${k}] = acc[${k}];`),
+    ].join('\n'),
+  });
+}
+
+export interface NarrowForwardArgs {
+  T: number; B: number; H: number; I: number;
+  params: GPUBuffer; kernelOffset: number; recurrentOffset: number; biasOffset: number;
+  x: GPUBuffer; gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer;
+}
+
+/** x·W_x + b and the recurrence, fused: one dispatch of 4-lane workgroups. */
+export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
+  const rows = narrowRows(a.B);
+  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.kernelOffset, a.recurrentOffset, a.biasOffset]);
+  const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I},R=${rows})`, code: forwardCode(a.H, a.I, rows), entryPoint: 'main', constants: {} };
+  return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
+}
+
+export interface NarrowBackwardArgs {
+  T: number; B: number; H: number;
+  params: GPUBuffer; recurrentOffset: number;
+  gates: GPUBuffer; cseq: GPUBuffer; dhAbove: GPUBuffer; lastStepOnly: boolean; dG: GPUBuffer;
+}
+
+export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
+  const rows = narrowRows(a.B);
+  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly)]);
+  const program = { name: `lstm_backward_narrow(H=${a.H},R=${rows})`, code: backwardCode(a.H, rows), entryPoint: 'main', constants: {} };
+  return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG], [Math.ceil(a.B / rows)], label);
+}
