@@ -1,0 +1,93 @@
+// `predict`: the next day's volatility, VaR and ES from a saved model and a CSV of recent prices, next to
+// the baselines fitted on that same file. Environment-agnostic like the pipeline.
+import { UserError } from '../errors.js';
+import { modelFromJSON, type Model } from '../model.js';
+import type { BackendKind } from '../backend.js';
+import { baselineForecasts, fitBaselines } from './baselines.js';
+import { parseMarketData, type DataKind, type DataOptions } from './data.js';
+import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
+import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
+import { garchSummary, type GarchSummary } from './garch.js';
+import { memberOutputs, memberVariances } from './lstm.js';
+import type { RiskModelMeta } from './pipeline.js';
+import { VAR_LEVELS, type Tail } from './risk.js';
+
+export interface ForecastInput {
+  modelText: string;
+  csvText: string;
+  source?: string;
+  /** Override the column choices saved with the model. */
+  dataOptions?: DataOptions;
+  backend?: BackendKind;
+}
+
+export interface ForecastReport {
+  version: 1;
+  model: { trainedOn: RiskModelMeta['trainedOn']; window: number; horizon: number; loss: string; members: number };
+  data: { source: string; kind: DataKind; rows: number; firstDate: string; lastDate: string; series: string[]; warnings: string[] };
+  series: { name: string; nextDay: NextDay; garch: GarchSummary }[];
+}
+
+/** The fewest returns predict takes: the LSTM's window after the 22-day look-back, and a year for GARCH. */
+export const MIN_PREDICT_RETURNS = 250;
+
+function isTail(t: unknown): t is Tail {
+  return typeof t === 'object' && t !== null && Number.isFinite((t as Tail).quantile) && Number.isFinite((t as Tail).tailMean);
+}
+
+/** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
+export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
+  const risk = extra.risk as RiskModelMeta | undefined;
+  const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
+  if (!risk || typeof risk !== 'object') throw bad('is missing');
+  if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
+  if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
+  if (!Number.isInteger(risk.window) || risk.window < 1 || !Number.isInteger(risk.horizon) || risk.horizon < 1) throw bad('has no valid window/horizon');
+  const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => Number.isFinite(v));
+  if (!finite(risk.scaler?.mean, risk.features.length) || !finite(risk.scaler?.std, risk.features.length)) throw bad('has a broken scaler');
+  const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
+  if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length))) throw bad('has broken ensemble weights');
+  if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
+  if (!VAR_LEVELS.every((l) => isTail(risk.fhs?.[String(l) as keyof PerLevel<Tail>]))) throw bad('has no FHS tails');
+  return risk;
+}
+
+export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
+  const { model, extra } = modelFromJSON(input.modelText);
+  const risk = readRiskMeta(extra, model);
+  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
+  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+  const features = featureNames(market.series[0].range !== undefined);
+  if (features.join() !== risk.features.join()) {
+    throw new UserError(
+      `the model was trained on the features [${risk.features.join(', ')}] but this file gives [${features.join(', ')}]; ` +
+        (risk.features.length > features.length ? 'use a file with open/high/low/close columns' : 'name a single price column with --price, as in training'),
+    );
+  }
+  const M = market.dates.length;
+  const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
+  if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
+  const backend = input.backend ?? 'webgpu';
+  const last = M - 1;
+  const series = [];
+  for (const s of market.series) {
+    const x = buildWindows(featureMatrix(s), risk.scaler, [last], risk.window);
+    const lstm = memberVariances(await memberOutputs(models, x, 1, risk.window, backend), risk.calibration);
+    // The baselines are refitted on this file (every origin whose target it holds): they need no saved state.
+    const targets = varianceTargets(s.returns, risk.horizon);
+    const origins = Array.from({ length: M - risk.horizon - FIRST_ORIGIN }, (_, i) => FIRST_ORIGIN + i);
+    const fits = fitBaselines(s.returns, targets, M, origins);
+    const baselines = baselineForecasts(s.returns, risk.horizon, fits);
+    const variance: Record<ModelName, number> = { lstm: lstm.mean[0], har: baselines.har[last], garch: baselines.garch[last], ewma: baselines.ewma[last] };
+    const tails = Object.fromEntries(
+      MODEL_NAMES.map((m) => [m, m === 'lstm' ? risk.fhs : fhsTails(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
+    ) as Record<ModelName, PerLevel<Tail>>;
+    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
+  }
+  return {
+    version: 1,
+    model: { trainedOn: risk.trainedOn, window: risk.window, horizon: risk.horizon, loss: model.config.loss, members: models.length },
+    data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((s) => s.name), warnings: market.warnings },
+    series,
+  };
+}

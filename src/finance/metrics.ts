@@ -1,0 +1,67 @@
+// Forecast evaluation against a noisy variance proxy (squared returns): Patton's (2011) robust losses rank
+// forecasts as the true variance would, and Diebold–Mariano tests whether two forecasts' losses differ.
+import jStat from 'jstat';
+import { VARIANCE_FLOOR } from './features.js';
+
+/** QLIKE = p/f - ln(p/f) - 1: zero for a perfect forecast; the proxy is floored so zero-return days stay finite. */
+export function qlike(proxy: number, forecast: number): number {
+  const ratio = Math.max(proxy, VARIANCE_FLOOR) / forecast;
+  return ratio - Math.log(ratio) - 1;
+}
+
+export function squaredError(proxy: number, forecast: number): number {
+  return (proxy - forecast) ** 2;
+}
+
+export interface ForecastLosses {
+  qlike: number;
+  mse: number;
+  mae: number;
+  n: number;
+}
+
+export function lossSeries(loss: (proxy: number, forecast: number) => number, proxies: ArrayLike<number>, forecasts: ArrayLike<number>): Float64Array {
+  return Float64Array.from({ length: proxies.length }, (_, i) => loss(proxies[i], forecasts[i]));
+}
+
+const mean = (v: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s / v.length;
+};
+
+export function forecastLosses(proxies: ArrayLike<number>, forecasts: ArrayLike<number>): ForecastLosses {
+  return {
+    qlike: mean(lossSeries(qlike, proxies, forecasts)),
+    mse: mean(lossSeries(squaredError, proxies, forecasts)),
+    mae: mean(lossSeries((p, f) => Math.abs(p - f), proxies, forecasts)),
+    n: proxies.length,
+  };
+}
+
+export interface TestResult {
+  statistic: number;
+  pValue: number;
+}
+
+/**
+ * Diebold–Mariano (1995) with Harvey, Leybourne & Newbold's (1997) small-sample correction and Student-t
+ * p-value, two-sided. Negative statistic: the first forecast has the lower loss. The long-run variance of the
+ * loss difference uses Bartlett weights over h-1 lags (h-step forecasts overlap), which keeps it positive.
+ */
+export function dieboldMariano(lossA: ArrayLike<number>, lossB: ArrayLike<number>, horizon: number): TestResult {
+  const n = lossA.length;
+  const d = Float64Array.from({ length: n }, (_, i) => lossA[i] - lossB[i]);
+  const dBar = mean(d);
+  const autocovariance = (k: number) => {
+    let s = 0;
+    for (let i = k; i < n; i++) s += (d[i] - dBar) * (d[i - k] - dBar);
+    return s / n;
+  };
+  let longRun = autocovariance(0);
+  for (let k = 1; k < horizon; k++) longRun += 2 * (1 - k / horizon) * autocovariance(k);
+  if (!(longRun > 0)) return { statistic: 0, pValue: 1 }; // identical losses: nothing to tell apart
+  const dm = dBar / Math.sqrt(longRun / n);
+  const statistic = dm * Math.sqrt((n + 1 - 2 * horizon + (horizon * (horizon - 1)) / n) / n);
+  return { statistic, pValue: 2 * (1 - jStat.studentt.cdf(Math.abs(statistic), n - 1)) };
+}
