@@ -1,0 +1,110 @@
+// `webgpu-lstm train|predict`: files, flags, progress, the table and exit codes around the finance pipeline.
+import { UserError } from '../errors.js';
+import { forecastNextDay } from '../finance/forecast.js';
+import { runRiskPipeline } from '../finance/pipeline.js';
+import { BUNDLED_DATA_NAME, bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
+import { backend, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
+import { progressView } from './progress.js';
+import { predictTable, trainSummary, trainTable } from './table.js';
+
+export interface CliStreams {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+const PROGRAM = 'webgpu-lstm';
+
+/** The data file to read and the name the report gives it. */
+function dataSource(values: Values): { path: string; name: string } {
+  const path = values.data as string | undefined;
+  return path === undefined ? { path: bundledDataPath(), name: BUNDLED_DATA_NAME } : { path, name: path };
+}
+
+async function outputsWritable(values: Values, flags: string[]): Promise<{ flag: string; path: string }[]> {
+  const outputs = flags.flatMap((flag) => (typeof values[flag] === 'string' ? [{ flag, path: values[flag] as string }] : []));
+  if (new Set(outputs.map((o) => o.path)).size < outputs.length) throw new UsageError(`${outputs.map((o) => `--${o.flag}`).join(' and ')} name the same file; give each its own`);
+  for (const o of outputs) await checkWritable(o.path, `--${o.flag}`);
+  return outputs;
+}
+
+async function train(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
+  const values = parse(TRAIN_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${TRAIN_HELP}\n`);
+    return 0;
+  }
+  const options = riskOptions(values);
+  const outputs = await outputsWritable(values, ['report', 'out']);
+  const source = dataSource(values);
+  const csvText = await readText(source.path, 'data file');
+  const view = progressView(io.stderr, values.quiet === true);
+  let result;
+  try {
+    result = await runRiskPipeline({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
+  } finally {
+    view.stop();
+  }
+  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
+  const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText };
+  await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
+  io.stdout.write(`${trainTable(result.report)}\n\n${trainSummary(result.report)}\n`);
+  if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);
+  return 0;
+}
+
+async function predict(args: string[], io: CliStreams): Promise<number> {
+  const values = parse(PREDICT_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${PREDICT_HELP}\n`);
+    return 0;
+  }
+  if (typeof values.model !== 'string') throw new UsageError("predict needs --model FILE (a model written by 'webgpu-lstm train --out')");
+  const outputs = await outputsWritable(values, ['report']);
+  const modelText = await readText(values.model, 'model file');
+  const source = dataSource(values);
+  const csvText = await readText(source.path, 'data file');
+  const forecast = await forecastNextDay({ modelText, csvText, source: source.name, dataOptions: dataOptions(values), backend: backend(values) });
+  for (const w of forecast.data.warnings) io.stderr.write(`warning: ${w}\n`);
+  await writeAtomic(outputs.map((o) => ({ path: o.path, text: `${JSON.stringify(forecast, null, 2)}\n` })));
+  io.stdout.write(`${predictTable(forecast)}\n`);
+  return 0;
+}
+
+/**
+ * Runs the CLI on `argv` (the arguments after the program name) and returns the exit code: 0 success,
+ * 1 an error the user can fix (one line on stderr, no stack trace), 2 a bad command line, 130 interrupted.
+ */
+export async function main(argv: string[], io: CliStreams = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [command, ...args] = argv;
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  process.once('SIGINT', interrupt);
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(`${MAIN_HELP}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === 'train') return await train(args, io, controller.signal);
+    if (command === 'predict') return await predict(args, io);
+    throw new UsageError(`unknown command '${command}'; use 'train' or 'predict'`);
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError) {
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' ? `${command} ` : ''}--help')\n`);
+      return 2;
+    }
+    if (err.name === 'AbortError') {
+      io.stderr.write(`${PROGRAM}: interrupted; no file was written\n`);
+      return 130;
+    }
+    if (err instanceof UserError) {
+      io.stderr.write(`${PROGRAM}: error: ${err.message}\n`);
+      return 1;
+    }
+    // A bug rather than a user mistake: still one line, with the stack only when asked for.
+    io.stderr.write(`${PROGRAM}: internal error: ${err.message ?? String(e)}${process.env.WEBGPU_LSTM_DEBUG ? `\n${err.stack}` : ' (set WEBGPU_LSTM_DEBUG=1 for the stack trace)'}\n`);
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', interrupt);
+  }
+}

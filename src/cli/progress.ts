@@ -1,0 +1,60 @@
+// Training progress on stderr: a bar on a terminal, one line per epoch otherwise (logs, CI, pipes).
+import cliProgress from 'cli-progress';
+import type { PipelineProgress } from '../finance/pipeline.js';
+
+export interface ProgressView {
+  update(p: PipelineProgress): void;
+  stop(): void;
+}
+
+const loss = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
+
+export function progressView(stream: NodeJS.WriteStream, quiet: boolean): ProgressView {
+  if (quiet) return { update: () => {}, stop: () => {} };
+  const bar = stream.isTTY
+    ? new cliProgress.SingleBar(
+        {
+          stream,
+          format: 'training {bar} {percentage}% | member {member} epoch {epoch} | loss {loss} val {val} | {rate} windows/s | ETA {eta_formatted}',
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  return {
+    update(p) {
+      const t = p.training?.train;
+      if (!p.training || !t) {
+        if (bar && started) bar.stop();
+        started = false;
+        stream.write(`${p.message}\n`);
+        return;
+      }
+      const { member, members } = p.training;
+      // Steps across every member, so the bar runs once from 0 to 100% however many members train.
+      const total = members * t.epochs * t.stepsPerEpoch;
+      const done = ((member - 1) * t.epochs + (t.epoch - 1)) * t.stepsPerEpoch + t.step;
+      const payload = {
+        member: `${member}/${members}`,
+        epoch: `${t.epoch}/${t.epochs}`,
+        loss: loss(t.trainLoss),
+        val: loss(t.valLoss),
+        rate: Math.round(t.samplesPerSecond),
+      };
+      if (bar) {
+        if (!started) bar.start(total, 0, payload);
+        started = true;
+        bar.update(done, payload);
+      } else if (t.phase === 'epoch') {
+        stream.write(`member ${payload.member} epoch ${payload.epoch}: loss ${payload.loss}, validation ${payload.val}, ${payload.rate} windows/s\n`);
+      }
+    },
+    stop() {
+      if (bar && started) bar.stop();
+      started = false;
+    },
+  };
+}

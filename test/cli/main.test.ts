@@ -1,0 +1,145 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { PREDICT_OPTIONS, TRAIN_OPTIONS } from '../../src/cli/options.js';
+import { garchCsv } from '../finance/helpers.js';
+
+const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
+
+async function run(...argv: string[]) {
+  const out = { text: '' };
+  const err = { text: '' };
+  const stream = (sink: { text: string }) => ({ write: (s: string) => ((sink.text += s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
+  const code = await main(argv, { stdout: stream(out), stderr: stream(err) });
+  return { code, stdout: out.text, stderr: err.text };
+}
+
+/** The error is one line (the last, after any progress lines), with no stack trace. */
+function oneLineError(stderr: string) {
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines.filter((l) => l.startsWith('webgpu-lstm:'))).toEqual([lines[lines.length - 1]]);
+  expect(stderr).not.toMatch(/\n\s+at /);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-cli-'));
+const file = (name: string, text?: string) => {
+  const path = join(dir, name);
+  if (text !== undefined) writeFileSync(path, text);
+  return path;
+};
+
+describe('help and the command line', () => {
+  it('prints the usage, and each command documents every option', async () => {
+    expect((await run('--help')).code).toBe(0);
+    const bare = await run();
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toMatch(/Usage: webgpu-lstm <command>/);
+    const train = await run('train', '--help');
+    expect(train.code).toBe(0);
+    for (const o of TRAIN_OPTIONS) expect(train.stdout).toContain(`--${o.name}`);
+    const predict = await run('predict', '--help');
+    for (const o of PREDICT_OPTIONS) expect(predict.stdout).toContain(`--${o.name}`);
+  });
+
+  it('answers an unknown flag, a bad value or an unknown command with one line and exit code 2', async () => {
+    for (const argv of [['train', '--bogus'], ['train', '--window', 'abc'], ['train', '--split', '80/10/5'], ['train', '--backend', 'tpu'], ['forecast'], ['train', 'extra'], ['predict']]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      oneLineError(r.stderr);
+    }
+    expect((await run('train', '--bogus')).stderr).toMatch(/Unknown option '--bogus' \(see 'webgpu-lstm train --help'\)/);
+  });
+
+  it('refuses the same file for --report and --out', async () => {
+    const r = await run('train', '--report', file('same.json'), '--out', file('same.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/name the same file/);
+  });
+});
+
+describe('bad input: one line on stderr, exit code 1', () => {
+  const cases: [string, string | undefined, RegExp][] = [
+    ['missing.csv', undefined, /data file '.*missing\.csv' does not exist/],
+    ['empty.csv', '', /the data file is empty/],
+    ['zero.csv', 'date,close\n2020-01-01,10\n2020-01-02,0\n', /prices must be positive/],
+    ['text.csv', 'date,close\n2020-01-01,10\n2020-01-02,ten\n', /holds 'ten' in data row 2, not a number/],
+    ['short.csv', garchCsv(300), /too few rows: the data has 300, .* need at least \d+/],
+  ];
+  for (const [name, text, message] of cases) {
+    it(name, async () => {
+      const r = await run('train', '--data', file(name, text), ...SMALL);
+      expect(r.code).toBe(1);
+      oneLineError(r.stderr);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it('a folder that does not exist for --out, before any training', async () => {
+    const r = await run('train', '--data', file('ok.csv', garchCsv(800)), '--out', join(dir, 'nope', 'model.json'), ...SMALL);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write --out .* does not exist/);
+  });
+
+  it('a model file that is not one', async () => {
+    const r = await run('predict', '--model', file('junk.json', '{"hello": 1'), '--data', file('ok.csv', garchCsv(800)), '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    oneLineError(r.stderr);
+    expect(r.stderr).toMatch(/not valid JSON/);
+  });
+});
+
+describe('train and predict', () => {
+  const data = file('prices.csv', garchCsv(800));
+  const report = file('report.json');
+  const model = file('model.json');
+  let trained: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    trained = await run('train', '--data', data, ...SMALL, '--report', report, '--out', model);
+  });
+
+  it('prints the table, writes the report and the model, and leaves no temporary files', () => {
+    expect(trained.code).toBe(0);
+    const lines = trained.stdout.split('\n');
+    expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs HAR\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
+    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
+    expect(trained.stdout).toMatch(/GARCH\(1,1\) on the training split: mu .* alpha .* beta/);
+    expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['data', 'forecasts', 'garch', 'var', 'es', 'timing', 'series']));
+    expect(json.var.lstm['0.99']).toHaveProperty('trafficLight');
+    expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('webgpu-lstm-model');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('predicts the next day from the saved model', async () => {
+    const forecastFile = file('forecast.json');
+    const r = await run('predict', '--model', model, '--data', data, '--backend', 'cpu', '--report', forecastFile);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/one-day forecast for the trading day after \d{4}-\d{2}-\d{2}/);
+    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}`, 'm'));
+    const forecast = JSON.parse(readFileSync(forecastFile, 'utf8'));
+    expect(forecast.series[0].nextDay.models.lstm.var['0.99'].gaussian).toBeGreaterThan(0);
+  });
+
+  it('never overwrites the model or the report when a run fails', async () => {
+    const oldReport = file('old-report.json', 'OLD REPORT');
+    const oldModel = file('old-model.json', 'OLD MODEL');
+    const r = await run('train', '--data', file('short.csv', garchCsv(300)), ...SMALL, '--report', oldReport, '--out', oldModel);
+    expect(r.code).toBe(1);
+    expect(readFileSync(oldReport, 'utf8')).toBe('OLD REPORT');
+    expect(readFileSync(oldModel, 'utf8')).toBe('OLD MODEL');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses to predict from a model trained on other features', async () => {
+    const ohlc = ['date,open,high,low,close', ...readFileSync(data, 'utf8').split('\n').slice(1).map((l) => {
+      const [d, c] = l.split(',');
+      return `${d},${c},${(Number(c) * 1.01).toFixed(4)},${(Number(c) * 0.99).toFixed(4)},${c}`;
+    })].join('\n');
+    const r = await run('predict', '--model', model, '--data', file('ohlc.csv', ohlc), '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/trained on the features .* but this file gives/);
+  });
+});
