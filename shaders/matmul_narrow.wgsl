@@ -20,12 +20,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   let n0 = wg.x * 64u + lane * 16u;
   let aLive = m0 + 4u * lane < dims.M;
   var acc: array<vec4f, 64>; // acc[i*4 + j]: C[m0+i, n0+4j .. n0+4j+3]
-  for (var r = 0u; r < dims.R; r++) {
-    var mine = vec4f(0.0);
-    if (aLive) { mine = a[(dims.aOffset + r * dims.M + m0) / 4u + lane]; }
-    let brow = (dims.bOffset + r * dims.N + n0) / 4u;
-{{LOADS}}
-{{FMAS}}
+  // {{ROWS}} rows of A and B per iteration: each accumulator is then loaded and stored once per {{ROWS}} FMAs.
+  var r = 0u;
+  for (; r + {{ROWS}}u <= dims.R; r += {{ROWS}}u) {
+{{BLOCK}}
+  }
+  for (; r < dims.R; r++) {
+{{SINGLE}}
   }
   for (var i = 0u; i < 16u; i++) {
     let m = m0 + i;

@@ -3,15 +3,29 @@ import type { GpuContext } from './device.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
-/** The kernel for N a multiple of 64 needs no column guard in its hot loop; others guard each B load. */
+/** Loads of row r (into a{s}_l and b{s}_j) for the rows-per-iteration slot s; N a multiple of 64 needs no guard. */
+function loads(s: number, r: string, exactN: boolean): string {
+  return [
+    `var mine${s} = vec4f(0.0); if (aLive) { mine${s} = a[(dims.aOffset + (${r}) * dims.M + m0) / 4u + lane]; }`,
+    `let brow${s} = (dims.bOffset + (${r}) * dims.N + n0) / 4u;`,
+    ...Array.from({ length: 4 }, (_, l) => `let a${s}_${l} = subgroupBroadcast(mine${s}, ${l}u);`),
+    ...Array.from({ length: 4 }, (_, j) =>
+      exactN ? `let b${s}_${j} = b[brow${s} + ${j}u];` : `var b${s}_${j} = vec4f(0.0); if (n0 + ${4 * j}u < dims.N) { b${s}_${j} = b[brow${s} + ${j}u]; }`),
+  ].map((line) => '    ' + line).join('\n');
+}
+
+// acc[q] holds C row i = q / 4 (component i % 4 of lane i / 4's vec4 of A), columns 4·(q % 4) .. +3 of the lane.
+const term = (s: number, q: number) => `a${s}_${Math.floor(q / 16)}.${'xyzw'[Math.floor(q / 4) % 4]} * b${s}_${q % 4}`;
+
+/** ROWS rows per iteration of the main loop, then a loop of single rows for the rest. */
+const ROWS = 4;
+
 function code(exactN: boolean): string {
+  const slots = Array.from({ length: ROWS }, (_, s) => s);
   return fillTemplate(template, {
-    LOADS: [
-      unroll(4, (l) => `let a${l} = subgroupBroadcast(mine, ${l}u);`, '    '),
-      unroll(4, (j) => (exactN ? `let b${j} = b[brow + ${j}u];` : `var b${j} = vec4f(0.0); if (n0 + ${4 * j}u < dims.N) { b${j} = b[brow + ${j}u]; }`), '    '),
-    ].join('\n'),
-    // Row i of the block is component i % 4 of lane i / 4's vec4.
-    FMAS: unroll(64, (q) => `acc[${q}] += a${Math.floor(q / 16)}.${'xyzw'[Math.floor(q / 4) % 4]} * b${q % 4};`, '    '),
+    ROWS,
+    BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, exactN)), unroll(64, (q) => `acc[${q}] += ${slots.map((s) => term(s, q)).join(' + ')};`, '    ')].join('\n'),
+    SINGLE: [loads(0, 'r', exactN), unroll(64, (q) => `acc[${q}] += ${term(0, q)};`, '    ')].join('\n'),
   });
 }
 
