@@ -3,10 +3,11 @@
 // rounded once per store, so it agrees with the reference to ~1e-6. Time-major layout as in ./lstm.ts:
 // row (t, b) of a [T,B,X] tensor starts at (t*B + b)*X; gate blocks are i, f, g, o.
 //
-// This module imports nothing and its top-level functions call only each other and Math: ./workers.ts ships
-// their source text to Web Workers / worker_threads, so every function the kernels use must be declared here.
+// This module imports nothing at run time (types only) and its functions call only each other and Math:
+// ./workers.ts ships the source text of all its exports to Web Workers / worker_threads, so every function
+// the kernels use must be exported from here.
 
-import type { ModelConfig, ParamLayout } from '../model.js';
+import type { LossKind, ModelConfig, ParamLayout } from '../model.js';
 
 type F32 = Float32Array;
 
@@ -21,7 +22,7 @@ export interface FastSpec {
   inputSize: number;
   hiddenSize: number;
   outputs: number;
-  loss: 'mse' | 'qlike';
+  loss: LossKind;
   layers: FastLayerSlots[];
   denseKernel: number; // [H, O]
   denseBias: number; // [O]
@@ -238,14 +239,14 @@ export function lstm_backward_f32(
 }
 
 /** Mean loss over n outputs, as loss_forward in ./loss.ts. */
-export function loss_forward_f32(out: F32, y: F32, n: number, kind: 'mse' | 'qlike'): number {
+export function loss_forward_f32(out: F32, y: F32, n: number, kind: LossKind): number {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += kind === 'mse' ? (out[i] - y[i]) ** 2 : y[i] * Math.exp(-out[i]) + out[i] - Math.log(y[i]) - 1;
   return sum / n;
 }
 
 /** ∂(Σ loss / meanOver)/∂out, as loss_backward in ./loss.ts when meanOver = n. */
-export function loss_backward_f32(dout: F32, out: F32, y: F32, n: number, meanOver: number, kind: 'mse' | 'qlike'): void {
+export function loss_backward_f32(dout: F32, out: F32, y: F32, n: number, meanOver: number, kind: LossKind): void {
   for (let i = 0; i < n; i++) dout[i] = (kind === 'mse' ? 2 * (out[i] - y[i]) : 1 - y[i] * Math.exp(-out[i])) / meanOver;
 }
 
@@ -261,7 +262,7 @@ export class FastModel {
   private tanhC: F32[] = []; // per layer (T,B,H)
   private gates: F32[] = []; // per layer (T,B,4H)
   private dG!: F32; // (T,B,4H), reused by every layer
-  private dh: F32[] = []; // two (T,B,H) buffers: the gradient reaching a layer's h, ping-ponged down the stack
+  private dh: F32[] = []; // the gradient reaching a layer's h: (B,H) for one layer, else two (T,B,H) ping-ponged down the stack
   private dhNext!: F32; // (B,H)
   private dcNext!: F32; // (B,H)
   private out!: F32; // (B,O)
