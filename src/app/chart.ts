@@ -1,0 +1,66 @@
+// A uPlot chart that fills its container's width and follows it when the window resizes.
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
+
+/** Series colours, shared by every chart and the table. */
+export const COLORS = {
+  realized: '#a3abb4',
+  returns: '#a3abb4',
+  lstm: '#1f6feb',
+  har: '#1a7f37',
+  garch: '#d1570f',
+  ewma: '#8250df',
+  train: '#1f6feb',
+  validation: '#d1570f',
+} as const;
+
+export class Chart {
+  private current?: uPlot;
+  private readonly observer: ResizeObserver;
+
+  constructor(private readonly host: HTMLElement) {
+    this.observer = new ResizeObserver(() => this.current?.setSize(this.size()));
+    this.observer.observe(host);
+  }
+
+  /** The chart on show, if any. */
+  get plot(): uPlot | undefined {
+    return this.current;
+  }
+
+  private size() {
+    const width = Math.max(240, this.host.clientWidth);
+    return { width, height: width < 560 ? 220 : 300 };
+  }
+
+  /** Draws a new chart (replacing any previous one). */
+  show(options: ChartOptions, data: uPlot.AlignedData): void {
+    this.clear();
+    this.current = new uPlot({ ...options, ...this.size() }, data, this.host);
+  }
+
+  /** New data for the chart on show; the scales follow it. */
+  update(data: uPlot.AlignedData): void {
+    this.current?.setData(data);
+  }
+
+  clear(): void {
+    this.current?.destroy();
+    this.current = undefined;
+    this.host.replaceChildren();
+  }
+}
+
+/** Unix seconds for uPlot's time axis; dates are read as UTC days (YYYY-MM-DD) or as Date.parse reads them. */
+export function toUnixSeconds(date: string): number {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
+  const ms = iso ? Date.UTC(+iso[1], +iso[2] - 1, +iso[3]) : Date.parse(date);
+  return ms / 1000;
+}
+
+/** A value for the legend: 4 significant digits, '–' for a gap. */
+export function formatValue(v: number | null | undefined): string {
+  return v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(4)).toString();
+}

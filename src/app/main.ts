@@ -1,0 +1,328 @@
+// The page: WebGPU status, data, settings, training in a worker with live progress, results and downloads.
+import { UserError } from '../errors.js';
+import type { DataOptions } from '../finance/data.js';
+import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
+import { detectGpu } from './gpuStatus.js';
+import { LossChart } from './lossChart.js';
+import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
+import { Results } from './results.js';
+import { SettingsForm, type Settings } from './settings.js';
+import { BUNDLED_NAME, BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
+import './styles.css';
+
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el as T;
+}
+
+/** Shows a message in an error box, or hides the box for null. */
+function showError(box: HTMLElement, message: string | null): void {
+  box.hidden = message === null;
+  box.textContent = message ?? '';
+}
+
+function errorText(e: unknown): string {
+  return e instanceof UserError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+const form = new SettingsForm($('fields'));
+const lossChart = new LossChart($('loss-chart'));
+const results = new Results({
+  summary: $('results-summary'),
+  seriesPicker: $<HTMLSelectElement>('series-picker'),
+  charts: $('charts'),
+  forecast: $('forecast-chart'),
+  risk: $('var-chart'),
+  backtests: $('backtests'),
+  table: $<HTMLTableElement>('backtest-table'),
+  nextDay: $('next-day'),
+  nextDayTables: $('next-day-tables'),
+});
+const trainButton = $<HTMLButtonElement>('train');
+const stopButton = $<HTMLButtonElement>('stop');
+const progressBar = $<HTMLProgressElement>('progress');
+const progressText = $('progress-text');
+const runState = $('run-state');
+const runError = $('run-error');
+const dataError = $('data-error');
+const modelError = $('model-error');
+
+let source: DataSource | null = null;
+/** The file or bundled text last chosen, kept to re-read it when the column options change. */
+let chosen: { name: string; text: string } | null = null;
+let result: PipelineResult | null = null;
+let worker: Worker | null = null;
+let stopFlag: Int32Array | null = null;
+let running: { kind: 'train' | 'forecast'; started: number } | null = null;
+
+// --- 1. WebGPU status -------------------------------------------------------------------------------------
+async function showGpuStatus(): Promise<void> {
+  const status = await detectGpu();
+  const line = $('gpu-status');
+  line.textContent = status.summary;
+  line.dataset.state = !status.available ? 'missing' : status.isFallback ? 'fallback' : 'ok';
+  const advice = $('gpu-advice');
+  advice.hidden = !status.advice;
+  advice.textContent = status.advice ?? '';
+  if (!status.available) form.offerCpuOnly();
+}
+
+// --- 2. Data ------------------------------------------------------------------------------------------------
+/** The column options, as the CLI's --date, --price, --returns and --returns-unit give them. */
+function columnOptions(): DataOptions {
+  const text = (id: string) => $<HTMLInputElement>(id).value.trim();
+  const prices = text('col-price').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const options: DataOptions = {};
+  if (text('col-date')) options.dateColumn = text('col-date');
+  if (prices.length) options.priceColumns = prices;
+  if (text('col-returns')) {
+    options.returnsColumn = text('col-returns');
+    options.returnsUnit = $<HTMLSelectElement>('col-unit').value as 'decimal' | 'percent';
+  }
+  return options;
+}
+
+function useText(name: string, text: string): void {
+  chosen = { name, text };
+  source = null;
+  $('data-summary').textContent = '';
+  $('data-warnings').replaceChildren();
+  try {
+    const loaded = loadSource(name, text, columnOptions());
+    source = loaded;
+    showError(dataError, null);
+    $('data-summary').textContent = describeSource(loaded);
+    $('data-warnings').replaceChildren(
+      ...loaded.data.warnings.map((w) => {
+        const li = document.createElement('li');
+        li.textContent = w;
+        return li;
+      }),
+    );
+  } catch (e) {
+    showError(dataError, `${name}: ${errorText(e)}`);
+  }
+}
+
+async function useFile(file: File): Promise<void> {
+  try {
+    useText(file.name, await readTextFile(file));
+  } catch (e) {
+    source = null;
+    showError(dataError, errorText(e));
+  }
+}
+
+function wireData(): void {
+  const input = $<HTMLInputElement>('csv-input');
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = ''; // choosing the same file again still fires
+    if (file) void useFile(file);
+  });
+  $('use-bundled').addEventListener('click', () => useText(BUNDLED_NAME, BUNDLED_TEXT));
+  for (const id of ['col-date', 'col-price', 'col-returns', 'col-unit']) {
+    $(id).addEventListener('change', () => chosen && useText(chosen.name, chosen.text));
+  }
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const file = e.dataTransfer?.files[0];
+    if (running) showError(dataError, 'wait for the run to finish (or stop it) before changing the data');
+    else if (file) void useFile(file);
+  });
+}
+
+// --- 3. Training, and forecasting with a loaded model --------------------------------------------------
+function setRunning(on: boolean): void {
+  trainButton.disabled = on;
+  stopButton.disabled = !on || running?.kind !== 'train';
+  stopButton.textContent = 'Stop';
+  form.setEnabled(!on);
+  for (const id of ['use-bundled', 'csv-input', 'model-input', 'col-date', 'col-price', 'col-returns', 'col-unit']) $<HTMLInputElement>(id).disabled = on;
+}
+
+function showProgress(p: PipelineProgress): void {
+  if (!running) return;
+  const t = p.training;
+  if (!t) {
+    if (p.stage !== 'training') progressBar.removeAttribute('value'); // indeterminate outside training
+    runState.textContent = `${p.message}…`;
+    return;
+  }
+  lossChart.add(t);
+  const tp = t.train;
+  const done = (t.member - 1 + (tp.epoch - 1 + tp.step / tp.stepsPerEpoch) / tp.epochs) / t.members;
+  const elapsed = (performance.now() - running.started) / 1000;
+  progressBar.value = done;
+  if (!stopButton.disabled) runState.textContent = t.members > 1 ? `training member ${t.member} of ${t.members}…` : 'training…';
+  const parts = [
+    ...(t.members > 1 ? [`member ${t.member}/${t.members}`] : []),
+    `epoch ${tp.epoch}/${tp.epochs}`,
+    `step ${tp.step}/${tp.stepsPerEpoch}`,
+    `${Math.round(tp.samplesPerSecond).toLocaleString('en-US')} samples/s`,
+    `ETA ${clock(t.members > 1 ? (elapsed * (1 - done)) / Math.max(done, 1e-9) : tp.etaSeconds)}`,
+  ];
+  if (Number.isFinite(tp.trainLoss)) parts.push(`training loss ${tp.trainLoss.toFixed(4)}`);
+  if (tp.valLoss !== undefined) parts.push(`validation loss ${tp.valLoss.toFixed(4)}`);
+  progressText.textContent = parts.join(' · ');
+}
+
+function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
+  const seconds = running ? (performance.now() - running.started) / 1000 : 0;
+  const kind = running?.kind;
+  running = null;
+  setRunning(false);
+  if (message.type === 'trained') {
+    result = message.result;
+    progressBar.value = 1;
+    const members = result.report.training.members;
+    const stopped = members.some((m) => m.stopReason === 'aborted');
+    const best = members.map((m) => m.bestEpoch).join(', ');
+    runState.textContent = `${stopped ? 'stopped' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
+    results.showTraining(result, message.series, message.disagreements);
+    $<HTMLButtonElement>('download-model').disabled = false;
+    $<HTMLButtonElement>('download-report').disabled = false;
+    $('model-summary').textContent = `Trained in this page: ${result.report.training.parameters.toLocaleString('en-US')} parameters per member, ${members.length} member${members.length > 1 ? 's' : ''}.`;
+  } else if (message.type === 'forecasted') {
+    runState.textContent = `forecast made in ${clock(seconds)}`;
+    results.showForecast(message.forecast);
+  } else if (message.kind === 'aborted') {
+    runState.textContent = `stopped after ${clock(seconds)}`;
+  } else {
+    runState.textContent = 'failed';
+    const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
+    showError(kind === 'forecast' ? modelError : runError, text);
+  }
+}
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  w.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+    const message = event.data;
+    if (message.type === 'progress') showProgress(message.progress);
+    else finish(message);
+  });
+  w.addEventListener('error', (event) => {
+    worker = null;
+    w.terminate();
+    if (running) finish({ type: 'failed', kind: 'internal', message: event.message || 'the worker crashed' });
+  });
+  worker = w;
+  return w;
+}
+
+function begin(kind: 'train' | 'forecast'): void {
+  running = { kind, started: performance.now() };
+  setRunning(true);
+  progressBar.removeAttribute('value');
+  progressText.textContent = '';
+  runState.textContent = 'starting…';
+}
+
+function startTraining(): void {
+  showError(runError, null);
+  if (!source) {
+    showError(runError, 'load data first (section 1): the bundled S&P 500 or a CSV file');
+    return;
+  }
+  let settings: Settings | null;
+  try {
+    settings = form.read();
+  } catch (e) {
+    showError(runError, errorText(e));
+    return;
+  }
+  if (!settings) {
+    runState.textContent = 'fix the marked settings';
+    return;
+  }
+  const shared = typeof SharedArrayBuffer !== 'undefined' && crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
+  stopFlag = shared ? new Int32Array(shared) : null;
+  begin('train');
+  results.clear('Training…');
+  lossChart.reset(settings.loss.toUpperCase(), settings.ensemble);
+  const request: TrainRequest = { type: 'train', csvText: source.text, source: source.name, options: { ...source.options, ...settings }, stopFlag: shared };
+  ensureWorker().postMessage(request);
+}
+
+function stopTraining(): void {
+  if (running?.kind !== 'train' || !worker) return;
+  if (stopFlag) Atomics.store(stopFlag, 0, 1);
+  worker.postMessage({ type: 'stop' });
+  stopButton.disabled = true;
+  stopButton.textContent = 'Stopping…';
+  runState.textContent = 'stopping at the next step…';
+}
+
+async function forecastWith(file: File): Promise<void> {
+  showError(modelError, null);
+  if (!source) {
+    showError(modelError, 'load data first (section 1): the model forecasts the day after its last date');
+    return;
+  }
+  let modelText: string;
+  try {
+    modelText = await readTextFile(file);
+  } catch (e) {
+    showError(modelError, errorText(e));
+    return;
+  }
+  $('model-summary').textContent = `Loaded ${file.name}.`;
+  begin('forecast');
+  results.clear('Forecasting with the loaded model…');
+  const request: ForecastRequest = {
+    type: 'forecast',
+    modelText,
+    csvText: source.text,
+    source: source.name,
+    dataOptions: source.options,
+    backend: form.backend(),
+  };
+  ensureWorker().postMessage(request);
+}
+
+// --- 5. Model and report --------------------------------------------------------------------------------
+function wireModel(): void {
+  $('download-model').addEventListener('click', () => result && download('webgpu-lstm-model.json', result.modelText));
+  $('download-report').addEventListener('click', () => result && download('risk-report.json', `${JSON.stringify(result.report, null, 2)}\n`));
+  const input = $<HTMLInputElement>('model-input');
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) void forecastWith(file);
+  });
+}
+
+trainButton.addEventListener('click', startTraining);
+stopButton.addEventListener('click', stopTraining);
+wireData();
+wireModel();
+useText(BUNDLED_NAME, BUNDLED_TEXT);
+void showGpuStatus();

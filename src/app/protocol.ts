@@ -1,0 +1,36 @@
+// Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
+import type { BackendKind } from '../backend.js';
+import type { DataOptions } from '../finance/data.js';
+import type { ForecastReport } from '../finance/forecast.js';
+import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
+import type { TestSeries } from './testSeries.js';
+
+export interface TrainRequest {
+  type: 'train';
+  csvText: string;
+  source: string;
+  options: Partial<RiskOptions>;
+  /** Int32Array[1] set to 1 by Stop: read while the CPU backend computes without yielding (cross-origin isolated pages only). */
+  stopFlag?: SharedArrayBuffer;
+}
+
+/** Forecast the next day with a saved model, without training. */
+export interface ForecastRequest {
+  type: 'forecast';
+  modelText: string;
+  csvText: string;
+  source: string;
+  dataOptions: DataOptions;
+  backend: BackendKind;
+}
+
+export type ToWorker = TrainRequest | ForecastRequest | { type: 'stop' };
+
+/** `user`: a UserError, shown as is; `aborted`: Stop; `internal`: anything else (a bug or a lost device). */
+export type FailureKind = 'user' | 'aborted' | 'internal';
+
+export type FromWorker =
+  | { type: 'progress'; progress: PipelineProgress }
+  | { type: 'trained'; result: PipelineResult; series: TestSeries[]; disagreements: string[] }
+  | { type: 'forecasted'; forecast: ForecastReport }
+  | { type: 'failed'; kind: FailureKind; message: string };

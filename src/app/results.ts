@@ -1,0 +1,149 @@
+// Section 4: the test period's charts (volatility forecasts; returns with the 99% VaR and its exceptions), the
+// backtest table, and the next trading day's risk figures, after training or from a loaded model.
+import uPlot from 'uplot';
+import { MODEL_NAMES, type ModelName, type NextDay } from '../finance/evaluate.js';
+import type { ForecastReport } from '../finance/forecast.js';
+import type { PipelineResult } from '../finance/pipeline.js';
+import { Chart, COLORS, toUnixSeconds, type ChartOptions } from './chart.js';
+import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
+import { exceptionCount, type TestSeries } from './testSeries.js';
+
+export interface ResultElements {
+  summary: HTMLElement;
+  seriesPicker: HTMLSelectElement;
+  charts: HTMLElement;
+  forecast: HTMLElement;
+  risk: HTMLElement;
+  backtests: HTMLElement;
+  table: HTMLTableElement;
+  nextDay: HTMLElement;
+  nextDayTables: HTMLElement;
+}
+
+const TRADING_DAYS = 252;
+const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
+
+/** Keeps the two charts' x ranges together: zoom one and the other follows. */
+function linkZoom(charts: () => (uPlot | undefined)[]): uPlot.Hooks.Arrays['setScale'] {
+  let syncing = false;
+  return [
+    (u: uPlot, key: string) => {
+      if (key !== 'x' || syncing) return;
+      syncing = true;
+      const { min, max } = u.scales.x;
+      for (const other of charts()) if (other && other !== u && min !== undefined && max !== undefined) other.setScale('x', { min, max });
+      syncing = false;
+    },
+  ];
+}
+
+export class Results {
+  private readonly forecastChart: Chart;
+  private readonly riskChart: Chart;
+  private series: TestSeries[] = [];
+
+  constructor(private readonly el: ResultElements) {
+    this.forecastChart = new Chart(el.forecast);
+    this.riskChart = new Chart(el.risk);
+    el.seriesPicker.addEventListener('change', () => this.drawSeries(Number(el.seriesPicker.value)));
+  }
+
+  clear(message = 'Train a model, or load a saved one, to see its forecasts and backtests here.'): void {
+    this.el.summary.textContent = message;
+    this.series = [];
+    this.forecastChart.clear();
+    this.riskChart.clear();
+    this.el.charts.hidden = true;
+    this.el.backtests.hidden = true;
+    this.el.nextDay.hidden = true;
+  }
+
+  showTraining(result: PipelineResult, series: TestSeries[], disagreements: string[]): void {
+    const r = result.report;
+    const test = r.data.split.test;
+    const t = r.training;
+    const epochs = t.members.map((m) => `${m.epochs} epochs (best ${m.bestEpoch})`).join(', ');
+    const horizon = r.data.horizon > 1 ? `the next ${r.data.horizon} days'` : "the next day's";
+    this.el.summary.textContent =
+      `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
+      `LSTM: ${t.parameters.toLocaleString('en-US')} parameters, ${epochs}, ${r.timing.trainingSeconds.toFixed(1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ` +
+      `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.` +
+      (disagreements.length ? ` Note: the charts disagree with the table (${disagreements.join('; ')}).` : '');
+    this.series = series;
+    this.el.seriesPicker.replaceChildren(...series.map((s, i) => new Option(s.name, String(i))));
+    this.el.seriesPicker.hidden = series.length < 2;
+    this.el.charts.hidden = false;
+    this.drawSeries(0);
+    renderTable(this.el.table, r);
+    this.el.backtests.hidden = false;
+    this.showNextDay(r.series.map((s) => ({ name: s.name, nextDay: s.nextDay })), r.settings.ensemble);
+  }
+
+  showForecast(forecast: ForecastReport): void {
+    const m = forecast.model;
+    const trained = m.trainedOn;
+    this.clear(
+      `Saved model (trained on ${trained.source}, ${trained.firstDate} to ${trained.lastDate}; window ${m.window}, horizon ${m.horizon}, ${m.loss} loss, ` +
+        `${m.members} member${m.members > 1 ? 's' : ''}) applied to ${forecast.data.source}, ${forecast.data.firstDate} to ${forecast.data.lastDate}, without training. ` +
+        'The baselines are refitted on that data.',
+    );
+    this.showNextDay(forecast.series, m.members);
+  }
+
+  private showNextDay(series: { name: string; nextDay: NextDay }[], members: number): void {
+    renderNextDay(this.el.nextDayTables, series, members);
+    this.el.nextDay.hidden = false;
+  }
+
+  private drawSeries(index: number): void {
+    const s = this.series[index];
+    if (!s) return;
+    const x = s.dates.map(toUnixSeconds);
+    const vol = (v: number) => Math.sqrt((TRADING_DAYS * v) / s.horizon);
+    const charts = () => [this.forecastChart.plot, this.riskChart.plot];
+    const common: Pick<ChartOptions, 'scales' | 'tzDate' | 'cursor' | 'hooks'> = {
+      scales: { x: { time: true } },
+      tzDate: utc,
+      cursor: { sync: { key: 'test-period', setSeries: false } },
+      hooks: { setScale: linkZoom(charts) },
+    };
+    this.forecastChart.show(
+      {
+        ...common,
+        axes: [{}, { label: 'volatility, annualized %', size: 56 }],
+        series: [
+          dateSeries,
+          { label: s.horizon > 1 ? `realized (${s.horizon}-day)` : 'realized (|return|)', stroke: COLORS.realized, width: 1, value: fixed(1) },
+          ...MODEL_NAMES.map((m): uPlot.Series => ({ label: MODEL_LABELS[m], stroke: COLORS[m], width: m === 'lstm' ? 2 : 1.25, value: fixed(1) })),
+        ],
+      },
+      [x, Array.from(s.realized, vol), ...MODEL_NAMES.map((m) => Array.from(s.forecasts[m], vol))],
+    );
+    const exceptions = (m: ModelName) => Array.from(s.returns, (r, i) => (r < -s.var99[m][i] ? r : null));
+    // Concentric rings: where several models are exceeded on one day, each ring still shows.
+    const ring: Record<ModelName, number> = { lstm: 14, har: 10.5, garch: 7, ewma: 4 };
+    this.riskChart.show(
+      {
+        ...common,
+        axes: [{}, { label: 'daily return %', size: 56 }],
+        series: [
+          dateSeries,
+          { label: 'return', stroke: COLORS.returns, width: 1, value: fixed(2) },
+          ...MODEL_NAMES.map((m): uPlot.Series => ({ label: `${MODEL_LABELS[m]} −VaR 99%`, stroke: COLORS[m], width: m === 'lstm' ? 1.75 : 1, value: fixed(2) })),
+          ...MODEL_NAMES.map(
+            (m): uPlot.Series => ({
+              label: `${MODEL_LABELS[m]} exceptions (${exceptionCount(s, m)})`,
+              stroke: COLORS[m],
+              paths: () => null,
+              points: { show: true, size: ring[m], width: 2, stroke: COLORS[m], fill: m === 'ewma' ? COLORS[m] : 'rgba(0,0,0,0)' },
+              value: fixed(2),
+            }),
+          ),
+        ],
+      },
+      [x, Array.from(s.returns), ...MODEL_NAMES.map((m) => Array.from(s.var99[m], (v) => -v)), ...MODEL_NAMES.map(exceptions)],
+    );
+  }
+}

@@ -1,0 +1,91 @@
+// The page's tables: the backtest table (reportTable's rows, the CLI's `train` columns) and the next trading
+// day's risk figures (the CLI's `predict` columns).
+import { MODEL_NAMES, type NextDay } from '../finance/evaluate.js';
+import { reportTable, type RiskReport, type TableRow } from '../finance/pipeline.js';
+
+export const MODEL_LABELS = { lstm: 'LSTM', har: 'HAR', garch: 'GARCH(1,1)', ewma: 'EWMA' } as const;
+
+const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const pValue = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+
+interface Column<R> {
+  title: string;
+  tip: string;
+  cell: (row: R) => string;
+  className?: (row: R) => string;
+}
+
+function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]): void {
+  const head = document.createElement('tr');
+  for (const c of columns) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = c.title;
+    th.title = c.tip;
+    head.append(th);
+  }
+  (table.tHead ?? table.createTHead()).replaceChildren(head);
+  const body = table.tBodies[0] ?? table.createTBody();
+  body.replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement('tr');
+      for (const c of columns) {
+        const td = document.createElement('td');
+        td.textContent = c.cell(row);
+        const cls = c.className?.(row);
+        if (cls) td.className = cls;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+const BACKTEST_COLUMNS: Column<TableRow>[] = [
+  { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
+  { title: 'QLIKE', tip: 'mean QLIKE loss of the variance forecast on the test period (lower is better)', cell: (r) => fixed(r.qlike) },
+  { title: 'MSE', tip: 'mean squared error of the variance forecast, percent⁴ (lower is better)', cell: (r) => fixed(r.mse) },
+  { title: 'DM p vs HAR', tip: 'Diebold–Mariano p-value of the QLIKE difference against HAR', cell: (r) => pValue(r.dmP) },
+  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Gaussian one-day 99% VaR (expected number)', cell: (r) => `${r.exceptions99} (${r.expected99.toFixed(1)})` },
+  { title: 'Kupiec p', tip: 'unconditional coverage test p-value', cell: (r) => pValue(r.kupiecP) },
+  { title: 'Christoffersen p', tip: 'independence of exceptions test p-value', cell: (r) => pValue(r.christoffersenP) },
+  { title: 'Traffic light', tip: 'Basel zone over the last 250 test days', cell: (r) => r.trafficLight ?? '–', className: (r) => r.trafficLight ?? '' },
+];
+
+export function renderTable(table: HTMLTableElement, report: RiskReport): void {
+  const series: Column<TableRow> = { title: 'Series', tip: 'price column', cell: (r) => r.series };
+  fill(table, report.series.length > 1 ? [series, ...BACKTEST_COLUMNS] : BACKTEST_COLUMNS, reportTable(report));
+}
+
+type NextDayRow = NextDay['models'][keyof NextDay['models']] & { model: keyof NextDay['models'] };
+
+const NEXT_DAY_COLUMNS: Column<NextDayRow>[] = [
+  { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
+  { title: 'Vol %', tip: 'one-day volatility, percent', cell: (r) => fixed(r.volatility) },
+  { title: 'VaR95 %', tip: 'Gaussian one-day 95% VaR, percent of the position', cell: (r) => fixed(r.var['0.95'].gaussian) },
+  { title: 'VaR99 %', tip: 'Gaussian one-day 99% VaR, percent of the position', cell: (r) => fixed(r.var['0.99'].gaussian) },
+  { title: 'ES95 %', tip: 'Gaussian one-day 95% expected shortfall', cell: (r) => fixed(r.es['0.95'].gaussian) },
+  { title: 'ES99 %', tip: 'Gaussian one-day 99% expected shortfall', cell: (r) => fixed(r.es['0.99'].gaussian) },
+  { title: 'VaR99 FHS %', tip: '99% VaR by filtered historical simulation', cell: (r) => fixed(r.var['0.99'].fhs) },
+  { title: 'ES99 FHS %', tip: '99% expected shortfall by filtered historical simulation', cell: (r) => fixed(r.es['0.99'].fhs) },
+];
+
+/** One table per series: every model's figures for the trading day after the data's last date. */
+export function renderNextDay(host: HTMLElement, series: { name: string; nextDay: NextDay }[], members: number): void {
+  host.replaceChildren(
+    ...series.map((s) => {
+      const wrap = document.createElement('div');
+      wrap.className = 'table-wrap';
+      const table = document.createElement('table');
+      table.className = 'next-day';
+      const caption = table.createCaption();
+      const band = s.nextDay.ensembleVolatility;
+      caption.textContent =
+        `${series.length > 1 ? `${s.name}: ` : ''}the trading day after ${s.nextDay.after} (losses in percent of the position)` +
+        (band ? `; LSTM ensemble of ${members}: member volatility ${fixed(band.min)} to ${fixed(band.max)} %` : '');
+      fill(table, NEXT_DAY_COLUMNS, MODEL_NAMES.map((model) => ({ model, ...s.nextDay.models[model] })));
+      wrap.append(table);
+      return wrap;
+    }),
+  );
+}

@@ -1,0 +1,267 @@
+// The browser app in a real browser: Puppeteer drives headless Chromium (WebGPU on SwiftShader where there is no
+// GPU) against Vite's dev server. Screenshots of the finished page go to artifacts/app/.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelFromJSON } from '../src/model.js';
+import { launchChromium, serveApp, type Chromium, type Served } from './app/browser.js';
+
+const ARTIFACTS = resolve('artifacts/app');
+const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
+const TRAIN_TIMEOUT = 420_000;
+
+/** Sets a field as a user would (select all, type) and returns the message shown next to it. */
+async function typeInto(page: Page, key: string, value: string): Promise<string> {
+  await page.click(`#opt-${key}`, { count: 3 });
+  await page.keyboard.press('Backspace');
+  await page.type(`#opt-${key}`, value);
+  return page.$eval(`#opt-${key}-error`, (e) => e.textContent ?? '');
+}
+
+const text = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText.trim());
+
+async function waitForRunState(page: Page, pattern: RegExp, timeout: number): Promise<string> {
+  await page.waitForFunction((source: string) => new RegExp(source).test(document.getElementById('run-state')?.textContent ?? ''), { timeout, polling: 250 }, pattern.source);
+  return text(page, '#run-state');
+}
+
+/** Hovers the middle of a chart's plot area and returns its legend: label -> value shown. */
+async function hoverLegend(page: Page, chart: string): Promise<Record<string, string>> {
+  const over = (await page.$(`#${chart} .u-over`))!;
+  await over.scrollIntoView();
+  const box = await over.boundingBox();
+  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  await new Promise((r) => setTimeout(r, 200));
+  return page.$$eval(`#${chart} .u-legend .u-series`, (rows) =>
+    Object.fromEntries(rows.map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? ''])),
+  );
+}
+
+function finite(s: string): number {
+  const v = Number(s.replace(/[<,]/g, ''));
+  expect(Number.isFinite(v), `'${s}' should be a number`).toBe(true);
+  return v;
+}
+
+describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
+  let app: Served;
+  let chrome: Chromium;
+  let page: Page;
+
+  beforeAll(async () => {
+    rmSync(ARTIFACTS, { recursive: true, force: true });
+    mkdirSync(DOWNLOADS, { recursive: true });
+    app = await serveApp();
+    chrome = await launchChromium();
+    page = await chrome.browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e));
+    await page.setViewport({ width: 1280, height: 900 });
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS });
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await app?.close();
+  });
+
+  it('says at once whether WebGPU is available, and loads the bundled S&P 500', async () => {
+    await page.goto(app.url);
+    await page.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
+    const state = await page.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state);
+    expect(['ok', 'fallback']).toContain(state);
+    expect(await text(page, '#gpu-status')).toMatch(/^WebGPU ready: \S.+/);
+    expect(await page.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('webgpu');
+    expect(await text(page, '#data-summary')).toMatch(/S&P 500.*5,10\d rows of OHLC prices, 2000-01-03 to 2020-04-17/);
+  });
+
+  it('without WebGPU, says what to do and offers the CPU backend', async () => {
+    const other = await chrome.browser.newPage();
+    await other.evaluateOnNewDocument(() => {
+      Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
+    });
+    await other.goto(app.url);
+    await other.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
+    expect(await other.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state)).toBe('missing');
+    expect(await text(other, '#gpu-advice')).toMatch(/Chrome .*113.*CPU backend/);
+    expect(await other.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('cpu');
+    expect(await other.$eval('#opt-backend option[value=webgpu]', (e) => (e as HTMLOptionElement).disabled)).toBe(true);
+    await other.close();
+  });
+
+  it('refuses invalid settings with a message next to the field', async () => {
+    expect(await typeInto(page, 'window', '0')).toBe('must be from 1 to 250');
+    expect(await typeInto(page, 'hidden', '8.5')).toBe('must be a whole number');
+    expect(await typeInto(page, 'learningRate', 'fast')).toBe("'fast' is not a number");
+    expect(await typeInto(page, 'ensemble', '3')).toMatch(/use 1 \(a single model\) or 5 to 100 members/);
+    await page.click('#train');
+    expect(await text(page, '#run-state')).toBe('fix the marked settings');
+    expect(await page.$eval('#stop', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    expect(await page.$eval('#opt-window', (e) => e.getAttribute('aria-invalid'))).toBe('true');
+    // The small model the next tests train.
+    expect(await typeInto(page, 'window', '10')).toBe('');
+    expect(await typeInto(page, 'hidden', '8')).toBe('');
+    expect(await typeInto(page, 'learningRate', '0.003')).toBe('');
+    expect(await typeInto(page, 'ensemble', '1')).toBe('');
+    expect(await typeInto(page, 'epochs', '2')).toBe('');
+  });
+
+  it('shows a bad CSV file\'s error in the page, as the CLI words it', async () => {
+    const bad = resolve(ARTIFACTS, 'bad.csv');
+    writeFileSync(bad, 'date,close\n2020-01-02,100\n2020-01-03,abc\n2020-01-06,101\n');
+    const input = await page.$('#csv-input');
+    await (input as import('puppeteer').ElementHandle<HTMLInputElement>).uploadFile(bad);
+    await page.waitForSelector('#data-error:not([hidden])', { timeout: 10_000 });
+    expect(await text(page, '#data-error')).toBe("bad.csv: column 'close' holds 'abc' in data row 2, not a number; fix that cell or name the price columns with --price");
+    expect(await text(page, '#data-summary')).toBe('');
+    await page.click('#train');
+    expect(await text(page, '#run-error')).toMatch(/^load data first/);
+    await page.click('#use-bundled');
+    expect(await page.$eval('#data-error', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await text(page, '#data-summary')).toMatch(/S&P 500/);
+  });
+
+  it(
+    'trains a small model on WebGPU to the end and shows the loss, the forecasts and the backtests',
+    async () => {
+      await page.click('#train');
+      expect(await page.$eval('#stop', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      const state = await waitForRunState(page, /^(done|failed)/, TRAIN_TIMEOUT);
+      expect(state, await text(page, '#run-error')).toMatch(/^done in \d+:\d\d; best validation epoch [12] kept$/);
+
+      const progress = await text(page, '#progress-text');
+      expect(progress).toMatch(/epoch 2\/2 · step (\d+)\/\1 · [\d,]+ samples\/s · ETA 0:00 · training loss \d+\.\d{4} · validation loss \d+\.\d{4}/);
+      expect(await page.$eval('#progress', (e) => (e as HTMLProgressElement).value)).toBe(1);
+
+      const loss = await hoverLegend(page, 'loss-chart');
+      expect(finite(loss.training)).toBeGreaterThan(0);
+
+      const forecast = await hoverLegend(page, 'forecast-chart');
+      expect(Object.keys(forecast)).toEqual(['date', 'realized (|return|)', 'LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(forecast.date).toMatch(/^20(1[7-9]|20)-\d\d-\d\d$/);
+      for (const model of ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']) {
+        const vol = finite(forecast[model]);
+        expect(vol).toBeGreaterThan(2); // annualized %: the S&P 500's lies between a few percent and ~100
+        expect(vol).toBeLessThan(150);
+      }
+
+      const risk = await hoverLegend(page, 'var-chart');
+      expect(finite(risk.return)).toBeGreaterThan(-20);
+      expect(finite(risk['LSTM −VaR 99%'])).toBeLessThan(0);
+      const chartExceptions = Number(Object.keys(risk).find((k) => k.startsWith('LSTM exceptions'))?.match(/\((\d+)\)/)?.[1]);
+
+      const header = await page.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
+      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs HAR', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
+      const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      for (const row of rows) {
+        expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
+        expect(finite(row[2])).toBeGreaterThan(0); // MSE
+        expect(row[4]).toMatch(/^\d+ \(\d+\.\d\)$/);
+        finite(row[5]);
+        finite(row[6]);
+        expect(row[7]).toMatch(/^(green|yellow|red)$/);
+      }
+      expect(rows[1][3]).toBe('–'); // HAR against itself
+      expect(Number(rows[0][4].split(' ')[0])).toBe(chartExceptions); // the chart's marks are the table's exceptions
+      expect(await text(page, '#results-summary')).not.toMatch(/disagree/);
+
+      const nextDay = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(nextDay).toHaveLength(4);
+      for (const row of nextDay) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
+
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'trained-desktop.png'), fullPage: true });
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it('fits a phone\'s width', async () => {
+    await page.setViewport({ width: 390, height: 844 }); // (isMobile would reload the page and lose the results)
+    await new Promise((r) => setTimeout(r, 500)); // the charts follow their containers' width
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const chartWidth = await page.$eval('#forecast-chart canvas', (c) => c.getBoundingClientRect().width);
+    expect(chartWidth).toBeGreaterThan(300);
+    expect(chartWidth).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'trained-phone.png'), fullPage: true });
+    await page.setViewport({ width: 1280, height: 900 });
+  });
+
+  it('downloads the model and the report, and forecasts from the model loaded back without training', async () => {
+    await page.click('#download-model');
+    await page.click('#download-report');
+    const modelPath = resolve(DOWNLOADS, 'webgpu-lstm-model.json');
+    const reportPath = resolve(DOWNLOADS, 'risk-report.json');
+    const downloaded = (path: string) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return null;
+      }
+    };
+    const deadline = Date.now() + 20_000;
+    while ((!downloaded(modelPath) || !downloaded(reportPath)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(downloaded(modelPath), 'the model file was downloaded').not.toBeNull();
+    expect(downloaded(reportPath), 'the report was downloaded').not.toBeNull();
+    const { model, extra } = modelFromJSON(downloaded(modelPath)!);
+    expect(model.config).toMatchObject({ hiddenSize: 8, layers: 1, outputs: 1, loss: 'qlike' });
+    expect(extra.risk).toMatchObject({ window: 10, horizon: 1 });
+    const report = JSON.parse(downloaded(reportPath)!);
+    expect(report.settings).toMatchObject({ window: 10, hidden: 8, epochs: 2, backend: 'webgpu' });
+    expect(Number.isFinite(report.forecasts.lstm.qlike)).toBe(true);
+    expect(Number.isFinite(report.garch.omega)).toBe(true);
+    const table = await page.$$eval('#backtest-table tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent?.split(' ')[0])));
+    expect(table).toEqual(['lstm', 'har', 'garch', 'ewma'].map((m) => report.var[m]['0.99'].exceptions));
+
+    const input = (await page.$('#model-input')) as import('puppeteer').ElementHandle<HTMLInputElement>;
+    await input.uploadFile(modelPath);
+    expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
+    expect(await text(page, '#results-summary')).toMatch(/^Saved model \(trained on S&P 500.*window 10, horizon 1, qlike loss, 1 member\)/);
+    expect(await text(page, '#next-day-tables caption')).toMatch(/^the trading day after 2020-04-17/);
+    const rows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+    for (const row of rows) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
+    expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(true);
+
+    writeFileSync(resolve(ARTIFACTS, 'broken-model.json'), '{"format": "something else"}');
+    await input.uploadFile(resolve(ARTIFACTS, 'broken-model.json'));
+    await page.waitForSelector('#model-error:not([hidden])', { timeout: 30_000 });
+    expect(await text(page, '#model-error')).toMatch(/not a webgpu-lstm model file/);
+  });
+
+  it(
+    'stops within a step when Stop is pressed mid-training, and the page stays responsive',
+    async () => {
+      expect(await typeInto(page, 'epochs', '200')).toBe('');
+      await page.click('#train');
+      await page.waitForFunction(() => /epoch \d+\/200 · step \d+/.test(document.getElementById('progress-text')?.textContent ?? ''), { timeout: TRAIN_TIMEOUT, polling: 100 });
+      // While the worker trains, the page's own thread keeps answering: the longest gap between timer ticks.
+      const longestGap = await page.evaluate(async () => {
+        let last = performance.now();
+        let longest = 0;
+        const end = last + 1000;
+        while (performance.now() < end) {
+          await new Promise((r) => setTimeout(r, 0));
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }
+        return longest;
+      });
+      expect(longestGap).toBeLessThan(250);
+      const before = await text(page, '#progress-text');
+      const pressed = Date.now();
+      await page.click('#stop');
+      expect(await waitForRunState(page, /^(stopped|done|failed)/, 60_000)).toMatch(/^stopped/);
+      expect(Date.now() - pressed).toBeLessThan(30_000);
+      expect(await page.$eval('#train', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      expect(await page.$eval('#stop', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+      const epoch = Number((await text(page, '#progress-text')).match(/epoch (\d+)\/200/)?.[1]);
+      expect(epoch).toBeLessThan(200);
+      expect(before).toMatch(/epoch \d+\/200/);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'stopped-desktop.png'), fullPage: true });
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+});

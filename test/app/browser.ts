@@ -1,0 +1,67 @@
+// The one place that says how the page tests start the app and a browser with WebGPU on this project's machines.
+//
+// Measured (Debian 12, chromium 156, no GPU): headless Chromium finds Dawn's SwiftShader Vulkan adapter
+// ("google swiftshader", isFallbackAdapter true) in the page and in dedicated workers with only
+// --no-sandbox --enable-unsafe-webgpu; --use-angle=swiftshader, --enable-features=Vulkan and
+// --use-vulkan=swiftshader changed nothing there. navigator.gpu exists only in a secure context, so the page is
+// served from http://127.0.0.1:PORT. The network is closed: background networking, updates, sync and QUIC are off.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer';
+import { createServer } from 'vite';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export const CHROMIUM_PATH = process.env.PUPPETEER_EXECUTABLE_PATH || '/usr/bin/chromium';
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Chromium {
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * Vite's dev server for index.html (vite.config.ts) on 127.0.0.1 and a free port. No file watching and no hot
+ * reload: an edit elsewhere in the tree while the tests run must not reload the page under them.
+ */
+export async function serveApp(): Promise<Served> {
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null } });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) {
+    await server.close();
+    throw new Error('the Vite dev server did not report its URL');
+  }
+  return { url, close: () => server.close() };
+}
+
+/** Headless Chromium (puppeteer's `headless: true` is --headless=new) with a fresh profile, removed on close. */
+export async function launchChromium(): Promise<Chromium> {
+  const profile = mkdtempSync(join(tmpdir(), 'webgpu-lstm-chromium-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--user-data-dir=${profile}`],
+    protocolTimeout: 600_000,
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
