@@ -24,6 +24,8 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean): Progre
       )
     : null;
   let started = false;
+  // The validation loss arrives once per epoch; keep showing the member's last one between epochs.
+  let lastVal: { member: number; loss?: number } = { member: 0 };
   return {
     update(p) {
       const t = p.training?.train;
@@ -34,6 +36,8 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean): Progre
         return;
       }
       const { member, members } = p.training;
+      if (lastVal.member !== member) lastVal = { member };
+      if (t.valLoss !== undefined) lastVal.loss = t.valLoss;
       // Steps across every member, so the bar runs once from 0 to 100% however many members train.
       const total = members * t.epochs * t.stepsPerEpoch;
       const done = ((member - 1) * t.epochs + (t.epoch - 1)) * t.stepsPerEpoch + t.step;
@@ -41,7 +45,7 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean): Progre
         member: `${member}/${members}`,
         epoch: `${t.epoch}/${t.epochs}`,
         loss: loss(t.trainLoss),
-        val: loss(t.valLoss),
+        val: loss(lastVal.loss),
         rate: Math.round(t.samplesPerSecond),
       };
       if (bar) {

@@ -56,8 +56,9 @@ export function trainSummary(report: RiskReport): string {
     );
   }
   const t = report.training;
-  const epochs = t.members.map((m) => `${m.epochs} (best ${m.bestEpoch})`).join(', ');
-  lines.push(`LSTM: ${t.parameters} parameters, ${t.windows.train} training windows, epochs ${epochs}, ${fixed(report.timing.trainingSeconds, 1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ${report.timing.samplesPerSecond.toFixed(0)} windows/s`);
+  const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}-${Math.max(...v)}`);
+  const epochs = `${t.members.length > 1 ? `${t.members.length} members, ` : ''}epochs ${range(t.members.map((m) => m.epochs))} (best ${range(t.members.map((m) => m.bestEpoch))})`;
+  lines.push(`LSTM: ${t.parameters} parameters, ${t.windows.train} training windows, ${epochs}, ${fixed(report.timing.trainingSeconds, 1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ${report.timing.samplesPerSecond.toFixed(0)} windows/s`);
   return lines.join('\n');
 }
 

@@ -65,10 +65,14 @@ export async function trainMembers(
   return { models, results };
 }
 
-/** Each member's log-variance output for the windows x [count, window, features]. */
-export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendKind): Promise<Float32Array[]> {
+/**
+ * Each member's log-variance output for the windows x [count, window, features]. Pass the training batch size
+ * where there is one: the engine prepares its kernels per batch shape, and a new shape costs seconds on a
+ * software adapter.
+ */
+export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendKind, batchSize?: number): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
-  for (const model of models) out.push(await predict(model, { x, count, steps: window }, { backend }));
+  for (const model of models) out.push(await predict(model, { x, count, steps: window }, { backend, batchSize }));
   return out;
 }
 

@@ -331,7 +331,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const t3 = now();
 
   progress('evaluation', 'forecasting the test split and backtesting VaR');
-  const trainOutputs = await memberOutputs(models, trainSet.x, trainSet.count, o.window, o.backend);
+  const trainOutputs = await memberOutputs(models, trainSet.x, trainSet.count, o.window, o.backend, o.batchSize);
   const trainVariances = concat(targets.map((y) => Float32Array.from(origins.train, (t) => y[t])));
   const calibration = trainOutputs.map((out) => calibrationScale(out, trainVariances));
   const pooledTrain = memberVariances(trainOutputs, calibration).mean;
@@ -347,7 +347,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   for (const [i, s] of market.series.entries()) {
     hooks.signal?.throwIfAborted();
     const x = buildWindows(matrices[i], scaler, lstmOrigins, o.window);
-    const lstm = memberVariances(await memberOutputs(models, x, lstmOrigins.length, o.window, o.backend), calibration);
+    const lstm = memberVariances(await memberOutputs(models, x, lstmOrigins.length, o.window, o.backend, o.batchSize), calibration);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselineForecasts(s.returns, o.horizon, b) };
     const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.train, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
