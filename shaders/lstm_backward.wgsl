@@ -8,12 +8,12 @@
 // CPU reference: lstm_backward in src/cpu/lstm.ts.
 
 override H: u32;
-override ROWS: u32;
-override WG: u32;
+override ROWS: u32 = 1u;
+override WG: u32 = 64u;
 override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
 override ST_LEN: u32 = ROWS * H;
 
-struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32 }
+struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32, t: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
@@ -21,6 +21,7 @@ struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32 }
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dG: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dcState: array<f32>; // (B,H), the per-step fallback's dc_{t+1}·f_{t+1}
 
 var<workgroup> dgs: array<f32, DG_LEN>;
 var<workgroup> dhNext: array<f32, ST_LEN>; // dG_{t+1} · W_hᵀ, per (row, unit)
@@ -81,4 +82,44 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
       dhNext[p] = acc;
     }
   }
+}
+
+// The per-step fallback for very large H: one dispatch per step t (walked T-1..0 by the host), one lane per
+// (row, unit). dh_t's recurrent part, dG_{t+1} · W_hᵀ, is read from dG; dc_{t+1}·f_{t+1} lives in dcState.
+@compute @workgroup_size(64)
+fn step(@builtin(global_invocation_id) gid: vec3u) {
+  let G = 4u * H;
+  let p = gid.x;
+  if (p >= dims.B * H) { return; }
+  let bRow = p / H;
+  let u = p % H;
+  let t = dims.t;
+  var dh = 0.0;
+  var dcIn = 0.0;
+  if (t + 1u < dims.T) {
+    let next = ((t + 1u) * dims.B + bRow) * G;
+    let w = dims.whOffset + u * G;
+    for (var j = 0u; j < G; j++) { dh += dG[next + j] * params[w + j]; }
+    dcIn = dcState[p];
+  }
+  if (dims.lastStepOnly == 0u) {
+    dh += dhAbove[(t * dims.B + bRow) * H + u];
+  } else if (t + 1u == dims.T) {
+    dh += dhAbove[bRow * H + u];
+  }
+  let g0 = (t * dims.B + bRow) * G + u;
+  let i = gates[g0];
+  let f = gates[g0 + H];
+  let g = gates[g0 + 2u * H];
+  let o = gates[g0 + 3u * H];
+  let c = cseq[(t * dims.B + bRow) * H + u];
+  var cPrev = 0.0;
+  if (t > 0u) { cPrev = cseq[((t - 1u) * dims.B + bRow) * H + u]; }
+  let tc = tanh(c);
+  let dc = dcIn + dh * o * (1.0 - tc * tc);
+  dG[g0] = dc * g * i * (1.0 - i);
+  dG[g0 + H] = dc * cPrev * f * (1.0 - f);
+  dG[g0 + 2u * H] = dc * i * (1.0 - g * g);
+  dG[g0 + 3u * H] = dh * tc * o * (1.0 - o);
+  dcState[p] = dc * f;
 }

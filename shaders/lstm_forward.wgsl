@@ -7,12 +7,12 @@
 // CPU reference: lstm_forward in src/cpu/lstm.ts.
 
 override H: u32;
-override ROWS: u32; // batch rows per workgroup
-override WG: u32; // lanes per workgroup
+override ROWS: u32 = 1u; // batch rows per workgroup
+override WG: u32 = 64u; // lanes per workgroup
 override HS_LEN: u32 = 2u * ROWS * H;
 override CS_LEN: u32 = ROWS * H;
 
-struct Dims { T: u32, B: u32, whOffset: u32 }
+struct Dims { T: u32, B: u32, whOffset: u32, t: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
@@ -66,4 +66,40 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     }
     workgroupBarrier();
   }
+}
+
+// The per-step fallback for shapes whose state does not fit workgroup memory (very large H): one dispatch per
+// time step, all encoded into the same command buffer, one lane per (row, unit), h_{t-1} and c_{t-1} read back
+// from hseq and cseq. dims.t is the step.
+@compute @workgroup_size(64)
+fn step(@builtin(global_invocation_id) gid: vec3u) {
+  let G = 4u * H;
+  let p = gid.x;
+  if (p >= dims.B * H) { return; }
+  let bRow = p / H;
+  let u = p % H;
+  let t = dims.t;
+  let g0 = (t * dims.B + bRow) * G + u;
+  var z = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
+  var cPrev = 0.0;
+  if (t > 0u) {
+    let prev = ((t - 1u) * dims.B + bRow) * H;
+    for (var k = 0u; k < H; k++) {
+      let w = dims.whOffset + k * G + u;
+      z += hseq[prev + k] * vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+    }
+    cPrev = cseq[prev + u];
+  }
+  let i = sigmoid(z.x);
+  let f = sigmoid(z.y);
+  let g = tanh(z.z);
+  let o = sigmoid(z.w);
+  let c = f * cPrev + i * g;
+  gates[g0] = i;
+  gates[g0 + H] = f;
+  gates[g0 + 2u * H] = g;
+  gates[g0 + 3u * H] = o;
+  let s = (t * dims.B + bRow) * H + u;
+  cseq[s] = c;
+  hseq[s] = o * tanh(c);
 }

@@ -23,9 +23,32 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
 const choices: KernelChoice[] = [
   { recurrent: 'wide', gradients: 'tiled' },
   { recurrent: 'narrow', gradients: 'narrow' },
+  { recurrent: 'stepwise', gradients: 'tiled' },
 ];
 
 describe('GPU kernels vs CPU reference', () => {
+  it('falls back to the per-step kernels when H is too large for the fused ones', async () => {
+    const ctx = await requireGpu();
+    const H = 4 * Math.ceil((ctx.device.limits.maxComputeWorkgroupStorageSize / 40 + 1) / 4); // just past what fits
+    const config: ModelConfig = { inputSize: 4, hiddenSize: H, layers: 1, outputs: 1, loss: 'mse' };
+    const B = 2, T = 3;
+    const rng = new Rng(2);
+    const params = Float32Array.from({ length: paramLayout(config).size }, () => 0.05 * rng.normal()); // no QR of an 822-wide matrix
+    const x = Float32Array.from({ length: B * T * 4 }, () => rng.normal());
+    const y = Float32Array.from({ length: B }, () => rng.normal());
+    const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T })]);
+    expect(gpu.stats.kernelChoice.recurrent).toMatch(/^stepwise/);
+    cpu.setParams(params);
+    gpu.setParams(params);
+    const want = await cpu.lossAndGradients(x, y, B);
+    const got = await gpu.lossAndGradients(x, y, B);
+    for (const slot of paramLayout(config).slots) {
+      const r = [slot.offset, slot.offset + slot.size] as const;
+      expect(relErr(got.grads.subarray(...r), want.grads.subarray(...r)), slot.name).toBeLessThan(1e-3);
+    }
+    gpu.destroy();
+  });
+
   for (const { name, config, B, T } of cases) for (const kernels of choices) {
     it(`${name} [${kernels.recurrent}/${kernels.gradients}]`, async () => {
       const ctx = await requireGpu();

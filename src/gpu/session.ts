@@ -5,7 +5,7 @@ import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, type GpuContext } from './device.js';
-import { lstmBackward, lstmForward, wideTiling } from './lstm.js';
+import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowGemmEligible } from './matmulNarrow.js';
@@ -83,7 +83,8 @@ export class GpuSession implements Session {
       hseq: top.hseq, y: buf.y, out: buf.headOut, grads: buf.grads, dh: dhLast, lossLog: buf.lossLog,
     });
     const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
-    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dX, dhLast, acts }, choice);
+    const dcState = make('dcState', B * H);
+    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dX, dhLast, dcState, acts }, choice);
     const candidates = kernelCandidates(ctx, config, forced);
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
     let choice = chosen.get(key) ?? candidates[0];
@@ -93,7 +94,11 @@ export class GpuSession implements Session {
     }
     const { forward, backward } = await passes(choice);
     const session = new GpuSession(ctx, config, shape, buf, owned, forward, await head, backward, await optimizer, {
-      recurrent: choice.recurrent === 'wide' ? `wide(rows=${wideTiling(ctx, H).rows},lanes=${wideTiling(ctx, H).lanes})` : `narrow(subgroup of 4,rows=${narrowRows(B)})`,
+      recurrent: {
+        wide: `wide(rows=${wideTiling(ctx, H).rows},lanes=${wideTiling(ctx, H).lanes})`,
+        narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
+        stepwise: `stepwise(${T} dispatches a pass)`,
+      }[choice.recurrent],
       gradients: choice.gradients === 'tiled' ? 'tiled64x64' : 'narrow8x64',
     });
     if (T === 1) {
@@ -203,7 +208,9 @@ export function openGpuSession(config: ModelConfig, shape: SessionShape, kernels
 
 /** Which variant of each kernel family a session runs. */
 export interface KernelChoice {
-  recurrent: 'wide' | 'narrow'; // lstm_forward/backward.wgsl, or their _narrow twins (input projection fused)
+  // lstm_forward/backward.wgsl fused over T; their _narrow twins (input projection fused); or their per-step
+  // entry points, one dispatch a step, for H too large for the fused kernels' workgroup memory
+  recurrent: 'wide' | 'narrow' | 'stepwise';
   gradients: 'tiled' | 'narrow'; // matmul.wgsl, or matmul_narrow.wgsl, for dW_x and dW_h
 }
 
@@ -215,15 +222,24 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
     if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize)) {
       throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature and hidden size <= ${NARROW_MAX_HIDDEN}`);
     }
+    if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize)) {
+      throw new UserError(`hidden size ${config.hiddenSize} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
+    }
     return [forced];
   }
-  const all: KernelChoice[] = [
-    { recurrent: 'wide', gradients: 'tiled' },
-    { recurrent: 'narrow', gradients: 'narrow' },
-    { recurrent: 'wide', gradients: 'narrow' },
-  ];
+  const fused = fusedFits(ctx, config.hiddenSize);
+  const all: KernelChoice[] = fused
+    ? [
+        { recurrent: 'wide', gradients: 'tiled' },
+        { recurrent: 'narrow', gradients: 'narrow' },
+        { recurrent: 'wide', gradients: 'narrow' },
+      ]
+    : [
+        { recurrent: 'stepwise', gradients: 'tiled' },
+        { recurrent: 'stepwise', gradients: 'narrow' },
+      ];
   const subgroupsOf4 = ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
-  return all.filter((c) => (c.recurrent === 'wide' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4));
 }
 
 interface PassBuffers {
@@ -233,6 +249,7 @@ interface PassBuffers {
   dG: GPUBuffer;
   dX: GPUBuffer | null;
   dhLast: GPUBuffer;
+  dcState: GPUBuffer;
   acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[];
 }
 
@@ -250,7 +267,9 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
       forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
-      forward.push(lstmForward(ctx, `lstm_forward.${l}`, { ...state, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
+      const args = { ...state, whOffset: slots.recurrentKernel.offset };
+      if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H)));
+      else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args));
     }
   });
   const backward: Promise<Dispatch>[] = [];
@@ -263,11 +282,9 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const isTop = l === layout.layers.length - 1;
     const args = { T, B, H, params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
-    backward.push(
-      choice.recurrent === 'narrow'
-        ? lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset })
-        : lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)),
-    );
+    if (choice.recurrent === 'narrow') backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset }));
+    else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
+    else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
     backward.push(weightGradient(`dW_x.${l}`, I, T * B, input, 0, slots.kernel.offset));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
     if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B * G, slots.recurrentKernel.offset));
@@ -277,7 +294,10 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
   return { forward: await Promise.all(forward), backward: await Promise.all(backward) };
 }
 
-/** Times forward + backward of each candidate on the session's own buffers (median of 3) and returns the fastest. */
+/**
+ * Times forward + backward of each candidate on the session's own buffers and returns the fastest: the median of
+ * three runs after one warm-up, a candidate dropped as soon as one run takes twice the best median so far.
+ */
 async function fastest(ctx: GpuContext, candidates: KernelChoice[], passes: (c: KernelChoice) => ReturnType<typeof buildPasses>, head: { dispatch: Dispatch }): Promise<KernelChoice> {
   let best = { choice: candidates[0], ms: Infinity };
   for (const choice of candidates) {
@@ -291,10 +311,13 @@ async function fastest(ctx: GpuContext, candidates: KernelChoice[], passes: (c: 
       pass.end();
       ctx.device.queue.submit([encoder.finish()]);
       await ctx.device.queue.onSubmittedWorkDone();
-      times.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (ms > 2 * best.ms) break;
+      if (r > 0) times.push(ms); // the first run pays for first-use costs
     }
-    const ms = times.slice(1).sort((a, b) => a - b)[1]; // the first run pays for first-use costs
-    if (ms < best.ms) best = { choice, ms };
+    if (times.length < 3) continue;
+    const median = times.sort((a, b) => a - b)[1];
+    if (median < best.ms) best = { choice, ms: median };
   }
   return best.choice;
 }
