@@ -50,7 +50,14 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
       const contracted = towards(centroid, outside ? reflected : worst.x, 0.5);
       const fc = value(contracted);
       if (fc < (outside ? fr : worst.f)) simplex[n] = { x: contracted, f: fc };
-      else simplex = simplex.map((p, k) => (k === 0 ? p : { x: towards(best.x, p.x, 0.5), f: value(towards(best.x, p.x, 0.5)) }));
+      else {
+        // Shrink every vertex halfway towards the best one.
+        simplex = simplex.map((p, k) => {
+          if (k === 0) return p;
+          const x = towards(best.x, p.x, 0.5);
+          return { x, f: value(x) };
+        });
+      }
     }
   }
   simplex.sort((a, b) => a.f - b.f);
