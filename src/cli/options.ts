@@ -37,7 +37,7 @@ const DATA: OptionSpec[] = [
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
 ];
 
-const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'webgpu' (Dawn in Node) or 'cpu' (the Float64 reference) (default: ${d.backend})` }];
+const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded Float32 CPU path) (default: ${d.backend})` }];
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
   ...DATA,
