@@ -1,11 +1,13 @@
 // The browser app in a real browser: Puppeteer drives headless Chromium (WebGPU on SwiftShader where there is no
 // GPU) against Vite's dev server. Screenshots of the finished page go to artifacts/app/.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Page } from 'puppeteer';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ElementHandle, Page } from 'puppeteer';
+import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFromJSON } from '../src/model.js';
-import { launchChromium, serveApp, type Chromium, type Served } from './app/browser.js';
+import { launchChromium, serveApp, serveStatic, type Chromium, type Served } from './app/browser.js';
 
 const ARTIFACTS = resolve('artifacts/app');
 const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
@@ -20,6 +22,11 @@ async function typeInto(page: Page, key: string, value: string): Promise<string>
 }
 
 const text = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText.trim());
+
+async function waitForGpuStatus(page: Page): Promise<string | undefined> {
+  await page.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
+  return page.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state);
+}
 
 async function waitForRunState(page: Page, pattern: RegExp, timeout: number): Promise<string> {
   await page.waitForFunction((source: string) => new RegExp(source).test(document.getElementById('run-state')?.textContent ?? ''), { timeout, polling: 250 }, pattern.source);
@@ -68,9 +75,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
 
   it('says at once whether WebGPU is available, and loads the bundled S&P 500', async () => {
     await page.goto(app.url);
-    await page.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
-    const state = await page.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state);
-    expect(['ok', 'fallback']).toContain(state);
+    expect(['ok', 'fallback']).toContain(await waitForGpuStatus(page));
     expect(await text(page, '#gpu-status')).toMatch(/^WebGPU ready: \S.+/);
     expect(await page.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('webgpu');
     expect(await text(page, '#data-summary')).toMatch(/S&P 500.*5,10\d rows of OHLC prices, 2000-01-03 to 2020-04-17/);
@@ -82,8 +87,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
     });
     await other.goto(app.url);
-    await other.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
-    expect(await other.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state)).toBe('missing');
+    expect(await waitForGpuStatus(other)).toBe('missing');
     expect(await text(other, '#gpu-advice')).toMatch(/Chrome .*113.*CPU backend/);
     expect(await other.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('cpu');
     expect(await other.$eval('#opt-backend option[value=webgpu]', (e) => (e as HTMLOptionElement).disabled)).toBe(true);
@@ -111,7 +115,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     const bad = resolve(ARTIFACTS, 'bad.csv');
     writeFileSync(bad, 'date,close\n2020-01-02,100\n2020-01-03,abc\n2020-01-06,101\n');
     const input = await page.$('#csv-input');
-    await (input as import('puppeteer').ElementHandle<HTMLInputElement>).uploadFile(bad);
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(bad);
     await page.waitForSelector('#data-error:not([hidden])', { timeout: 10_000 });
     expect(await text(page, '#data-error')).toBe("bad.csv: column 'close' holds 'abc' in data row 2, not a number; fix that cell or name the price columns with --price");
     expect(await text(page, '#data-summary')).toBe('');
@@ -214,11 +218,11 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     const table = await page.$$eval('#backtest-table tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent?.split(' ')[0])));
     expect(table).toEqual(['lstm', 'har', 'garch', 'ewma'].map((m) => report.var[m]['0.99'].exceptions));
 
-    const input = (await page.$('#model-input')) as import('puppeteer').ElementHandle<HTMLInputElement>;
+    const input = (await page.$('#model-input')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(modelPath);
     expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
     expect(await text(page, '#results-summary')).toMatch(/^Saved model \(trained on S&P 500.*window 10, horizon 1, qlike loss, 1 member\)/);
-    expect(await text(page, '#next-day-tables caption')).toMatch(/^the trading day after 2020-04-17/);
+    expect(await text(page, '#next-day-tables .table-caption')).toMatch(/^the trading day after 2020-04-17/);
     const rows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
     for (const row of rows) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
@@ -261,6 +265,52 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(epoch).toBeLessThan(200);
       expect(before).toMatch(/epoch \d+\/200/);
       await page.screenshot({ path: resolve(ARTIFACTS, 'stopped-desktop.png'), fullPage: true });
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
+    'trains on the CPU backend too, and Stop reaches it',
+    async () => {
+      await page.select('#opt-backend', 'cpu');
+      await page.click('#train');
+      await page.waitForFunction(() => /epoch \d+\/200 · step \d+/.test(document.getElementById('progress-text')?.textContent ?? ''), { timeout: TRAIN_TIMEOUT, polling: 100 });
+      const pressed = Date.now();
+      await page.click('#stop');
+      expect(await waitForRunState(page, /^(stopped|done|failed)/, 60_000)).toMatch(/^stopped/);
+      expect(Date.now() - pressed).toBeLessThan(30_000);
+      await page.select('#opt-backend', 'webgpu');
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
+    'builds to static files that a plain web server hosts under any path (vite build)',
+    async () => {
+      const outDir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-app-'));
+      const built = await chrome.browser.newPage();
+      let site: Served | undefined;
+      try {
+        await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+        expect(readdirSync(join(outDir, 'assets')).some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
+        site = await serveStatic(outDir);
+        await built.goto(site.url);
+        expect(['ok', 'fallback']).toContain(await waitForGpuStatus(built));
+        expect(await built.evaluate(() => crossOriginIsolated)).toBe(false); // no special headers: Stop goes by message
+        expect(await text(built, '#data-summary')).toMatch(/S&P 500/);
+        for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '1']]) expect(await typeInto(built, key, value)).toBe('');
+        await built.click('#train');
+        const state = await waitForRunState(built, /^(done|failed)/, TRAIN_TIMEOUT);
+        expect(state, await text(built, '#run-error')).toMatch(/^done/);
+        const qlike = await built.$$eval('#backtest-table tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
+        expect(qlike).toHaveLength(4);
+        for (const q of qlike) expect(q).toBeGreaterThan(0);
+        await built.screenshot({ path: resolve(ARTIFACTS, 'static-build.png'), fullPage: true });
+      } finally {
+        await built.close();
+        await site?.close();
+        rmSync(outDir, { recursive: true, force: true });
+      }
     },
     TRAIN_TIMEOUT + 60_000,
   );

@@ -73,19 +73,19 @@ const NEXT_DAY_COLUMNS: Column<NextDayRow>[] = [
 /** One table per series: every model's figures for the trading day after the data's last date. */
 export function renderNextDay(host: HTMLElement, series: { name: string; nextDay: NextDay }[], members: number): void {
   host.replaceChildren(
-    ...series.map((s) => {
-      const wrap = document.createElement('div');
-      wrap.className = 'table-wrap';
-      const table = document.createElement('table');
-      table.className = 'next-day';
-      const caption = table.createCaption();
+    ...series.flatMap((s) => {
+      const caption = document.createElement('p');
+      caption.className = 'table-caption';
       const band = s.nextDay.ensembleVolatility;
       caption.textContent =
         `${series.length > 1 ? `${s.name}: ` : ''}the trading day after ${s.nextDay.after} (losses in percent of the position)` +
         (band ? `; LSTM ensemble of ${members}: member volatility ${fixed(band.min)} to ${fixed(band.max)} %` : '');
+      const wrap = document.createElement('div');
+      wrap.className = 'table-wrap';
+      const table = document.createElement('table');
       fill(table, NEXT_DAY_COLUMNS, MODEL_NAMES.map((model) => ({ model, ...s.nextDay.models[model] })));
       wrap.append(table);
-      return wrap;
+      return [caption, wrap];
     }),
   );
 }

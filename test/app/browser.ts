@@ -6,8 +6,11 @@
 // --use-vulkan=swiftshader changed nothing there. navigator.gpu exists only in a secure context, so the page is
 // served from http://127.0.0.1:PORT. The network is closed: background networking, updates, sync and QUIC are off.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer';
 import { createServer } from 'vite';
 
@@ -46,6 +49,32 @@ export async function serveApp(): Promise<Served> {
     throw new Error('the Vite dev server did not report its URL');
   }
   return { url, close: () => server.close() };
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml' };
+
+/**
+ * A plain static web server (no special headers, so no cross-origin isolation) that hosts `dir` under the
+ * sub-path `prefix`, as a user's own server would host the built app.
+ */
+export async function serveStatic(dir: string, prefix = '/some/where/'): Promise<Served> {
+  const server = createHttpServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const inside = path.startsWith(prefix) ? normalize(path.slice(prefix.length) || 'index.html') : null;
+    if (inside === null || inside.startsWith('..')) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(join(dir, inside.endsWith('/') ? `${inside}index.html` : inside));
+      res.writeHead(200, { 'Content-Type': MIME[extname(inside)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${prefix}`, close: () => new Promise<void>((done) => server.close(() => done())) };
 }
 
 /** Headless Chromium (puppeteer's `headless: true` is --headless=new) with a fresh profile, removed on close. */
