@@ -7,9 +7,8 @@ enable subgroups;
 
 const H = {{H}}u;
 const U = {{U}}u;
-const ROWS = {{ROWS}}u;
 
-struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32 }
+struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32, rows: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
@@ -32,8 +31,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
       wh[k * H + j] = w;
     }
   }
-  for (var r = 0u; r < ROWS; r++) {
-    let b = wg.x * ROWS + r;
+  for (var r = 0u; r < dims.rows; r++) { // dims.rows batch rows per workgroup, walked one after another
+    let b = wg.x * dims.rows + r;
     if (b >= dims.B) { break; }
     // Explicit zeros: on SwiftShader a bare `var` declared in a loop kept its value from the previous iteration.
     var dhNext = array<f32, U>();

@@ -11,9 +11,8 @@ enable subgroups;
 const H = {{H}}u;
 const I = {{I}}u;
 const U = {{U}}u; // units per lane: ceil(H / 4)
-const ROWS = {{ROWS}}u; // batch rows per workgroup, walked one after another
 
-struct Dims { T: u32, B: u32, kernelOffset: u32, recurrentOffset: u32, biasOffset: u32 }
+struct Dims { T: u32, B: u32, kernelOffset: u32, recurrentOffset: u32, biasOffset: u32, rows: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
@@ -42,8 +41,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
     for (var k = 0u; k < I; k++) { wx[k * U + u] = gate4(dims.kernelOffset, k, u0 + u); }
     for (var k = 0u; k < H; k++) { wh[k * U + u] = gate4(dims.recurrentOffset, k, u0 + u); }
   }
-  for (var r = 0u; r < ROWS; r++) {
-    let b = wg.x * ROWS + r;
+  for (var r = 0u; r < dims.rows; r++) { // dims.rows batch rows per workgroup, walked one after another
+    let b = wg.x * dims.rows + r;
     if (b >= dims.B) { break; }
     // Explicit zeros: on SwiftShader a bare `var` declared in a loop kept its value from the previous iteration.
     var h = array<f32, U>();

@@ -19,11 +19,11 @@ export function narrowRows(B: number): number {
   return Math.max(1, Math.ceil(B / 32));
 }
 
-function forwardCode(H: number, I: number, rows: number): string {
+function forwardCode(H: number, I: number): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
   return fillTemplate(forwardTemplate, {
-    H, I, U, ROWS: rows,
+    H, I, U,
     INIT_Z: unroll(U, (u) => `z[${u}] = bias[${u}];`),
     INPUT_FMAS: unroll(I, (k) => `{ let v = x[xrow + ${k}u]; ${perUnit((u) => `z[${u}] += v * wx[${k * U + u}];`)} }`),
     RECURRENT_FMAS: unroll(H, (k) => `{ let v = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u); ${perUnit((u) => `z[${u}] += v * wh[${k * U + u}];`)} }`),
@@ -35,11 +35,11 @@ function forwardCode(H: number, I: number, rows: number): string {
   });
 }
 
-function backwardCode(H: number, rows: number): string {
+function backwardCode(H: number): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
   return fillTemplate(backwardTemplate, {
-    H, U, ROWS: rows,
+    H, U,
     GATE_GRADS: unroll(U, (u) =>
       `{ let col = u0 + ${u}u; var dh = dhNext[${u}]; var a = vec4f(0.0); var cc = 0.0; var cp = 0.0; let g0 = row * 4u * H + col; ` +
       `if (col < H) { if (dims.lastStepOnly == 0u) { dh += dhAbove[row * H + col]; } else if (s == 0u) { dh += dhAbove[b * H + col]; } ` +
@@ -65,8 +65,8 @@ export interface NarrowForwardArgs {
 /** x·W_x + b and the recurrence, fused: one dispatch of 4-lane workgroups. */
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.kernelOffset, a.recurrentOffset, a.biasOffset]);
-  const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I},R=${rows})`, code: forwardCode(a.H, a.I, rows), entryPoint: 'main', constants: {} };
+  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.kernelOffset, a.recurrentOffset, a.biasOffset, rows]);
+  const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I})`, code: forwardCode(a.H, a.I), entryPoint: 'main', constants: {} };
   return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
 }
 
@@ -78,7 +78,7 @@ export interface NarrowBackwardArgs {
 
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly)]);
-  const program = { name: `lstm_backward_narrow(H=${a.H},R=${rows})`, code: backwardCode(a.H, rows), entryPoint: 'main', constants: {} };
+  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly), rows]);
+  const program = { name: `lstm_backward_narrow(H=${a.H})`, code: backwardCode(a.H), entryPoint: 'main', constants: {} };
   return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG], [Math.ceil(a.B / rows)], label);
 }
