@@ -2,7 +2,8 @@
 // GPU) against Vite's dev server. Screenshots of the finished page go to artifacts/app/.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +228,13 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
     for (const row of rows) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
     expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(true);
+    await page.click('#download-report');
+    const forecastPath = resolve(DOWNLOADS, 'forecast-report.json');
+    const until = Date.now() + 20_000;
+    while (!downloaded(forecastPath) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    const forecast = JSON.parse(downloaded(forecastPath)!);
+    expect(forecast.series[0].nextDay.after).toBe('2020-04-17');
+    expect(forecast.series[0].nextDay.models.lstm.volatility.toFixed(3)).toBe(rows[0][1]);
 
     writeFileSync(resolve(ARTIFACTS, 'broken-model.json'), '{"format": "something else"}');
     await input.uploadFile(resolve(ARTIFACTS, 'broken-model.json'));
@@ -280,6 +288,36 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(await waitForRunState(page, /^(stopped|done|failed)/, 60_000)).toMatch(/^stopped/);
       expect(Date.now() - pressed).toBeLessThan(30_000);
       await page.select('#opt-backend', 'webgpu');
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
+    'trains one pooled model on several price columns, and charts each series',
+    async () => {
+      const sp500 = readFileSync(join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'sp500-2000.csv'), 'utf8');
+      const rows = sp500.trim().split('\n').slice(1).map((line) => line.split(','));
+      const pooled = resolve(ARTIFACTS, 'two-series.csv');
+      writeFileSync(pooled, ['date,alpha,beta', ...rows.map(([date, open, , , , adjclose]) => `${date},${open},${adjclose}`)].join('\n'));
+      await ((await page.$('#csv-input')) as ElementHandle<HTMLInputElement>).uploadFile(pooled);
+      await page.waitForFunction(() => /two-series\.csv/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 10_000 });
+      expect(await text(page, '#data-summary')).toMatch(/series: alpha, beta \(2 series, one pooled model\)/);
+      expect(await typeInto(page, 'epochs', '1')).toBe('');
+      await page.click('#train');
+      const state = await waitForRunState(page, /^(done|failed)/, TRAIN_TIMEOUT);
+      expect(state, await text(page, '#run-error')).toMatch(/^done/);
+      const table = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(table.map((r) => `${r[0]} ${r[1]}`)).toEqual(['alpha', 'beta'].flatMap((s) => ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA'].map((m) => `${s} ${m}`)));
+      for (const row of table) expect(finite(row[2])).toBeGreaterThan(0);
+      expect(await page.$$eval('#series-picker option', (os) => os.map((o) => o.textContent))).toEqual(['alpha', 'beta']);
+      const alpha = await hoverLegend(page, 'var-chart');
+      await page.select('#series-picker', '1');
+      const beta = await hoverLegend(page, 'var-chart');
+      expect(beta.return).not.toBe(alpha.return);
+      finite(beta['LSTM −VaR 99%']);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'pooled-desktop.png'), fullPage: true });
+      await page.click('#use-bundled');
     },
     TRAIN_TIMEOUT + 60_000,
   );

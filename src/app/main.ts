@@ -70,9 +70,11 @@ let source: DataSource | null = null;
 /** The file or bundled text last chosen, kept to re-read it when the column options change. */
 let chosen: { name: string; text: string } | null = null;
 let result: PipelineResult | null = null;
+/** The report on show: a training run's, or a loaded model's forecast (as the CLI's predict --report writes it). */
+let report: { name: string; text: string } | null = null;
 let worker: Worker | null = null;
 let stopFlag: Int32Array | null = null;
-let running: { kind: 'train' | 'forecast'; started: number } | null = null;
+let running: { kind: 'train' | 'forecast'; started: number; modelFile?: string } | null = null;
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
 async function showGpuStatus(): Promise<void> {
@@ -196,6 +198,7 @@ function showProgress(p: PipelineProgress): void {
 function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
   const seconds = running ? (performance.now() - running.started) / 1000 : 0;
   const kind = running?.kind;
+  const modelFile = running?.modelFile;
   running = null;
   setRunning(false);
   if (message.type === 'trained') {
@@ -206,16 +209,22 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     const best = members.map((m) => m.bestEpoch).join(', ');
     runState.textContent = `${stopped ? 'stopped' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
     results.showTraining(result, message.series, message.disagreements);
+    report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };
     $<HTMLButtonElement>('download-model').disabled = false;
     $<HTMLButtonElement>('download-report').disabled = false;
     $('model-summary').textContent = `Trained in this page: ${result.report.training.parameters.toLocaleString('en-US')} parameters per member, ${members.length} member${members.length > 1 ? 's' : ''}.`;
   } else if (message.type === 'forecasted') {
     runState.textContent = `forecast made in ${clock(seconds)}`;
+    $('model-summary').textContent = `Forecast with ${modelFile}.`;
     results.showForecast(message.forecast);
+    report = { name: 'forecast-report.json', text: `${JSON.stringify(message.forecast, null, 2)}\n` };
+    $<HTMLButtonElement>('download-report').disabled = false;
   } else if (message.kind === 'aborted') {
     runState.textContent = `stopped after ${clock(seconds)}`;
+    results.clear('Stopped: a stopped run has no forecasts to show; train again to see them.');
   } else {
     runState.textContent = 'failed';
+    results.clear();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
   }
@@ -238,8 +247,8 @@ function ensureWorker(): Worker {
   return w;
 }
 
-function begin(kind: 'train' | 'forecast'): void {
-  running = { kind, started: performance.now() };
+function begin(kind: 'train' | 'forecast', modelFile?: string): void {
+  running = { kind, started: performance.now(), modelFile };
   setRunning(true);
   progressBar.removeAttribute('value');
   progressText.textContent = '';
@@ -265,7 +274,13 @@ function startTraining(): void {
   }
   const shared = typeof SharedArrayBuffer !== 'undefined' && crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
   stopFlag = shared ? new Int32Array(shared) : null;
+  showError(modelError, null);
   begin('train');
+  result = null; // the downloads offer this run's model and report once it has them
+  report = null;
+  $<HTMLButtonElement>('download-model').disabled = true;
+  $<HTMLButtonElement>('download-report').disabled = true;
+  $('model-summary').textContent = '';
   results.clear('Training…');
   lossChart.reset(settings.loss.toUpperCase(), settings.ensemble);
   const request: TrainRequest = { type: 'train', csvText: source.text, source: source.name, options: { ...source.options, ...settings }, stopFlag: shared };
@@ -294,8 +309,8 @@ async function forecastWith(file: File): Promise<void> {
     showError(modelError, errorText(e));
     return;
   }
-  $('model-summary').textContent = `Loaded ${file.name}.`;
-  begin('forecast');
+  $('model-summary').textContent = '';
+  begin('forecast', file.name);
   results.clear('Forecasting with the loaded model…');
   const request: ForecastRequest = {
     type: 'forecast',
@@ -311,7 +326,7 @@ async function forecastWith(file: File): Promise<void> {
 // --- 5. Model and report --------------------------------------------------------------------------------
 function wireModel(): void {
   $('download-model').addEventListener('click', () => result && download('webgpu-lstm-model.json', result.modelText));
-  $('download-report').addEventListener('click', () => result && download('risk-report.json', `${JSON.stringify(result.report, null, 2)}\n`));
+  $('download-report').addEventListener('click', () => report && download(report.name, report.text));
   const input = $<HTMLInputElement>('model-input');
   input.addEventListener('change', () => {
     const file = input.files?.[0];

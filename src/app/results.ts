@@ -64,7 +64,7 @@ export class Results {
     const r = result.report;
     const test = r.data.split.test;
     const t = r.training;
-    const epochs = t.members.map((m) => `${m.epochs} epochs (best ${m.bestEpoch})`).join(', ');
+    const epochs = t.members.map((m) => `${m.epochs} epoch${m.epochs === 1 ? '' : 's'} (best ${m.bestEpoch})`).join(', ');
     const horizon = r.data.horizon > 1 ? `the next ${r.data.horizon} days'` : "the next day's";
     this.el.summary.textContent =
       `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
