@@ -151,6 +151,20 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         expect(vol).toBeLessThan(150);
       }
 
+      // Zoom: drag across the first fifth of the forecast chart; the VaR chart follows, double-click resets.
+      const over = (await page.$('#forecast-chart .u-over'))!;
+      await over.scrollIntoView();
+      const area = (await over.boundingBox())!;
+      await page.mouse.move(area.x + area.width * 0.02, area.y + area.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(area.x + area.width * 0.2, area.y + area.height / 2, { steps: 5 });
+      await page.mouse.up();
+      const zoomed = await hoverLegend(page, 'forecast-chart');
+      expect(zoomed.date < forecast.date, `zoomed in on the start: ${zoomed.date} before ${forecast.date}`).toBe(true);
+      expect((await hoverLegend(page, 'var-chart')).date).toBe(zoomed.date);
+      await page.mouse.click(area.x + area.width / 2, area.y + area.height / 2, { count: 2 });
+      expect((await hoverLegend(page, 'forecast-chart')).date).toBe(forecast.date);
+
       const risk = await hoverLegend(page, 'var-chart');
       expect(finite(risk.return)).toBeGreaterThan(-20);
       expect(finite(risk['LSTM −VaR 99%'])).toBeLessThan(0);

@@ -53,11 +53,15 @@ export class Chart {
   }
 }
 
-/** Unix seconds for uPlot's time axis; dates are read as UTC days (YYYY-MM-DD) or as Date.parse reads them. */
+/**
+ * Unix seconds of a day for uPlot's time axis (drawn in UTC): YYYY-MM-DD and YYYYMMDD directly, other forms as
+ * Date.parse reads them (as the CSV reader does), keeping their local calendar day.
+ */
 export function toUnixSeconds(date: string): number {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date.trim());
-  const ms = iso ? Date.UTC(+iso[1], +iso[2] - 1, +iso[3]) : Date.parse(date);
-  return ms / 1000;
+  const day = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(date.trim());
+  if (day) return Date.UTC(+day[1], +day[2] - 1, +day[3]) / 1000;
+  const local = new Date(Date.parse(date));
+  return Date.UTC(local.getFullYear(), local.getMonth(), local.getDate()) / 1000;
 }
 
 /** A value for the legend: 4 significant digits, '–' for a gap. */

@@ -10,7 +10,9 @@ export interface GpuStatus {
   advice?: string;
 }
 
-const ENABLE = 'Use Chrome or Edge 113 or later (Chrome on Linux: 121+, or enable chrome://flags/#enable-unsafe-webgpu and chrome://flags/#enable-vulkan)';
+const ENABLE =
+  'Use a browser with WebGPU: Chrome or Edge 113 or later on Windows, macOS or ChromeOS (Android: 121+), Safari 26+, or Firefox 141+ on Windows; ' +
+  'on Linux, Chrome needs chrome://flags/#enable-unsafe-webgpu (and #enable-vulkan) turned on';
 
 function adapterLabel(info: GPUAdapterInfo): string {
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';

@@ -28,6 +28,8 @@ export class LossChart {
     this.member = 1;
     this.lastEpoch = 0;
     this.drawn = false;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
     this.chart.clear();
     this.lossName = lossName;
     this.members = members;
