@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLED_DATA_NAME } from '../src/finance/data.js';
 import { modelFromJSON } from '../src/model.js';
 import { launchChromium, serveApp, serveStatic, type Chromium, type Served } from './app/browser.js';
 
@@ -228,6 +229,8 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(extra.risk).toMatchObject({ window: 10, horizon: 1 });
     const report = JSON.parse(downloaded(reportPath)!);
     expect(report.settings).toMatchObject({ window: 10, hidden: 8, epochs: 2, backend: 'webgpu' });
+    expect(report.data.source).toBe(BUNDLED_DATA_NAME); // the CLI's name for the same file
+    expect(report.training.stopReason).toBe('completed');
     expect(Number.isFinite(report.forecasts.lstm.qlike)).toBe(true);
     expect(Number.isFinite(report.garch.omega)).toBe(true);
     const table = await page.$$eval('#backtest-table tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent?.split(' ')[0])));
@@ -257,7 +260,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   });
 
   it(
-    'stops within a step when Stop is pressed mid-training, and the page stays responsive',
+    'stops within a step when Stop is pressed mid-training, keeps the best weights, shows their results, and the page stays responsive',
     async () => {
       expect(await typeInto(page, 'epochs', '200')).toBe('');
       await page.click('#train');
@@ -276,16 +279,52 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         return longest;
       });
       expect(longestGap).toBeLessThan(250);
+      // Every progress line shown from the press on.
+      await page.evaluate(() => {
+        const el = document.getElementById('progress-text')!;
+        const seen: string[] = [];
+        (window as unknown as { progressAfterStop: string[] }).progressAfterStop = seen;
+        new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      });
       const before = await text(page, '#progress-text');
       const pressed = Date.now();
       await page.click('#stop');
-      expect(await waitForRunState(page, /^(stopped|done|failed)/, 60_000)).toMatch(/^stopped/);
+      expect(await waitForRunState(page, /^(stopped|done|failed)/, 60_000)).toMatch(/^stopped early in \d+:\d\d; best validation epoch \d+ kept$/);
       expect(Date.now() - pressed).toBeLessThan(30_000);
       expect(await page.$eval('#train', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       expect(await page.$eval('#stop', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
-      const epoch = Number((await text(page, '#progress-text')).match(/epoch (\d+)\/200/)?.[1]);
-      expect(epoch).toBeLessThan(200);
+
+      // Within a step: at most the step report already on its way and the one during which the worker saw Stop,
+      // then the stopped epoch's closing record (with its validation loss); the epoch never advances past the next.
+      const shown = await page.evaluate(() => (window as unknown as { progressAfterStop: string[] }).progressAfterStop);
+      const steps = shown.filter((line) => !/validation loss/.test(line));
+      expect(steps.length, shown.join('\n')).toBeLessThanOrEqual(2);
+      expect(shown[shown.length - 1]).toMatch(/validation loss \d+\.\d{4}$/);
+      const epochAt = (line: string) => Number(line.match(/epoch (\d+)\/200/)?.[1]);
       expect(before).toMatch(/epoch \d+\/200/);
+      const last = await text(page, '#progress-text');
+      expect(epochAt(last)).toBeGreaterThanOrEqual(epochAt(before));
+      expect(epochAt(last)).toBeLessThanOrEqual(epochAt(before) + 1);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await text(page, '#progress-text')).toBe(last); // progress no longer advances
+
+      // The stopped model's results: labelled as such, with charts and a backtest table of finite numbers.
+      expect(await text(page, '#results-summary')).toMatch(new RegExp(`^Stopped early: these results are for the best weights reached before Stop\\. .*LSTM: [\\d,]+ parameters, ${epochAt(last)} epochs? \\(best \\d+\\)`));
+      expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(false);
+      const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      for (const row of rows) {
+        expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
+        expect(finite(row[2])).toBeGreaterThan(0); // MSE
+        expect(row[4]).toMatch(/^\d+ \(\d+\.\d\)$/);
+        finite(row[5]);
+        finite(row[6]);
+      }
+      const risk = await hoverLegend(page, 'var-chart');
+      const chartExceptions = Number(Object.keys(risk).find((k) => k.startsWith('LSTM exceptions'))?.match(/\((\d+)\)/)?.[1]);
+      expect(Number(rows[0][4].split(' ')[0])).toBe(chartExceptions);
+      expect(await page.$eval('#download-model', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: resolve(ARTIFACTS, 'stopped-desktop.png'), fullPage: true });
     },
     TRAIN_TIMEOUT + 60_000,

@@ -1,13 +1,13 @@
 // The page: WebGPU status, data, settings, training in a worker with live progress, results and downloads.
 import { UserError } from '../errors.js';
-import type { DataOptions } from '../finance/data.js';
+import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
 import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, type Settings } from './settings.js';
-import { BUNDLED_NAME, BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
+import { BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
 import './styles.css';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -141,7 +141,7 @@ function wireData(): void {
     input.value = ''; // choosing the same file again still fires
     if (file) void useFile(file);
   });
-  $('use-bundled').addEventListener('click', () => useText(BUNDLED_NAME, BUNDLED_TEXT));
+  $('use-bundled').addEventListener('click', () => useText(BUNDLED_DATA_NAME, BUNDLED_TEXT));
   for (const id of ['col-date', 'col-price', 'col-returns', 'col-unit']) {
     $(id).addEventListener('change', () => chosen && useText(chosen.name, chosen.text));
   }
@@ -174,6 +174,7 @@ function showProgress(p: PipelineProgress): void {
   const t = p.training;
   if (!t) {
     if (p.stage !== 'training') progressBar.removeAttribute('value'); // indeterminate outside training
+    if (p.stage === 'evaluation') stopButton.disabled = true; // training is over: nothing left to stop
     runState.textContent = `${p.message}…`;
     return;
   }
@@ -204,11 +205,10 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
   if (message.type === 'trained') {
     result = message.result;
     progressBar.value = 1;
-    const members = result.report.training.members;
-    const stopped = members.some((m) => m.stopReason === 'aborted');
+    const { members, stopReason } = result.report.training;
     const best = members.map((m) => m.bestEpoch).join(', ');
-    runState.textContent = `${stopped ? 'stopped' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
-    results.showTraining(result, message.series, message.disagreements);
+    runState.textContent = `${stopReason === 'aborted' ? 'stopped early' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
+    results.showTraining(result);
     report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };
     $<HTMLButtonElement>('download-model').disabled = false;
     $<HTMLButtonElement>('download-report').disabled = false;
@@ -219,9 +219,6 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     results.showForecast(message.forecast);
     report = { name: 'forecast-report.json', text: `${JSON.stringify(message.forecast, null, 2)}\n` };
     $<HTMLButtonElement>('download-report').disabled = false;
-  } else if (message.kind === 'aborted') {
-    runState.textContent = `stopped after ${clock(seconds)}`;
-    results.clear('Stopped: a stopped run has no forecasts to show; train again to see them.');
   } else {
     runState.textContent = 'failed';
     results.clear();
@@ -293,7 +290,7 @@ function stopTraining(): void {
   worker.postMessage({ type: 'stop' });
   stopButton.disabled = true;
   stopButton.textContent = 'Stopping…';
-  runState.textContent = 'stopping at the next step…';
+  runState.textContent = 'stopping at the next step, then evaluating the best weights so far…';
 }
 
 async function forecastWith(file: File): Promise<void> {
@@ -339,5 +336,5 @@ trainButton.addEventListener('click', startTraining);
 stopButton.addEventListener('click', stopTraining);
 wireData();
 wireModel();
-useText(BUNDLED_NAME, BUNDLED_TEXT);
+useText(BUNDLED_DATA_NAME, BUNDLED_TEXT);
 void showGpuStatus();

@@ -3,7 +3,6 @@ import type { BackendKind } from '../backend.js';
 import type { DataOptions } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
-import type { TestSeries } from './testSeries.js';
 
 export interface TrainRequest {
   type: 'train';
@@ -24,13 +23,15 @@ export interface ForecastRequest {
   backend: BackendKind;
 }
 
+/** Stop ends training early; the run still evaluates the best weights so far. */
 export type ToWorker = TrainRequest | ForecastRequest | { type: 'stop' };
 
-/** `user`: a UserError, shown as is; `aborted`: Stop; `internal`: anything else (a bug or a lost device). */
-export type FailureKind = 'user' | 'aborted' | 'internal';
+/** `user`: a UserError, shown as is (Stop before the first training step is one); `internal`: anything else (a bug or a lost device). */
+export type FailureKind = 'user' | 'internal';
 
 export type FromWorker =
   | { type: 'progress'; progress: PipelineProgress }
-  | { type: 'trained'; result: PipelineResult; series: TestSeries[]; disagreements: string[] }
+  /** The result's testDays feed the charts. */
+  | { type: 'trained'; result: PipelineResult }
   | { type: 'forecasted'; forecast: ForecastReport }
   | { type: 'failed'; kind: FailureKind; message: string };

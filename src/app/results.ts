@@ -6,7 +6,6 @@ import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
 import { Chart, COLORS, toUnixSeconds, type ChartOptions } from './chart.js';
 import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
-import { exceptionCount, type TestSeries } from './testSeries.js';
 
 export interface ResultElements {
   summary: HTMLElement;
@@ -20,10 +19,21 @@ export interface ResultElements {
   nextDayTables: HTMLElement;
 }
 
+type TestSeries = PipelineResult['testDays'][number];
+
 const TRADING_DAYS = 252;
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
+
+/** A model's one-day Gaussian 99% VaR on each test day: the table's VaR99. */
+const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].gaussian;
+
+/** Days with a return below -VaR, as the backtest counts them. */
+function exceptionCount(s: TestSeries, m: ModelName): number {
+  const v = var99(s, m);
+  return s.returns.reduce((n, r, i) => n + (r < -v[i] ? 1 : 0), 0);
+}
 
 /** Keeps the two charts' x ranges together: zoom one and the other follows. */
 function linkZoom(charts: () => (uPlot | undefined)[]): uPlot.Hooks.Arrays['setScale'] {
@@ -60,25 +70,29 @@ export class Results {
     this.el.nextDay.hidden = true;
   }
 
-  showTraining(result: PipelineResult, series: TestSeries[], disagreements: string[]): void {
+  showTraining(result: PipelineResult): void {
     const r = result.report;
     const test = r.data.split.test;
     const t = r.training;
     const epochs = t.members.map((m) => `${m.epochs} epoch${m.epochs === 1 ? '' : 's'} (best ${m.bestEpoch})`).join(', ');
     const horizon = r.data.horizon > 1 ? `the next ${r.data.horizon} days'` : "the next day's";
+    const stopped =
+      t.stopReason === 'aborted'
+        ? `Stopped early: these results are for the best weights reached before Stop${r.settings.ensemble > 1 ? ` (${t.members.length} of ${r.settings.ensemble} members trained)` : ''}. `
+        : '';
     this.el.summary.textContent =
+      stopped +
       `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
       `LSTM: ${t.parameters.toLocaleString('en-US')} parameters, ${epochs}, ${r.timing.trainingSeconds.toFixed(1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ` +
-      `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.` +
-      (disagreements.length ? ` Note: the charts disagree with the table (${disagreements.join('; ')}).` : '');
-    this.series = series;
-    this.el.seriesPicker.replaceChildren(...series.map((s, i) => new Option(s.name, String(i))));
-    this.el.seriesPicker.hidden = series.length < 2;
+      `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.`;
+    this.series = result.testDays;
+    this.el.seriesPicker.replaceChildren(...this.series.map((s, i) => new Option(s.name, String(i))));
+    this.el.seriesPicker.hidden = this.series.length < 2;
     this.el.charts.hidden = false;
     this.drawSeries(0);
     renderTable(this.el.table, r);
     this.el.backtests.hidden = false;
-    this.showNextDay(r.series.map((s) => ({ name: s.name, nextDay: s.nextDay })), r.settings.ensemble);
+    this.showNextDay(r.series.map((s) => ({ name: s.name, nextDay: s.nextDay })), t.members.length);
   }
 
   showForecast(forecast: ForecastReport): void {
@@ -121,7 +135,7 @@ export class Results {
       },
       [x, Array.from(s.realized, vol), ...MODEL_NAMES.map((m) => Array.from(s.forecasts[m], vol))],
     );
-    const exceptions = (m: ModelName) => Array.from(s.returns, (r, i) => (r < -s.var99[m][i] ? r : null));
+    const exceptions = (m: ModelName) => Array.from(s.returns, (r, i) => (r < -var99(s, m)[i] ? r : null));
     // Concentric rings: where several models are exceeded on one day, each ring still shows.
     const ring: Record<ModelName, number> = { lstm: 14, har: 10.5, garch: 7, ewma: 4 };
     this.riskChart.show(
@@ -143,7 +157,7 @@ export class Results {
           ),
         ],
       },
-      [x, Array.from(s.returns), ...MODEL_NAMES.map((m) => Array.from(s.var99[m], (v) => -v)), ...MODEL_NAMES.map(exceptions)],
+      [x, Array.from(s.returns), ...MODEL_NAMES.map((m) => Array.from(var99(s, m), (v) => -v)), ...MODEL_NAMES.map(exceptions)],
     );
   }
 }

@@ -10,7 +10,6 @@ export interface DataSource {
   data: MarketData;
 }
 
-export const BUNDLED_NAME = 'S&P 500 daily, 2000–2020 (vega-datasets sp500-2000.csv)';
 export const BUNDLED_TEXT: string = sp500;
 
 /** Larger files are refused before reading: daily data for decades is a few MB. */

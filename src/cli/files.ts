@@ -4,8 +4,6 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 
-export const BUNDLED_DATA_NAME = 'S&P 500 daily OHLC 2000-01-03..2020-04-17 (vega-datasets/data/sp500-2000.csv)';
-
 /**
  * The S&P 500 file that the vega-datasets package ships. Its package.json `exports` map hides data/ from
  * require.resolve, so resolve the package's entry and step up to the package root.

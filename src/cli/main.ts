@@ -1,8 +1,9 @@
 // `webgpu-lstm train|predict`: files, flags, progress, the table and exit codes around the finance pipeline.
 import { UserError } from '../errors.js';
+import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
-import { BUNDLED_DATA_NAME, bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
+import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
 import { backend, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
 import { predictTable, trainSummary, trainTable } from './table.js';

@@ -4,6 +4,9 @@ import { UserError } from '../errors.js';
 
 export type DataKind = 'ohlc' | 'prices' | 'returns';
 
+/** The report's `data.source` for the bundled S&P 500 file (vega-datasets), the same in the CLI and the app. */
+export const BUNDLED_DATA_NAME = 'S&P 500 daily OHLC 2000-01-03..2020-04-17 (vega-datasets/data/sp500-2000.csv)';
+
 export interface DataOptions {
   dateColumn?: string;
   /** Price columns, one series each; default: found by name (adjusted close, else close), else every numeric column. */

@@ -36,7 +36,7 @@ function isTail(t: unknown): t is Tail {
 }
 
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
-export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
+function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
   const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
   if (!risk || typeof risk !== 'object') throw bad('is missing');

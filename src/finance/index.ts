@@ -1,5 +1,5 @@
 // The volatility / market-risk layer's public API (re-exported from the package root).
-export { parseMarketData, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
+export { BUNDLED_DATA_NAME, parseMarketData, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
 export { fitGarch, garchLogLikelihood, garchVariances, type GarchFit, type GarchParams, type GarchSummary } from './garch.js';
 export { ewmaForecasts, fitHar, harForecasts, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
 export { dieboldMariano, forecastLosses, qlike, type ForecastLosses, type TestResult } from './metrics.js';

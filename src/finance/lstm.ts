@@ -34,16 +34,25 @@ export function lstmTargets(variances: ArrayLike<number>, loss: LossKind): Float
   return Float32Array.from(variances as ArrayLike<number>, (v) => (loss === 'qlike' ? Math.max(v, VARIANCE_FLOOR) : Math.log(Math.max(v, VARIANCE_FLOOR))));
 }
 
+/**
+ * Trains the members one after another. `signal` cancels: it throws an AbortError. `stop` ends training early:
+ * the member in progress stops within a step and keeps its best weights, later members are skipped, and the
+ * members trained so far are returned (their results' stopReason says 'aborted' where Stop cut one short); none if
+ * Stop came before the first step.
+ */
 export async function trainMembers(
   settings: LstmSettings,
   inputSize: number,
   data: { train: Sequences; validation: Sequences },
-  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal },
+  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
 ): Promise<{ models: Model[]; results: TrainResult[] }> {
   const models: Model[] = [];
   const results: TrainResult[] = [];
+  const signals = [hooks.signal, hooks.stop].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   for (let k = 0; k < settings.ensemble; k++) {
     hooks.signal?.throwIfAborted();
+    if (k > 0 && hooks.stop?.aborted) break;
     // Member k differs from the others in its initial weights and its shuffling, nothing else.
     const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss }, settings.seed + k);
     const result = await train(model, data.train, {
@@ -55,10 +64,11 @@ export async function trainMembers(
       validation: data.validation,
       restoreBestWeights: true,
       seed: settings.seed + k,
-      signal: hooks.signal,
+      signal,
       onProgress: (p) => hooks.onProgress?.({ member: k + 1, members: settings.ensemble, train: p }),
     });
     hooks.signal?.throwIfAborted();
+    if (result.history.length === 0) break; // stopped before its first step: nothing trained
     models.push(model);
     results.push(result);
   }

@@ -91,7 +91,14 @@ export interface PipelineProgress {
 
 export interface PipelineHooks {
   onProgress?: (p: PipelineProgress) => void;
+  /** Cancels the whole run: it rejects with an AbortError and returns nothing. */
   signal?: AbortSignal;
+  /**
+   * Ends training early and evaluates what was trained: the member in progress stops within a step and keeps its
+   * best weights so far, later ensemble members are skipped, and the report says training.stopReason 'aborted'.
+   * A stop before the first training step leaves nothing trained: the run fails with a UserError saying so.
+   */
+  stopTraining?: AbortSignal;
 }
 
 export interface PipelineInput {
@@ -141,6 +148,8 @@ export interface SeriesReport extends SeriesEvaluation {
 }
 
 export interface TrainingSummary {
+  /** 'aborted': stopTraining ended training early; `members` then holds only the members trained (the last cut short). */
+  stopReason: 'completed' | 'aborted';
   backend: BackendKind;
   adapter: string | null;
   parameters: number;
@@ -327,7 +336,13 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const t2 = now();
 
   progress('training', `training ${o.ensemble > 1 ? `${o.ensemble} LSTM members` : 'the LSTM'} on ${trainSet.count} windows`);
-  const { models, results } = await trainMembers(o, matrices[0].names.length, { train: trainSet, validation: validationSet }, { signal: hooks.signal, onProgress: (p) => progress('training', 'training', p) });
+  const { models, results } = await trainMembers(o, matrices[0].names.length, { train: trainSet, validation: validationSet }, {
+    signal: hooks.signal,
+    stop: hooks.stopTraining,
+    onProgress: (p) => progress('training', 'training', p),
+  });
+  check(models.length > 0, 'training was stopped before its first step, so there is no trained model to evaluate; train again and let it run at least one step');
+  const stopped = results.length < o.ensemble || results.some((r) => r.stopReason === 'aborted');
   const t3 = now();
 
   progress('evaluation', 'forecasting the test split and backtesting VaR');
@@ -404,6 +419,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     ...first,
     series,
     training: {
+      stopReason: stopped ? 'aborted' : 'completed',
       backend,
       adapter: results[0].engine.adapter ?? null,
       parameters: models[0].params.length,

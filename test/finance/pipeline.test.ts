@@ -44,6 +44,7 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     expect(train.lastDate < validation.firstDate && validation.lastDate < test.firstDate).toBe(true);
     expect(test.windows).toBe(test.days - 10);
     expect(run.report.settings).toMatchObject({ window: 10, hidden: 8, epochs: 2, loss: 'qlike', backend: 'cpu' });
+    expect(run.report.training.stopReason).toBe('completed');
   });
 
   it('has every stable key with finite numbers', () => {
@@ -153,6 +154,40 @@ describe('several series, ensembles, and refusals', () => {
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, split: { train: 0.5, validation: 0.2, test: 0.2 } } })).rejects.toThrow(/add up to 1/);
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, window: 0 } })).rejects.toThrow(UserError);
     await expect(runRiskPipeline({ csvText: garchCsv(500), options: SMALL })).rejects.toThrow(/too few rows: the data has 500, .* need at least \d+/);
+  });
+
+  it('stops training within a step on stopTraining, keeps the best weights so far and still evaluates', async () => {
+    const stop = new AbortController();
+    const afterStop: string[] = [];
+    const run = await runRiskPipeline(
+      { csvText: garchCsv(ROWS), options: { ...SMALL, epochs: 50, ensemble: 5 } },
+      {
+        stopTraining: stop.signal,
+        onProgress: (p) => {
+          if (!p.training) return;
+          if (stop.signal.aborted) afterStop.push(p.training.train.phase);
+          else stop.abort(); // the first progress report comes a few steps into member 1's first epoch
+        },
+      },
+    );
+    expect(afterStop).toEqual(['epoch']); // no further step: only the stopped epoch's closing record
+    const { training } = run.report;
+    expect(training.stopReason).toBe('aborted');
+    expect(training.members).toHaveLength(1); // members 2..5 skipped
+    expect(training.members[0]).toMatchObject({ stopReason: 'aborted', epochs: 1, bestEpoch: 1 });
+    expect(training.members[0].bestValLoss).toBeGreaterThan(0);
+    expect(run.report.ensemble).toBeNull();
+    for (const row of reportTable(run.report)) {
+      expect(Number.isFinite(row.qlike) && Number.isFinite(row.mse) && Number.isFinite(row.kupiecP)).toBe(true);
+    }
+    expect(run.testDays[0].forecasts.lstm.every(Number.isFinite)).toBe(true);
+    expect(modelFromJSON(run.modelText).extra.risk).toMatchObject({ ensembleParams: [] });
+  });
+
+  it('fails with what to do when training is stopped before its first step', async () => {
+    const stop = new AbortController();
+    stop.abort();
+    await expect(runRiskPipeline({ csvText: garchCsv(ROWS), options: SMALL }, { stopTraining: stop.signal })).rejects.toThrow(/stopped before its first step, so there is no trained model/);
   });
 
   it('stops when its signal is aborted', async () => {
