@@ -1,3 +1,5 @@
+import { UserError } from '../src/index.js';
+
 /** The WebGPU adapter the contenders share: from navigator.gpu in the page, from Dawn (npm `webgpu`) in Node. */
 export interface AdapterReport {
   vendor: string;
@@ -14,7 +16,9 @@ async function findGpu(): Promise<GPU | undefined> {
   if (typeof process === 'undefined' || !process.versions?.node) return undefined;
   if (!nodeGpu) {
     const name = 'webgpu'; // a variable specifier keeps the page bundle free of Dawn
-    const dawn = await import(/* @vite-ignore */ name);
+    const dawn = await import(/* @vite-ignore */ name).catch((e: Error) => {
+      throw new UserError(`the npm package 'webgpu' (Dawn for Node) did not load (${e.message.split('\n')[0]}): run npm install, or bench in the browser (drop --node)`);
+    });
     Object.assign(globalThis, dawn.globals);
     nodeGpu = dawn.create([]) as GPU;
   }

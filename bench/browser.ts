@@ -33,12 +33,20 @@ export async function openBrowserRunner(serve: () => Promise<string>, log: (line
   };
   try {
     const page = await browser.newPage();
-    page.on('pageerror', (e) => log(`page error: ${e instanceof Error ? e.message : String(e)}`));
+    let loadError: ((e: Error) => void) | undefined;
+    const failed = new Promise<never>((_, reject) => (loadError = reject));
+    failed.catch(() => {});
+    page.on('pageerror', (e) => {
+      const message = e instanceof Error ? e.message : String(e);
+      if (loadError) loadError(new UserError(`the benchmark page failed to load: ${message}`));
+      else log(`page error: ${message}`);
+    });
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warn') log(`page ${m.type()}: ${m.text()}`);
     });
-    await page.goto(url, { waitUntil: 'load', timeout: 180_000 });
-    await page.waitForFunction(() => window.bench !== undefined, { timeout: 180_000 });
+    await Promise.race([page.goto(url, { waitUntil: 'load', timeout: 180_000 }), failed]);
+    await Promise.race([page.waitForFunction(() => window.bench !== undefined, { timeout: 180_000 }), failed]);
+    loadError = undefined; // later page errors are logged; each run reports its own failure
     const version = await browser.version();
     return {
       where: `browser (${version}, one page)`,

@@ -1,3 +1,5 @@
+import { trainingFlopsPerStep } from './flops.js';
+
 /** What the benchmark runs: the reference comparison and the engine's sweep, full or --quick. */
 
 export const CONTENDERS = ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu'] as const;
@@ -35,15 +37,19 @@ export interface Plan {
   reference: Omit<RunSpec, 'contender'>;
   /** Values each axis takes while the other two stay at the reference shape. */
   sweep: Record<SweepAxis, number[]>;
-  sweepStepsPerEpoch: number;
+  sweepStepsPerEpoch: number; // at most; fewer for shapes dearer than the reference (see sweepSpec)
   sweepEpochs: number;
 }
 
+/**
+ * The issue's reference shape; --quick shortens the windows to T=20 (TF.js's webgpu step and the engine's kernel
+ * choice both scale with T), trains 128 samples for 2 epochs and sweeps only T, to finish in under two minutes.
+ */
 export function makePlan(quick: boolean): Plan {
   const reference = {
     inputSize: 8,
     hiddenSize: 64,
-    steps: 60,
+    steps: quick ? 20 : 60,
     batchSize: 64,
     samples: quick ? 128 : 512,
     epochs: quick ? 2 : 3,
@@ -55,8 +61,8 @@ export function makePlan(quick: boolean): Plan {
   return {
     quick,
     reference,
-    // --quick keeps one point beside the reference (T=20): enough to check dispatches per step against T
-    sweep: quick ? { T: [20, 60], H: [64], B: [64] } : { T: [20, 60, 250], H: [32, 64, 128, 256], B: [16, 64, 256] },
+    // --quick keeps one point beside the reference (T=10): enough to check dispatches per step against T
+    sweep: quick ? { T: [10, 20], H: [64], B: [64] } : { T: [20, 60, 250], H: [32, 64, 128, 256], B: [16, 64, 256] },
     sweepStepsPerEpoch: quick ? 2 : 4,
     sweepEpochs: quick ? 2 : 3,
   };
@@ -83,15 +89,22 @@ export function sweepShapes(plan: Plan): { shape: SweepShape; axes: SweepAxis[] 
   return out;
 }
 
-/** The engine-webgpu run for one sweep shape. */
+/**
+ * The engine-webgpu run for one sweep shape. A shape that costs k times the reference's FLOPs per step runs about
+ * 1/k as many steps per epoch (at least one), so the big corners (T=250, H=256, B=256) stay minutes, not hours.
+ */
 export function sweepSpec(plan: Plan, s: SweepShape): RunSpec {
+  const { inputSize, hiddenSize, steps, batchSize } = plan.reference;
+  const cost = (T: number, H: number, B: number) => trainingFlopsPerStep({ inputSize, hiddenSize: H, layers: 1, outputs: 1, steps: T, batch: B });
+  const relative = cost(s.T, s.H, s.B) / cost(steps, hiddenSize, batchSize);
+  const stepsPerEpoch = Math.max(1, Math.min(plan.sweepStepsPerEpoch, Math.round(plan.sweepStepsPerEpoch / relative)));
   return {
     ...plan.reference,
     contender: 'engine-webgpu',
     steps: s.T,
     hiddenSize: s.H,
     batchSize: s.B,
-    samples: s.B * plan.sweepStepsPerEpoch,
+    samples: s.B * stepsPerEpoch,
     epochs: plan.sweepEpochs,
   };
 }

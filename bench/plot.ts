@@ -14,16 +14,19 @@ function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number
   const w = PANEL_W - M.left - M.right, h = PANEL_H - M.top - M.bottom;
   const pts = points.filter((p) => p.axes.includes(axis)).sort((p, q) => p[axis] - q[axis]);
   const vals = pts.map((p) => p[axis]);
-  const yMax = Math.max(1e-3, ...pts.map((p) => p.msPerStep ?? 0)) * 1.2; // each panel on its own scale
+  const top = Math.max(1e-3, ...pts.map((p) => p.msPerStep ?? 0)) * 1.15; // each panel on its own scale
+  const tick = [1, 2, 2.5, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(top / 5))).find((t) => t * 5 >= top)!;
+  const ticks = Math.ceil(top / tick), yMax = tick * ticks;
   const [lo, hi] = [Math.log2(Math.min(...vals)), Math.log2(Math.max(...vals))];
-  const sx = (v: number) => M.left + (hi === lo ? w / 2 : ((Math.log2(v) - lo) / (hi - lo)) * w); // log2 x axis
+  const pad = 0.18 * w; // room for the end labels
+  const sx = (v: number) => M.left + (hi === lo ? w / 2 : pad + ((Math.log2(v) - lo) / (hi - lo)) * (w - 2 * pad)); // log2 x axis
   const sy = (v: number) => M.top + h - (v / yMax) * h;
   const parts: string[] = [`<g transform="translate(${x0},0)">`];
   parts.push(`<text x="${M.left + w / 2}" y="22" text-anchor="middle" font-weight="bold">ms per step vs ${esc(label)}</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (yMax * i) / 4, y = sy(v);
+  for (let i = 0; i <= ticks; i++) {
+    const v = tick * i, y = sy(v);
     parts.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${fmt(v, 2)}</text>`);
+    parts.push(`<text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${+v.toPrecision(6)}</text>`);
   }
   for (const v of vals) parts.push(`<text x="${sx(v)}" y="${M.top + h + 18}" text-anchor="middle" font-size="11">${v}</text>`);
   parts.push(`<text x="${M.left + w / 2}" y="${PANEL_H - 6}" text-anchor="middle" font-size="12">${esc(label)} (log scale)</text>`);

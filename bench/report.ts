@@ -153,9 +153,9 @@ export function checks(results: ContenderResult[], sweep: SweepResult[]): Check[
 
 export function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
-  if (v === 0) return '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
   const a = Math.abs(v);
-  if (a >= 1000) return v.toFixed(0);
+  if (a >= 10 ** digits) return v.toFixed(0); // toPrecision would switch to e-notation
   return v.toPrecision(digits);
 }
 
@@ -178,7 +178,7 @@ export function formatReport(r: Report): string {
   out.push(`host: ${cpus} CPU cores, 1-minute load average ${fmt(before, 2)} before, ${fmt(after, 2)} after${busy}`);
   out.push(
     `reference: 1 LSTM layer, H=${c.hiddenSize}, T=${c.steps}, I=${c.inputSize}, 1 output, batch ${c.batchSize}, ${c.samples} samples, ` +
-      `Adam (lr ${c.learningRate}), MSE, ${c.epochs} epochs (${c.warmupEpochs} warm-up, reported apart); ${fmt(c.flopsPerStep / 1e6)} MFLOP per step${c.quick ? ' [--quick]' : ''}`,
+      `Adam (lr ${c.learningRate}), MSE, ${c.epochs} epochs (${c.warmupEpochs} warm-up, reported apart); ${fmt(c.flopsPerStep / 1e6)} MFLOP per step${c.quick ? ' [--quick: a smaller run that proves the harness works; ratios are indicative]' : ''}`,
   );
   out.push('');
   out.push(
@@ -192,12 +192,12 @@ export function formatReport(r: Report): string {
     if (x.error) out.push(`${x.name} FAILED: ${x.error}`);
   }
   out.push('');
-  out.push(`sweep: engine-webgpu, one axis at a time around T=${c.steps} H=${c.hiddenSize} B=${c.batchSize}; ${c.sweep.stepsPerEpoch} steps per epoch, ${c.sweep.epochs} epochs (${c.warmupEpochs} warm-up)`);
+  out.push(`sweep: engine-webgpu, one axis at a time around T=${c.steps} H=${c.hiddenSize} B=${c.batchSize}; up to ${c.sweep.stepsPerEpoch} steps per epoch (fewer for dearer shapes), ${c.sweep.epochs} epochs (${c.warmupEpochs} warm-up); the reference shape's point is the engine-webgpu run above`);
   out.push(
     table(
-      ['axis', 'T', 'H', 'B', 'ms/step', 'GFLOP/s', 'dispatches/step', 'setup s', 'kernels'],
+      ['axis', 'T', 'H', 'B', 'steps/epoch', 'ms/step', 'GFLOP/s', 'dispatches/step', 'setup s', 'kernels'],
       r.sweep.map((p) => [
-        p.axes.join(','), String(p.T), String(p.H), String(p.B), fmt(p.msPerStep), fmt(p.gflops), fmt(p.dispatchesPerStep), fmt(p.setupSeconds),
+        p.axes.join(','), String(p.T), String(p.H), String(p.B), String(Math.ceil(p.samples / p.B)), fmt(p.msPerStep), fmt(p.gflops), fmt(p.dispatchesPerStep), fmt(p.setupSeconds),
         p.error ? `FAILED: ${p.error}` : Object.values(p.kernelChoice ?? {}).join(' '),
       ]),
     ),

@@ -28,9 +28,8 @@ try {
     appType: 'mpa',
     server: { host: '127.0.0.1', port: 5190, strictPort: false, hmr: false, watch: null },
     optimizeDeps: {
-      entries: ['index.html'],
+      entries: ['index.html'], // crawled before the page loads, so it is not reloaded mid-run
       include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],
-      noDiscovery: true, // nothing discovered late, so the page never reloads mid-run
     },
   });
   const cli = await vite.ssrLoadModule('/cli.ts');

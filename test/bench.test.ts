@@ -48,7 +48,7 @@ describe('benchmark', () => {
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.adapter).toMatchObject({ vendor: expect.any(String), architecture: expect.any(String), description: expect.any(String) });
-    expect(report.config).toMatchObject({ hiddenSize: 64, steps: 60, inputSize: 8, batchSize: 64, layers: 1, outputs: 1 });
+    expect(report.config).toMatchObject({ hiddenSize: 64, steps: 20, inputSize: 8, batchSize: 64, layers: 1, outputs: 1, quick: true });
     expect(report.results.map((x: { name: string }) => x.name)).toEqual(['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu']);
     for (const x of report.results) {
       expect(x.error, x.name).toBeUndefined();

@@ -162,6 +162,20 @@ describe('CpuSession (fast path, batch split across workers)', () => {
     }
   });
 
+  it('destroy terminates the workers; a destroyed session still answers, on the calling thread', async () => {
+    const { params, x, y } = problem(config, B, T, 5);
+    const session = new CpuSession(config, { batchSize: B, steps: T }, { threads: 2 });
+    session.setParams(params);
+    const before = await session.forward(x, B);
+    const workers = await (session as unknown as { workers: Promise<KernelWorker[]> }).workers;
+    session.destroy();
+    await Promise.resolve();
+    expect(workers.every((w) => !w.alive)).toBe(true);
+    expect(relErr(await session.forward(x, B), before)).toBe(0);
+    session.trainStep(x, y, B, hyper(1));
+    expect(await session.drainLosses()).toHaveLength(1);
+  });
+
   it('a failed step is reported by every later call that waits, never as an unhandled rejection', async () => {
     const { params, x, y } = problem(config, B, T, 5);
     const session = new CpuSession(config, { batchSize: B, steps: T }, { threads: 0 });

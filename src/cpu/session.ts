@@ -8,7 +8,7 @@ import { model_forward_backward } from './model.js';
 import { KernelWorker, type Job, type Reply } from './workers.js';
 
 export interface CpuSessionOptions {
-  /** Worker threads that split each batch; fewer where the machine has fewer cores, none on one core. */
+  /** Worker threads that split each batch (default 4); fewer where the machine has fewer cores, none on one core. */
   threads?: number;
 }
 
@@ -30,6 +30,7 @@ export class CpuSession implements Session {
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown = null; // the first error of queued work; the session is unusable after it
   private losses: number[] = [];
+  private destroyed = false;
 
   constructor(
     private config: ModelConfig,
@@ -88,8 +89,9 @@ export class CpuSession implements Session {
   }
 
   lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
+    const xb = x.slice(), yb = y.slice(); // the caller may change its arrays before the queue gets here
     return this.after(() => {
-      const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
+      const { loss, grads } = model_forward_backward(this.config, this.params, xb, yb, b, this.shape.steps);
       return { loss, grads: Float32Array.from(grads) };
     });
   }
@@ -115,6 +117,7 @@ export class CpuSession implements Session {
 
   /** Terminates the workers (a Node process can exit without it too: idle workers do not hold it open). */
   destroy(): void {
+    this.destroyed = true;
     void this.workers?.then((ws) => ws.forEach((w) => w.terminate()));
   }
 
@@ -141,6 +144,7 @@ export class CpuSession implements Session {
   }
 
   private async pool(): Promise<KernelWorker[]> {
+    if (this.destroyed && !this.workers) return []; // no workers to start for a session that is gone
     this.workers ??= KernelWorker.start(this.options.threads ?? 4, fastSpecOf(this.config, paramLayout(this.config)), this.shape.steps, this.shape.batchSize).then((ws) => {
       this.stats.kernelChoice.workers = String(ws.length);
       return ws;
