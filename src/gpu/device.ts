@@ -37,7 +37,7 @@ async function createContext(): Promise<GpuContext> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new UserError(
-      'no WebGPU adapter found: install a Vulkan driver for your GPU, or on a machine without one `apt-get install chromium` and run with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json; or use the CPU backend (--backend cpu)',
+      'no WebGPU adapter found: install a Vulkan driver for your GPU, or on a machine without one `apt-get install chromium libvulkan1` and run with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json; or use the CPU backend (--backend cpu)',
     );
   }
   const info = adapter.info;
