@@ -49,11 +49,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
     var c = array<f32, U>();
     for (var t = 0u; t < dims.T; t++) {
       let xrow = (t * dims.B + b) * I;
-      var z: array<vec4f, U>;
-{{INIT_Z}}
-{{INPUT_FMAS}}
-{{RECURRENT_FMAS}}
       let row = t * dims.B + b;
+      var xb: array<f32, I>; // x_t of this row
+      var hb: array<f32, H>; // h_{t-1} of every unit, from the lanes that own them
+      var z: array<vec4f, U>; // gate pre-activations i, f, g, o of the lane's units
+{{INPUTS}}
+{{SUMS}}
 {{CELL}}
     }
   }

@@ -21,12 +21,15 @@ export function narrowRows(B: number): number {
 
 function forwardCode(H: number, I: number): string {
   const U = unitsPerLane(H);
-  const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
+  const sum = (n: number, term: (k: number) => string) => Array.from({ length: n }, (_, k) => `s += ${term(k)};`).join(' ');
   return fillTemplate(forwardTemplate, {
     H, I, U,
-    INIT_Z: unroll(U, (u) => `z[${u}] = bias[${u}];`),
-    INPUT_FMAS: unroll(I, (k) => `{ let v = x[xrow + ${k}u]; ${perUnit((u) => `z[${u}] += v * wx[${k * U + u}];`)} }`),
-    RECURRENT_FMAS: unroll(H, (k) => `{ let v = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u); ${perUnit((u) => `z[${u}] += v * wh[${k * U + u}];`)} }`),
+    INPUTS: [
+      unroll(I, (k) => `xb[${k}] = x[xrow + ${k}u];`),
+      unroll(H, (k) => `hb[${k}] = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u);`),
+    ].join('\n'),
+    // One unit at a time, its four gate sums in registers; then the cell update of every unit.
+    SUMS: unroll(U, (u) => `{ var s = bias[${u}]; ${sum(I, (k) => `xb[${k}] * wx[${k * U + u}]`)} ${sum(H, (k) => `hb[${k}] * wh[${k * U + u}]`)} z[${u}] = s; }`),
     CELL: unroll(U, (u) =>
       `{ let a = vec4f(sigmoid(z[${u}].x), sigmoid(z[${u}].y), tanh(z[${u}].z), sigmoid(z[${u}].w)); ` +
       `c[${u}] = a.y * c[${u}] + a.x * a.z; h[${u}] = a.w * tanh(c[${u}]); ` +

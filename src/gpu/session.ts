@@ -169,7 +169,12 @@ export class GpuSession implements Session {
     this.upload(x, y, b);
     this.head.setStep(b, this.pending++, false);
     this.optimizer.setHyper(hp);
-    this.submit([...this.forwardPass, this.head.dispatch, ...this.backwardPass, ...this.optimizer.dispatches]);
+    this.submit(this.stepDispatches());
+  }
+
+  /** The dispatches of one training step, in order (for profiling as well as for trainStep). */
+  stepDispatches(): Dispatch[] {
+    return [...this.forwardPass, this.head.dispatch, ...this.backwardPass, ...this.optimizer.dispatches];
   }
 
   async drainLosses(): Promise<number[]> {
