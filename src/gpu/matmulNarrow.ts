@@ -3,19 +3,21 @@ import type { GpuContext } from './device.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
-/** Loads of row r (into a{s}_l and b{s}_j) for the rows-per-iteration slot s; N a multiple of 64 needs no guard. */
+/** Loads of row r into slot s: the lane's 4 A values (am{s}_p, rows 4p + lane) and its 16 B values as 4 vec4s. */
 function loads(s: number, r: string, exactN: boolean): string {
+  const bAt = (j: number) => `b[brow${s} + ${4 * j}u]`;
+  const bLoad = (j: number) => (exactN ? bAt(j) : `select(0.0, ${bAt(j)}, n0 + ${4 * j}u < dims.N)`);
   return [
-    `var mine${s} = vec4f(0.0); if (aLive) { mine${s} = a[(dims.aOffset + (${r}) * dims.M + m0) / 4u + lane]; }`,
-    `let brow${s} = (dims.bOffset + (${r}) * dims.N + n0) / 4u;`,
-    ...Array.from({ length: 4 }, (_, l) => `let a${s}_${l} = subgroupBroadcast(mine${s}, ${l}u);`),
-    ...Array.from({ length: 4 }, (_, j) =>
-      exactN ? `let b${s}_${j} = b[brow${s} + ${j}u];` : `var b${s}_${j} = vec4f(0.0); if (n0 + ${4 * j}u < dims.N) { b${s}_${j} = b[brow${s} + ${j}u]; }`),
+    `let arow${s} = dims.aOffset + (${r}) * dims.M + m0 + lane;`,
+    ...Array.from({ length: 4 }, (_, p) => `var am${s}_${p} = 0.0; if (m0 + ${4 * p}u + lane < dims.M) { am${s}_${p} = a[arow${s} + ${4 * p}u]; }`),
+    `let brow${s} = dims.bOffset + (${r}) * dims.N + n0;`,
+    ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = vec4f(${[0, 1, 2, 3].map((k) => bLoad(4 * q + k)).join(', ')});`),
+    ...Array.from({ length: 16 }, (_, i) => `let a${s}_${i} = subgroupBroadcast(am${s}_${i >> 2}, ${i & 3}u);`),
   ].map((line) => '    ' + line).join('\n');
 }
 
-// acc[q] holds C row i = q / 4 (component i % 4 of lane i / 4's vec4 of A), columns 4·(q % 4) .. +3 of the lane.
-const term = (s: number, q: number) => `a${s}_${Math.floor(q / 16)}.${'xyzw'[Math.floor(q / 4) % 4]} * b${s}_${q % 4}`;
+// acc[i*4 + q] += A row i (a{s}_i) times the lane's columns 4q .. 4q+3 (b{s}_q).
+const term = (s: number, k: number) => `a${s}_${k >> 2} * b${s}_${k & 3}`;
 
 /** ROWS rows per iteration of the main loop, then a loop of single rows for the rest. */
 const ROWS = 4;
@@ -29,9 +31,9 @@ function code(exactN: boolean): string {
   });
 }
 
-/** Whether C = Aᵀ·B with these shapes and offsets fits the narrow kernel (vec4 loads, a 4-lane subgroup). */
-export function narrowGemmEligible(ctx: { hasSubgroups: boolean; subgroupMinSize: number }, M: number, N: number, aOffset: number, bOffset: number): boolean {
-  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4 && M % 4 === 0 && N % 4 === 0 && aOffset % 4 === 0 && bOffset % 4 === 0;
+/** Whether the adapter runs the narrow kernel (a 4-lane subgroup). */
+export function narrowGemmEligible(ctx: { hasSubgroups: boolean; subgroupMinSize: number }): boolean {
+  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
 }
 
 /** C[M,N] = Aᵀ·B, A stored [R,M], B stored [R,N]; offsets in elements. One dispatch of 16x64 blocks. */

@@ -99,7 +99,7 @@ export class GpuSession implements Session {
         narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
         stepwise: `stepwise(${T} dispatches a pass)`,
       }[choice.recurrent],
-      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : 'narrow8x64',
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : 'narrow16x64',
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
@@ -279,7 +279,7 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
   });
   const backward: Promise<Dispatch>[] = [];
   const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number) =>
-    choice.gradients === 'narrow' && narrowGemmEligible(ctx, M, G, 0, bOffset)
+    choice.gradients === 'narrow' && narrowGemmEligible(ctx)
       ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset })
       : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset, c: b.grads, cOffset });
   for (let l = layout.layers.length - 1; l >= 0; l--) {
