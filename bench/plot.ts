@@ -14,17 +14,19 @@ function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number
   const w = PANEL_W - M.left - M.right, h = PANEL_H - M.top - M.bottom;
   const pts = points.filter((p) => p.axes.includes(axis)).sort((p, q) => p[axis] - q[axis]);
   const vals = pts.map((p) => p[axis]);
-  const top = Math.max(1e-3, ...pts.map((p) => p.msPerStep ?? 0)) * 1.15; // each panel on its own scale
-  const tick = [1, 2, 2.5, 5, 10].map((m) => m * 10 ** Math.floor(Math.log10(top / 5))).find((t) => t * 5 >= top)!;
-  const ticks = Math.ceil(top / tick), yMax = tick * ticks;
+  // log-log: cost grows as a power of each axis (slope 1 for T and B, about 2 for H), and the panels span decades
+  const ms = pts.map((p) => p.msPerStep).filter((v): v is number => v !== null && v > 0);
+  const dLo = Math.floor(Math.log10(ms.length ? Math.min(...ms) : 1));
+  const dHi = Math.max(dLo + 1, Math.ceil(Math.log10(ms.length ? Math.max(...ms) : 10)));
+  const ticks = Array.from({ length: dHi - dLo }, (_, d) => [1, 2, 5].map((m) => m * 10 ** (dLo + d))).flat().concat(10 ** dHi);
   const [lo, hi] = [Math.log2(Math.min(...vals)), Math.log2(Math.max(...vals))];
   const pad = 0.18 * w; // room for the end labels
   const sx = (v: number) => M.left + (hi === lo ? w / 2 : pad + ((Math.log2(v) - lo) / (hi - lo)) * (w - 2 * pad)); // log2 x axis
-  const sy = (v: number) => M.top + h - (v / yMax) * h;
+  const sy = (v: number) => M.top + h - ((Math.log10(v) - dLo) / (dHi - dLo)) * h;
   const parts: string[] = [`<g transform="translate(${x0},0)">`];
-  parts.push(`<text x="${M.left + w / 2}" y="22" text-anchor="middle" font-weight="bold">ms per step vs ${esc(label)}</text>`);
-  for (let i = 0; i <= ticks; i++) {
-    const v = tick * i, y = sy(v);
+  parts.push(`<text x="${M.left + w / 2}" y="22" text-anchor="middle" font-weight="bold">ms per step (log) vs ${esc(label)}</text>`);
+  for (const v of ticks) {
+    const y = sy(v);
     parts.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${y}" y2="${y}" stroke="#ddd"/>`);
     parts.push(`<text x="${M.left - 6}" y="${y + 4}" text-anchor="end" font-size="11">${+v.toPrecision(6)}</text>`);
   }
