@@ -23,6 +23,31 @@ struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32, t: u32 }
 @group(0) @binding(5) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dcState: array<f32>; // (B,H), the per-step fallback's dc_{t+1}·f_{t+1}
 
+// dh_t from outside the recurrence: the layer above at every step, or the dense head at t = T-1 only.
+fn dh_above(t: u32, bRow: u32, u: u32) -> f32 {
+  if (dims.lastStepOnly == 0u) { return dhAbove[(t * dims.B + bRow) * H + u]; }
+  if (t + 1u == dims.T) { return dhAbove[bRow * H + u]; }
+  return 0.0;
+}
+
+struct CellGrad { d: vec4f, dcPrev: f32 }
+
+// One (row, unit) cell at step t, given dh_t and dc_{t+1}·f_{t+1}: writes the gate gradients to dG[g0 + k·H] and
+// returns them with dc_t·f_t for step t-1. s indexes cseq at (t, row, unit). Both entry points share it.
+fn cell_backward(t: u32, g0: u32, s: u32, dh: f32, dcIn: f32) -> CellGrad {
+  let a = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
+  var cPrev = 0.0;
+  if (t > 0u) { cPrev = cseq[s - dims.B * H]; }
+  let tc = tanh(cseq[s]);
+  let dc = dcIn + dh * a.w * (1.0 - tc * tc);
+  let d = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cPrev * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w));
+  dG[g0] = d.x;
+  dG[g0 + H] = d.y;
+  dG[g0 + 2u * H] = d.z;
+  dG[g0 + 3u * H] = d.w;
+  return CellGrad(d, dc * a.y);
+}
+
 var<workgroup> dgs: array<f32, DG_LEN>;
 var<workgroup> dhNext: array<f32, ST_LEN>; // dG_{t+1} · W_hᵀ, per (row, unit)
 var<workgroup> dcNext: array<f32, ST_LEN>; // dc_{t+1} ⊙ f_{t+1}, per (row, unit)
@@ -45,32 +70,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
         dh = dhNext[p];
         dcIn = dcNext[p];
       }
-      if (dims.lastStepOnly == 0u) {
-        dh += dhAbove[(t * dims.B + bRow) * H + u];
-      } else if (s == 0u) {
-        dh += dhAbove[bRow * H + u];
-      }
-      let g0 = (t * dims.B + bRow) * G + u;
-      let i = gates[g0];
-      let f = gates[g0 + H];
-      let g = gates[g0 + 2u * H];
-      let o = gates[g0 + 3u * H];
-      let c = cseq[(t * dims.B + bRow) * H + u];
-      var cPrev = 0.0;
-      if (t > 0u) { cPrev = cseq[((t - 1u) * dims.B + bRow) * H + u]; }
-      let tc = tanh(c);
-      let dc = dcIn + dh * o * (1.0 - tc * tc);
-      let d = vec4f(dc * g * i * (1.0 - i), dc * cPrev * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o));
-      dG[g0] = d.x;
-      dG[g0 + H] = d.y;
-      dG[g0 + 2u * H] = d.z;
-      dG[g0 + 3u * H] = d.w;
+      let cg = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn);
       let q = buf + r * G + u;
-      dgs[q] = d.x;
-      dgs[q + H] = d.y;
-      dgs[q + 2u * H] = d.z;
-      dgs[q + 3u * H] = d.w;
-      dcNext[p] = dc * f;
+      dgs[q] = cg.d.x;
+      dgs[q + H] = cg.d.y;
+      dgs[q + 2u * H] = cg.d.z;
+      dgs[q + 3u * H] = cg.d.w;
+      dcNext[p] = cg.dcPrev;
     }
     workgroupBarrier();
     for (var p = li; p < ROWS * H; p += WG) {
@@ -102,24 +108,5 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
     for (var j = 0u; j < G; j++) { dh += dG[next + j] * params[w + j]; }
     dcIn = dcState[p];
   }
-  if (dims.lastStepOnly == 0u) {
-    dh += dhAbove[(t * dims.B + bRow) * H + u];
-  } else if (t + 1u == dims.T) {
-    dh += dhAbove[bRow * H + u];
-  }
-  let g0 = (t * dims.B + bRow) * G + u;
-  let i = gates[g0];
-  let f = gates[g0 + H];
-  let g = gates[g0 + 2u * H];
-  let o = gates[g0 + 3u * H];
-  let c = cseq[(t * dims.B + bRow) * H + u];
-  var cPrev = 0.0;
-  if (t > 0u) { cPrev = cseq[((t - 1u) * dims.B + bRow) * H + u]; }
-  let tc = tanh(c);
-  let dc = dcIn + dh * o * (1.0 - tc * tc);
-  dG[g0] = dc * g * i * (1.0 - i);
-  dG[g0 + H] = dc * cPrev * f * (1.0 - f);
-  dG[g0 + 2u * H] = dc * i * (1.0 - g * g);
-  dG[g0 + 3u * H] = dh * tc * o * (1.0 - o);
-  dcState[p] = dc * f;
+  dcState[p] = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn).dcPrev;
 }

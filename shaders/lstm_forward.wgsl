@@ -25,6 +25,21 @@ var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one l
 
 fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
 
+// One (row, unit) cell at one step, from its gate pre-activations z: writes the activations to gates[g0 + k·H]
+// and c, h to cseq[s], hseq[s]; returns (c, h). Both entry points share it.
+fn cell_forward(g0: u32, s: u32, z: vec4f, cPrev: f32) -> vec2f {
+  let a = vec4f(sigmoid(z.x), sigmoid(z.y), tanh(z.z), sigmoid(z.w));
+  let c = a.y * cPrev + a.x * a.z;
+  let h = a.w * tanh(c);
+  gates[g0] = a.x;
+  gates[g0 + H] = a.y;
+  gates[g0 + 2u * H] = a.z;
+  gates[g0 + 3u * H] = a.w;
+  cseq[s] = c;
+  hseq[s] = h;
+  return vec2f(c, h);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let G = 4u * H;
@@ -46,23 +61,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
           z += hk * vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
         }
       }
-      let i = sigmoid(z.x);
-      let f = sigmoid(z.y);
-      let g = tanh(z.z);
-      let o = sigmoid(z.w);
       var cPrev = 0.0;
       if (t > 0u) { cPrev = cs[p]; }
-      let c = f * cPrev + i * g;
-      let h = o * tanh(c);
-      gates[g0] = i;
-      gates[g0 + H] = f;
-      gates[g0 + 2u * H] = g;
-      gates[g0 + 3u * H] = o;
-      let s = (t * dims.B + bRow) * H + u;
-      cseq[s] = c;
-      hseq[s] = h;
-      cs[p] = c;
-      hs[nxt + p] = h;
+      let ch = cell_forward(g0, (t * dims.B + bRow) * H + u, z, cPrev);
+      cs[p] = ch.x;
+      hs[nxt + p] = ch.y;
     }
     workgroupBarrier();
   }
@@ -90,16 +93,5 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
     }
     cPrev = cseq[prev + u];
   }
-  let i = sigmoid(z.x);
-  let f = sigmoid(z.y);
-  let g = tanh(z.z);
-  let o = sigmoid(z.w);
-  let c = f * cPrev + i * g;
-  gates[g0] = i;
-  gates[g0 + H] = f;
-  gates[g0 + 2u * H] = g;
-  gates[g0 + 3u * H] = o;
-  let s = (t * dims.B + bRow) * H + u;
-  cseq[s] = c;
-  hseq[s] = o * tanh(c);
+  cell_forward(g0, (t * dims.B + bRow) * H + u, z, cPrev);
 }
