@@ -5,10 +5,12 @@
 // touches 4 consecutive floats, one per lane: SwiftShader (a 4-wide SIMD CPU) turns those into one vector access,
 // and any other pattern into a per-lane gather. Each lane loads 4 of the 16 A values of a row and shares them by
 // subgroupBroadcast. Lines marked {{...}} are unrolled by src/gpu/matmulNarrow.ts so that every register index
-// is a constant. CPU reference: matmul_backward.
+// is a constant. With dims.onesRow = M, A gains a row of ones after its last (a column of ones in A stored [R, M]):
+// C's row M is then Σ_r B[r, :], the bias gradient, stored at dims.onesOffset; it fills a block row's spare lanes
+// when 16 does not divide M. CPU reference: matmul_backward (and its bias sum).
 enable subgroups;
 
-struct Dims { M: u32, N: u32, R: u32, aOffset: u32, bOffset: u32, cOffset: u32 }
+struct Dims { M: u32, N: u32, R: u32, aOffset: u32, bOffset: u32, cOffset: u32, onesRow: u32, onesOffset: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -30,10 +32,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
   }
   for (var i = 0u; i < 16u; i++) {
     let m = m0 + i;
-    if (m >= dims.M) { break; }
+    var row = dims.cOffset + m * dims.N;
+    if (m == dims.onesRow) { row = dims.onesOffset; } else if (m >= dims.M) { break; }
     for (var j = 0u; j < 16u; j++) {
       let n = n0 + 4u * j;
-      if (n < dims.N) { c[dims.cOffset + m * dims.N + n] = acc[i * 4u + j / 4u][j % 4u]; }
+      if (n < dims.N) { c[row + n] = acc[i * 4u + j / 4u][j % 4u]; }
     }
   }
 }

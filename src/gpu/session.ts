@@ -278,9 +278,10 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     }
   });
   const backward: Promise<Dispatch>[] = [];
-  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number) =>
-    choice.gradients === 'narrow' && narrowGemmEligible(ctx)
-      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset })
+  const narrowGemm = choice.gradients === 'narrow' && narrowGemmEligible(ctx);
+  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number, onesOffset?: number) =>
+    narrowGemm
+      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset, onesOffset })
       : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset, c: b.grads, cOffset });
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l);
@@ -290,10 +291,12 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     if (choice.recurrent === 'narrow') backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset }));
     else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
     else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
-    backward.push(weightGradient(`dW_x.${l}`, I, T * B, input, 0, slots.kernel.offset));
+    // db = Σ dG rides along with dW_x in the narrow GEMM where its block row has a spare lane (16 does not divide I).
+    const biasInGemm = narrowGemm && I % 16 !== 0;
+    backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
     if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B * G, slots.recurrentKernel.offset));
-    backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
+    if (!biasInGemm) backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
     if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
   }
   return { forward: await Promise.all(forward), backward: await Promise.all(backward) };
