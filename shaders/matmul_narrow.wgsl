@@ -1,7 +1,7 @@
 // C[M,N] = Aᵀ·B with A stored [R, M] and B stored [R, N] ("narrow" variant of matmul.wgsl's TRANS_A case, for
 // CPU-like adapters): the weight gradients dW_x = Xᵀ·dG and dW_h = H_prevᵀ·dG, summed over all T·B rows.
 // A workgroup is one 4-lane subgroup owning a 16 x 64 block of C; lane l owns the block's columns 4j + l
-// (j = 0..15) for all 16 rows, 256 accumulators in registers. Lanes interleave so that every load and store
+// (j = 0..15) for all 16 rows: 256 accumulators. Lanes interleave so that every load and store
 // touches 4 consecutive floats, one per lane: SwiftShader (a 4-wide SIMD CPU) turns those into one vector access,
 // and any other pattern into a per-lane gather. Each lane loads 4 of the 16 A values of a row and shares them by
 // subgroupBroadcast. Lines marked {{...}} are unrolled by src/gpu/matmulNarrow.ts so that every register index

@@ -227,6 +227,9 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
     if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize)) {
       throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature and hidden size <= ${NARROW_MAX_HIDDEN}`);
     }
+    if (forced.gradients === 'narrow' && !narrowGemmEligible(ctx)) {
+      throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
+    }
     if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize)) {
       throw new UserError(`hidden size ${config.hiddenSize} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
@@ -243,8 +246,7 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
         { recurrent: 'stepwise', gradients: 'tiled' },
         { recurrent: 'stepwise', gradients: 'narrow' },
       ];
-  const subgroupsOf4 = ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || narrowGemmEligible(ctx)));
 }
 
 interface PassBuffers {
@@ -278,7 +280,7 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     }
   });
   const backward: Promise<Dispatch>[] = [];
-  const narrowGemm = choice.gradients === 'narrow' && narrowGemmEligible(ctx);
+  const narrowGemm = choice.gradients === 'narrow'; // kernelCandidates offers it only where the adapter runs it
   const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number, onesOffset?: number) =>
     narrowGemm
       ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset, onesOffset })
