@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// GPU tests need the Vulkan driver chosen before Dawn loads; scripts/test.sh sets VK_ICD_FILENAMES in the
-// shell (the notes found `threads` workers blind to test.env), and forks keep each Dawn instance in its own process.
+// GPU tests need the Vulkan driver chosen before Dawn loads: src/gpu/device.ts sets it in process.env, which a
+// forked process passes to the Vulkan loader (worker threads keep a private copy: the notes found `threads` blind
+// to it), and forks keep each Dawn instance in its own process.
 export default defineConfig({
   test: {
     pool: 'forks',

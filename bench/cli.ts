@@ -66,7 +66,7 @@ export async function main(argv: string[], host: Host): Promise<void> {
     if (!adapter) {
       throw new UserError(
         opts.node
-          ? 'no WebGPU adapter in Node: install your GPU\'s Vulkan driver, or on a machine without a GPU `apt-get install -y chromium libvulkan1` and set VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json'
+          ? 'no WebGPU adapter in Node: install your GPU\'s Vulkan driver, or on a machine without a GPU `apt-get install -y chromium libvulkan1` (its SwiftShader driver is then found by itself)'
           : 'Chromium found no WebGPU adapter: install your GPU\'s Vulkan driver (or Debian\'s chromium, which ships SwiftShader), or set PUPPETEER_EXECUTABLE_PATH to Chrome 113+',
       );
     }

@@ -1,20 +1,7 @@
 // `npm run bench`: starts Vite (it compiles the TypeScript engine and its ?raw shaders for both Node and the page),
 // then runs bench/cli.ts. Errors the user can act on print as one line and exit 1.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
-
-// Dawn reads the Vulkan driver choice when it loads: the same choice as scripts/gpu-env.sh, made before that.
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const files = (dir) => (existsSync(dir) ? readdirSync(dir) : []);
-const nvidiaIcd =
-  [...files('/usr/share/vulkan/icd.d'), ...files('/etc/vulkan/icd.d')].some((f) => f.startsWith('nvidia')) ||
-  files('/usr/local/nvidia/share/vulkan/icd.d').length > 0;
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(swiftshader) && !nvidiaIcd) {
-  process.env.VK_ICD_FILENAMES = swiftshader;
-}
-process.env.XDG_RUNTIME_DIR ||= `/tmp/xdg-runtime-${process.getuid?.() ?? 0}`;
-mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true });
 
 const root = fileURLToPath(new URL('.', import.meta.url)); // bench/: the app's index.html and config stay out of it
 let vite;

@@ -4,6 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-. scripts/gpu-env.sh
 npm run --silent build
 exec node bin/webgpu-lstm.js train --report report.json --out model.json "$@"

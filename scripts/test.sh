@@ -3,6 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-. scripts/gpu-env.sh
 npm run --silent build
 exec npx vitest run "$@"

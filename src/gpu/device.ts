@@ -15,13 +15,37 @@ export interface GpuContext {
 let nodeGpu: GPU | undefined;
 let context: Promise<GpuContext> | undefined;
 
-async function findGpu(): Promise<GPU> {
+/** Where Debian's chromium package puts SwiftShader, a CPU Vulkan driver that Dawn accepts. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Chooses the Vulkan driver before Dawn loads (the loader reads the choice once): a machine with no GPU device
+ * node (/dev/dri/renderD*, /dev/nvidia*) gets SwiftShader where it is installed, since the drivers Mesa installs
+ * anyway (lavapipe) are refused by Dawn. VK_ICD_FILENAMES or VK_DRIVER_FILES set by the user always win.
+ */
+async function chooseVulkanDriver(): Promise<void> {
+  const env = process.env;
+  const fsName = 'node:fs'; // variable specifiers keep Node modules out of browser bundles
+  const { existsSync, mkdirSync, readdirSync } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs');
+  const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+  const hasGpu = list('/dev/dri').some((f) => f.startsWith('renderD')) || list('/dev').some((f) => /^nvidia\d/.test(f));
+  if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && !hasGpu && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  if (!env.XDG_RUNTIME_DIR && process.getuid) {
+    // the Vulkan loader complains on every start without one
+    env.XDG_RUNTIME_DIR = `/tmp/xdg-runtime-${process.getuid()}`;
+    mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  }
+}
+
+/** navigator.gpu in a browser; in Node, Dawn from the npm package `webgpu`, loaded once. */
+export async function findGpu(): Promise<GPU> {
   if (typeof navigator !== 'undefined' && navigator.gpu) return navigator.gpu;
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) {
     throw new UserError('this browser has no WebGPU (navigator.gpu is missing): use Chrome 113+ over https or http://127.0.0.1, or enable chrome://flags/#enable-unsafe-webgpu; or choose the CPU backend');
   }
   if (!nodeGpu) {
+    await chooseVulkanDriver();
     const name = 'webgpu'; // a variable specifier keeps bundlers from pulling Dawn into browser builds
     const dawn = await import(/* @vite-ignore */ name).catch(() => {
       throw new UserError("the npm package 'webgpu' (Dawn for Node) could not be loaded: run `npm install`, or use --backend cpu");
@@ -37,7 +61,7 @@ async function createContext(): Promise<GpuContext> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new UserError(
-      'no WebGPU adapter found: install a Vulkan driver for your GPU, or on a machine without one `apt-get install chromium libvulkan1` and run with VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json; or use the CPU backend (--backend cpu)',
+      'no WebGPU adapter found: install a Vulkan driver for your GPU, or on a machine without one `apt-get install chromium libvulkan1` (SwiftShader, found by itself there); or use the CPU backend (--backend cpu)',
     );
   }
   const info = adapter.info;
