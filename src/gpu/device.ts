@@ -11,12 +11,12 @@ export interface GpuContext {
 }
 
 // Dawn for Node: the object `create()` returns must outlive every device made from it, or Dawn aborts
-// when it is garbage-collected (see shared notes), so it lives at module level.
-let nodeGpu: GPU | undefined;
+// when it is garbage-collected (see shared notes), so it lives at module level, made once even when callers race.
+let nodeGpu: Promise<GPU> | undefined;
 let context: Promise<GpuContext> | undefined;
 
 /** Where Debian's chromium package puts SwiftShader, a CPU Vulkan driver that Dawn accepts. */
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
  * Chooses the Vulkan driver before Dawn loads (the loader reads the choice once): a machine with no GPU device
@@ -44,16 +44,21 @@ export async function findGpu(): Promise<GPU> {
   if (!isNode) {
     throw new UserError('this browser has no WebGPU (navigator.gpu is missing): use Chrome 113+ over https or http://127.0.0.1, or enable chrome://flags/#enable-unsafe-webgpu; or choose the CPU backend');
   }
-  if (!nodeGpu) {
-    await chooseVulkanDriver();
-    const name = 'webgpu'; // a variable specifier keeps bundlers from pulling Dawn into browser builds
-    const dawn = await import(/* @vite-ignore */ name).catch(() => {
-      throw new UserError("the npm package 'webgpu' (Dawn for Node) could not be loaded: run `npm install`, or use --backend cpu");
-    });
-    Object.assign(globalThis, dawn.globals);
-    nodeGpu = dawn.create([]) as GPU;
-  }
+  nodeGpu ??= loadDawn().catch((e) => {
+    nodeGpu = undefined;
+    throw e;
+  });
   return nodeGpu;
+}
+
+async function loadDawn(): Promise<GPU> {
+  await chooseVulkanDriver();
+  const name = 'webgpu'; // a variable specifier keeps bundlers from pulling Dawn into browser builds
+  const dawn = await import(/* @vite-ignore */ name).catch(() => {
+    throw new UserError("the npm package 'webgpu' (Dawn for Node) could not be loaded: run `npm install`, or use --backend cpu");
+  });
+  Object.assign(globalThis, dawn.globals);
+  return dawn.create([]) as GPU;
 }
 
 async function createContext(): Promise<GpuContext> {
