@@ -103,6 +103,11 @@ async function createContext(): Promise<GpuContext> {
   return ctx;
 }
 
+/** Whether 4 lanes always share a subgroup: what the narrow kernels (subgroupBroadcast among 4 lanes) need. */
+export function subgroupsOf4(ctx: Pick<GpuContext, 'hasSubgroups' | 'subgroupMinSize'>): boolean {
+  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
+}
+
 /** The process-wide WebGPU device (created once; re-created after a loss). */
 export function gpuContext(): Promise<GpuContext> {
   context ??= createContext().catch((e) => {

@@ -1,6 +1,6 @@
 import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
-import type { GpuContext } from './device.js';
+import { subgroupsOf4, type GpuContext } from './device.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
@@ -11,7 +11,7 @@ const unitsPerLane = (H: number) => Math.ceil(H / 4);
 export const NARROW_MAX_HIDDEN = 64;
 
 export function narrowEligible(ctx: GpuContext, H: number): boolean {
-  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4 && H <= NARROW_MAX_HIDDEN; // 4 lanes must share a subgroup
+  return subgroupsOf4(ctx) && H <= NARROW_MAX_HIDDEN;
 }
 
 /** Batch rows per 4-lane workgroup: enough workgroups to keep every core busy, few enough to amortise W loads. */

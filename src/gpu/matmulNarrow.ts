@@ -32,11 +32,6 @@ function code(exactN: boolean): string {
   });
 }
 
-/** Whether the adapter runs the narrow kernel (a 4-lane subgroup). */
-export function narrowGemmEligible(ctx: { hasSubgroups: boolean; subgroupMinSize: number }): boolean {
-  return ctx.hasSubgroups && ctx.subgroupMinSize >= 4;
-}
-
 /** No row of ones: onesRow never matches a row. */
 const NO_ONES = 0xffffffff;
 

@@ -4,11 +4,11 @@ import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
-import { checkNotLost, gpuContext, type GpuContext } from './device.js';
+import { checkNotLost, gpuContext, subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
-import { matmulNarrowTN, narrowGemmEligible } from './matmulNarrow.js';
+import { matmulNarrowTN } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
@@ -227,7 +227,7 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
     if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize)) {
       throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature and hidden size <= ${NARROW_MAX_HIDDEN}`);
     }
-    if (forced.gradients === 'narrow' && !narrowGemmEligible(ctx)) {
+    if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
       throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
     }
     if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize)) {
@@ -246,7 +246,7 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
         { recurrent: 'stepwise', gradients: 'tiled' },
         { recurrent: 'stepwise', gradients: 'narrow' },
       ];
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || narrowGemmEligible(ctx)));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4(ctx)));
 }
 
 interface PassBuffers {
