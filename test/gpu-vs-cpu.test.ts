@@ -16,7 +16,8 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
   { name: 'H=128 2 outputs', config: { inputSize: 5, hiddenSize: 128, layers: 1, outputs: 2, loss: 'mse' }, B: 3, T: 5 },
   { name: 'H=256', config: { inputSize: 4, hiddenSize: 256, layers: 1, outputs: 1, loss: 'mse' }, B: 2, T: 4 },
   { name: '2 layers H=33', config: { inputSize: 4, hiddenSize: 33, layers: 2, outputs: 1, loss: 'mse' }, B: 7, T: 9 },
-  { name: 'I=16 (narrow db by colsum, not in the GEMM)', config: { inputSize: 16, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 4, T: 3 },
+  { name: 'I=32 (narrow db by colsum, not in the GEMM)', config: { inputSize: 32, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 4, T: 3 },
+  { name: 'I=40 (narrow dW_x in two block rows, db in the second)', config: { inputSize: 40, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 3, T: 4 },
   { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
 ];
 

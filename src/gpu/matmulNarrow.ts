@@ -3,17 +3,39 @@ import type { GpuContext } from './device.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
-/** Loads of row r into slot s: the lane's 4 A values (am{s}_p, rows 4p + lane) and its 16 B values as 4 vec4s. */
-function loads(s: number, r: string, exactN: boolean): string {
+/** Most rows of C per block: taller blocks need fewer gathers per multiply-add; 64 measured no better than 32. */
+const MAX_BLOCK_ROWS = 32;
+
+/** Rows of C per block for `rows` rows (M, plus one for a row of ones): a multiple of 4 (one per lane), at most 32. */
+export function narrowBlockRows(rows: number): number {
+  return Math.min(MAX_BLOCK_ROWS, 4 * Math.ceil(rows / 4));
+}
+
+/** Whether an M-row product's blocks have a spare row, which can carry a bias gradient (onesOffset). */
+export function narrowHasSpareRow(M: number): boolean {
+  return M % MAX_BLOCK_ROWS !== 0;
+}
+
+/** How a program is specialised: block rows, and whether M (with no row of ones) and N fill whole blocks. */
+interface Shape { MB: number; exactM: boolean; exactN: boolean }
+
+/**
+ * Loads of row r into slot s: the lane's MB/4 A values (am{s}_p, rows 4p + lane) and its 16 B values as 4 vec4s.
+ * Edges use select, not branches: branches in this unrolled code made SwiftShader's compiler run out of memory.
+ */
+function loads(s: number, r: string, { MB, exactM, exactN }: Shape): string {
   const bAt = (j: number) => `b[brow${s} + ${4 * j}u]`;
   const bLoad = (j: number) => (exactN ? bAt(j) : `select(0.0, ${bAt(j)}, n0 + ${4 * j}u < dims.N)`);
+  const aLoad = (p: number) => {
+    const m = `m0 + ${4 * p}u + lane`;
+    return exactM ? `a[arow${s} + ${4 * p}u]` : `select(select(0.0, 1.0, ${m} == dims.onesRow), a[arow${s} + ${4 * p}u], ${m} < dims.M)`;
+  };
   return [
     `let arow${s} = dims.aOffset + (${r}) * dims.M + m0 + lane;`,
-    ...Array.from({ length: 4 }, (_, p) =>
-      `var am${s}_${p} = 0.0; if (m0 + ${4 * p}u + lane < dims.M) { am${s}_${p} = a[arow${s} + ${4 * p}u]; } else if (m0 + ${4 * p}u + lane == dims.onesRow) { am${s}_${p} = 1.0; }`),
+    ...Array.from({ length: MB / 4 }, (_, p) => `let am${s}_${p} = ${aLoad(p)};`),
     `let brow${s} = dims.bOffset + (${r}) * dims.N + n0;`,
     ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = vec4f(${[0, 1, 2, 3].map((k) => bLoad(4 * q + k)).join(', ')});`),
-    ...Array.from({ length: 16 }, (_, i) => `let a${s}_${i} = subgroupBroadcast(am${s}_${i >> 2}, ${i & 3}u);`),
+    ...Array.from({ length: MB }, (_, i) => `let a${s}_${i} = subgroupBroadcast(am${s}_${i >> 2}, ${i & 3}u);`),
   ].map((line) => '    ' + line).join('\n');
 }
 
@@ -23,12 +45,12 @@ const term = (s: number, k: number) => `a${s}_${k >> 2} * b${s}_${k & 3}`;
 /** ROWS rows per iteration of the main loop, then a loop of single rows for the rest. */
 const ROWS = 4;
 
-function code(exactN: boolean): string {
+function code(shape: Shape): string {
   const slots = Array.from({ length: ROWS }, (_, s) => s);
   return fillTemplate(template, {
-    ROWS,
-    BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, exactN)), unroll(64, (q) => `acc[${q}] += ${slots.map((s) => term(s, q)).join(' + ')};`, '    ')].join('\n'),
-    SINGLE: [loads(0, 'r', exactN), unroll(64, (q) => `acc[${q}] += ${term(0, q)};`, '    ')].join('\n'),
+    ROWS, MB: shape.MB,
+    BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, shape)), unroll(4 * shape.MB, (q) => `acc[${q}] += ${slots.map((s) => term(s, q)).join(' + ')};`, '    ')].join('\n'),
+    SINGLE: [loads(0, 'r', shape), unroll(4 * shape.MB, (q) => `acc[${q}] += ${term(0, q)};`, '    ')].join('\n'),
   });
 }
 
@@ -36,13 +58,14 @@ function code(exactN: boolean): string {
 const NO_ONES = 0xffffffff;
 
 /**
- * C[M,N] = Aᵀ·B, A stored [R,M], B stored [R,N]; offsets in elements. One dispatch of 16x64 blocks. With
+ * C[M,N] = Aᵀ·B, A stored [R,M], B stored [R,N]; offsets in elements. One dispatch of blocks of up to 32x64. With
  * onesOffset, also the column sums of B (a bias gradient) at onesOffset, as an extra row of C.
  */
 export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
   const ones = args.onesOffset !== undefined;
   const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0]);
-  const exactN = args.N % 64 === 0;
-  const program = { name: `matmul_narrow(exactN=${exactN})`, code: code(exactN), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, args.a, args.b, args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / 16)], label);
+  const MB = narrowBlockRows(args.M + Number(ones));
+  const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0 };
+  const program = { name: `matmul_narrow(${JSON.stringify(shape)})`, code: code(shape), entryPoint: 'main', constants: {} };
+  return makeDispatch(ctx, program, [dims, args.a, args.b, args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
 }

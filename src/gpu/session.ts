@@ -8,7 +8,7 @@ import { checkNotLost, gpuContext, subgroupsOf4, type GpuContext } from './devic
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
-import { matmulNarrowTN } from './matmulNarrow.js';
+import { matmulNarrowTN, narrowBlockRows, narrowHasSpareRow } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
@@ -99,7 +99,7 @@ export class GpuSession implements Session {
         narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
         stepwise: `stepwise(${T} dispatches a pass)`,
       }[choice.recurrent],
-      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : 'narrow16x64',
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64)`,
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
@@ -293,8 +293,8 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     if (choice.recurrent === 'narrow') backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset }));
     else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
     else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
-    // db = Σ dG rides along with dW_x in the narrow GEMM where its block row has a spare lane (16 does not divide I).
-    const biasInGemm = narrowGemm && I % 16 !== 0;
+    // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
+    const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
     if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B * G, slots.recurrentKernel.offset));
