@@ -37,10 +37,18 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
     // Explicit zeros: on SwiftShader a bare `var` declared in a loop kept its value from the previous iteration.
     var dhNext = array<f32, U>();
     var dcNext = array<f32, U>();
+    var cNow: array<f32, U>; // c_t of the lane's units: loaded for t = T-1, then carried from the step before
+{{C_LAST}}
     for (var s = 0u; s < dims.T; s++) {
       let t = dims.T - 1u - s;
       let row = t * dims.B + b;
+      let prev = select(row - dims.B, row, t == 0u); // the row of c_{t-1}; c_{-1} = 0 is selected below
       var d: array<vec4f, U>; // this step's gate gradients (i, f, g, o) of the lane's units
+      // dh from above: every step's from the layer above, or only the last step's from the dense head.
+      if (dims.lastStepOnly == 0u || s == 0u) {
+        let above = select(row, b, dims.lastStepOnly == 1u) * H;
+{{ABOVE}}
+      }
 {{GATE_GRADS}}
 {{RECURRENT_DOTS}}
     }

@@ -41,16 +41,23 @@ function forwardCode(H: number, I: number): string {
 function backwardCode(H: number): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
+  // Where 4 divides H no lane owns a padding unit (col >= H): loads need no select and stores no branch. Elsewhere
+  // a padding unit's load reads a neighbour (WebGPU keeps every access in bounds) and select zeroes it.
+  const exact = H % 4 === 0;
+  const load = (buffer: string, at: string) => (exact ? `${buffer}[${at}]` : `select(0.0, ${buffer}[${at}], col < H)`);
   return fillTemplate(backwardTemplate, {
     H, U,
-    GATE_GRADS: unroll(U, (u) =>
-      `{ let col = u0 + ${u}u; var dh = dhNext[${u}]; var a = vec4f(0.0); var cc = 0.0; var cp = 0.0; let g0 = row * 4u * H + col; ` +
-      `if (col < H) { if (dims.lastStepOnly == 0u) { dh += dhAbove[row * H + col]; } else if (s == 0u) { dh += dhAbove[b * H + col]; } ` +
-      `a = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]); cc = cseq[row * H + col]; if (t > 0u) { cp = cseq[(row - dims.B) * H + col]; } } ` +
-      `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
-      `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +
-      `dcNext[${u}] = dc * a.y; ` +
-      `if (col < H) { dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w; } }`),
+    C_LAST: unroll(U, (u) => `{ let col = u0 + ${u}u; cNow[${u}] = ${load('cseq', `((dims.T - 1u) * dims.B + b) * H + col`)}; }`, '    '),
+    ABOVE: unroll(U, (u) => `{ let col = u0 + ${u}u; dhNext[${u}] += ${load('dhAbove', 'above + col')}; }`, '        '),
+    GATE_GRADS: unroll(U, (u) => {
+      const store = `dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w;`;
+      return `{ let col = u0 + ${u}u; let g0 = row * 4u * H + col; let dh = dhNext[${u}]; let cc = cNow[${u}]; ` +
+        `let a = vec4f(${[0, 1, 2, 3].map((g) => load('gates', `g0 + ${g}u * H`)).join(', ')}); ` +
+        `let cp = select(0.0, ${load('cseq', 'prev * H + col')}, t > 0u); ` +
+        `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
+        `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +
+        `dcNext[${u}] = dc * a.y; cNow[${u}] = cp; ${exact ? store : `if (col < H) { ${store} }`} }`;
+    }),
     RECURRENT_DOTS: [
       '      var acc = array<f32, U>();',
       unroll(H, (j) => `{ let v = subgroupBroadcast(d[${j % U}], ${Math.floor(j / U)}u); ${perUnit((k) => `acc[${k}] += dot(v, wh[${k * H + j}]);`)} }`),
