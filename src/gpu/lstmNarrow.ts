@@ -21,7 +21,8 @@ export function narrowRows(B: number): number {
 
 function forwardCode(H: number, I: number): string {
   const U = unitsPerLane(H);
-  const sum = (n: number, term: (k: number) => string) => Array.from({ length: n }, (_, k) => `s += ${term(k)};`).join(' ');
+  // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
+  const sum = (n: number, v: (k: number) => string, w: (k: number) => string) => Array.from({ length: n }, (_, k) => `s = fma(vec4f(${v(k)}), ${w(k)}, s);`).join(' ');
   return fillTemplate(forwardTemplate, {
     H, I, U,
     INPUTS: [
@@ -29,7 +30,7 @@ function forwardCode(H: number, I: number): string {
       unroll(H, (k) => `hb[${k}] = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u);`),
     ].join('\n'),
     // One unit at a time, its four gate sums in registers; then the cell update of every unit.
-    SUMS: unroll(U, (u) => `{ var s = bias[${u}]; ${sum(I, (k) => `xb[${k}] * wx[${k * U + u}]`)} ${sum(H, (k) => `hb[${k}] * wh[${k * U + u}]`)} z[${u}] = s; }`),
+    SUMS: unroll(U, (u) => `{ var s = bias[${u}]; ${sum(I, (k) => `xb[${k}]`, (k) => `wx[${k * U + u}]`)} ${sum(H, (k) => `hb[${k}]`, (k) => `wh[${k * U + u}]`)} z[${u}] = s; }`),
     CELL: unroll(U, (u) =>
       `{ let a = vec4f(sigmoid(z[${u}].x), sigmoid(z[${u}].y), tanh(z[${u}].z), sigmoid(z[${u}].w)); ` +
       `c[${u}] = a.y * c[${u}] + a.x * a.z; h[${u}] = a.w * tanh(c[${u}]); ` +
@@ -58,9 +59,10 @@ function backwardCode(H: number): string {
         `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +
         `dcNext[${u}] = dc * a.y; cNow[${u}] = cp; ${exact ? store : `if (col < H) { ${store} }`} }`;
     }),
+    // acc_k += v · w as a chain of fma (see forwardCode).
     RECURRENT_DOTS: [
       '      var acc = array<f32, U>();',
-      unroll(H, (j) => `{ let v = subgroupBroadcast(d[${j % U}], ${Math.floor(j / U)}u); ${perUnit((k) => `acc[${k}] += dot(v, wh[${k * H + j}]);`)} }`),
+      unroll(H, (j) => `{ let v = subgroupBroadcast(d[${j % U}], ${Math.floor(j / U)}u); ${perUnit((k) => `{ let w = wh[${k * H + j}]; acc[${k}] = fma(v.w, w.w, fma(v.z, w.z, fma(v.y, w.y, fma(v.x, w.x, acc[${k}])))); }`)} }`),
       unroll(U, (k) => `dhNext[${k}] = acc[${k}];`),
     ].join('\n'),
   });

@@ -39,8 +39,9 @@ function loads(s: number, r: string, { MB, exactM, exactN }: Shape): string {
   ].map((line) => '    ' + line).join('\n');
 }
 
-// acc[i*4 + q] += A row i (a{s}_i) times the lane's columns 4q .. 4q+3 (b{s}_q).
-const term = (s: number, k: number) => `a${s}_${k >> 2} * b${s}_${k & 3}`;
+// acc[k] (C row i = k/4, the lane's columns 4q .. 4q+3 with q = k%4) += a{s}_i · b{s}_q for each slot s, as a
+// chain of fma: measured on SwiftShader here, a quarter faster than multiply then add.
+const update = (k: number, slots: number[]) => `acc[${k}] = ${slots.reduce((sum, s) => `fma(vec4f(a${s}_${k >> 2}), b${s}_${k & 3}, ${sum})`, `acc[${k}]`)};`;
 
 /** ROWS rows per iteration of the main loop, then a loop of single rows for the rest. */
 const ROWS = 4;
@@ -49,8 +50,8 @@ function code(shape: Shape): string {
   const slots = Array.from({ length: ROWS }, (_, s) => s);
   return fillTemplate(template, {
     ROWS, MB: shape.MB,
-    BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, shape)), unroll(4 * shape.MB, (q) => `acc[${q}] += ${slots.map((s) => term(s, q)).join(' + ')};`, '    ')].join('\n'),
-    SINGLE: [loads(0, 'r', shape), unroll(4 * shape.MB, (q) => `acc[${q}] += ${term(0, q)};`, '    ')].join('\n'),
+    BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, shape)), unroll(4 * shape.MB, (k) => update(k, slots), '    ')].join('\n'),
+    SINGLE: [loads(0, 'r', shape), unroll(4 * shape.MB, (k) => update(k, [0]), '    ')].join('\n'),
   });
 }
 
