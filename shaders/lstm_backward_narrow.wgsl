@@ -2,20 +2,22 @@
 // lstm_forward_narrow.wgsl for the layout). Lane l owns units l*U .. l*U+U-1: it turns dh, dc into the four gate
 // gradients of its units, then dh_{t-1} = dG_t · W_hᵀ for its units, taking every unit's dG_t from the other lanes
 // by subgroupBroadcast and its rows of W_h from private memory. Lines marked {{...}} are unrolled by
-// src/gpu/lstmNarrow.ts. Out: dG (T,B,4H). CPU reference: lstm_backward in src/cpu/lstm.ts.
+// src/gpu/lstmNarrow.ts. Out: dG (T,B,4H) in a buffer, and/or in a texture for matmul_narrow (a texel of the four
+// gate gradients per unit and row; rows wrapped into layers of dims.layerRows). CPU reference: lstm_backward in
+// src/cpu/lstm.ts.
 enable subgroups;
 
 const H = {{H}}u;
 const U = {{U}}u;
 
-struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32, rows: u32 }
+struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32, rows: u32, layerRows: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> gates: array<f32>;
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dG: array<f32>;
+{{DG_BINDINGS}}
 
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {

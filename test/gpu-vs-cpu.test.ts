@@ -19,6 +19,8 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
   { name: 'I=32 (narrow db by colsum, not in the GEMM)', config: { inputSize: 32, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 4, T: 3 },
   { name: 'I=40 (narrow dW_x in two block rows, db in the second)', config: { inputSize: 40, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 3, T: 4 },
   { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
+  // More T·B rows than a texture is tall (8192 at the default limits): the narrow dG texture wraps into 2 layers.
+  { name: 'T·B = 9000 rows', config: { inputSize: 2, hiddenSize: 8, layers: 1, outputs: 1, loss: 'mse' }, B: 1000, T: 9 },
 ];
 
 // Every kernel variant is checked on every run; the narrow ones where the adapter and the shape allow them.
@@ -77,6 +79,8 @@ describe('GPU kernels vs CPU reference', () => {
         expect(relErr(got.grads.subarray(...r), want.grads.subarray(...r)), slot.name).toBeLessThan(1e-3);
       }
       expect(gpu.stats.kernelChoice.recurrent).toMatch(new RegExp(`^${kernels.recurrent}`));
+      // The narrow pair passes dG in a texture (the adapter's limits hold every shape here).
+      if (kernels.recurrent === 'narrow') expect(gpu.stats.kernelChoice.gradients).toMatch(/dG from texture/);
       gpu.destroy();
     });
   }

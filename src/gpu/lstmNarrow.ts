@@ -39,7 +39,7 @@ function forwardCode(H: number, I: number): string {
   });
 }
 
-function backwardCode(H: number): string {
+function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
   // Where 4 divides H no lane owns a padding unit (col >= H): loads need no select and stores no branch. Elsewhere
@@ -48,10 +48,17 @@ function backwardCode(H: number): string {
   const load = (buffer: string, at: string) => (exact ? `${buffer}[${at}]` : `select(0.0, ${buffer}[${at}], col < H)`);
   return fillTemplate(backwardTemplate, {
     H, U,
+    DG_BINDINGS: [
+      out.buffer ? '@group(0) @binding(5) var<storage, read_write> dG: array<f32>;' : '',
+      out.texture ? '@group(0) @binding(6) var dGt: texture_storage_2d_array<rgba32float, write>;' : '',
+    ].join('\n'),
     C_LAST: unroll(U, (u) => `{ let col = u0 + ${u}u; cNow[${u}] = ${load('cseq', `((dims.T - 1u) * dims.B + b) * H + col`)}; }`, '    '),
     ABOVE: unroll(U, (u) => `{ let col = u0 + ${u}u; dhNext[${u}] += ${load('dhAbove', 'above + col')}; }`, '        '),
     GATE_GRADS: unroll(U, (u) => {
-      const store = `dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w;`;
+      const store = [
+        out.buffer ? `dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w;` : '',
+        out.texture ? `textureStore(dGt, vec2u(col, row % dims.layerRows), row / dims.layerRows, d[${u}]);` : '',
+      ].join(' ');
       return `{ let col = u0 + ${u}u; let g0 = row * 4u * H + col; let dh = dhNext[${u}]; let cc = cNow[${u}]; ` +
         `let a = vec4f(${[0, 1, 2, 3].map((g) => load('gates', `g0 + ${g}u * H`)).join(', ')}); ` +
         `let cp = select(0.0, ${load('cseq', 'prev * H + col')}, t > 0u); ` +
@@ -82,15 +89,20 @@ export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwa
   return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
 }
 
+/** dG as a texture for matmul_narrow: a texel (gates i, f, g, o) per unit and row, rows wrapped into layers. */
+export interface DGTexture { view: GPUTextureView; layerRows: number }
+
 export interface NarrowBackwardArgs {
   T: number; B: number; H: number;
   params: GPUBuffer; recurrentOffset: number;
-  gates: GPUBuffer; cseq: GPUBuffer; dhAbove: GPUBuffer; lastStepOnly: boolean; dG: GPUBuffer;
+  gates: GPUBuffer; cseq: GPUBuffer; dhAbove: GPUBuffer; lastStepOnly: boolean;
+  dG: GPUBuffer | null; dGTexture: DGTexture | null; // where dG goes: either or both
 }
 
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly), rows]);
-  const program = { name: `lstm_backward_narrow(H=${a.H})`, code: backwardCode(a.H), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG], [Math.ceil(a.B / rows)], label);
+  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly), rows, a.dGTexture?.layerRows ?? 0]);
+  const out = { buffer: a.dG !== null, texture: a.dGTexture !== null };
+  const program = { name: `lstm_backward_narrow(H=${a.H},${JSON.stringify(out)})`, code: backwardCode(a.H, out), entryPoint: 'main', constants: {} };
+  return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG, a.dGTexture?.view ?? null], [Math.ceil(a.B / rows)], label);
 }

@@ -1,5 +1,6 @@
 import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
+import type { DGTexture } from './lstmNarrow.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
@@ -16,31 +17,52 @@ export function narrowHasSpareRow(M: number): boolean {
   return M % MAX_BLOCK_ROWS !== 0;
 }
 
-/** How a program is specialised: block rows, and whether M (with no row of ones) and N fill whole blocks. */
-interface Shape { MB: number; exactM: boolean; exactN: boolean }
+/**
+ * How a program is specialised: block rows; whether M (with no row of ones) and N fill whole blocks; and whether B
+ * is a buffer or dG's texture (lstm_backward_narrow's texel per unit and row: N = 4H, columns gH + unit).
+ */
+interface Shape { MB: number; exactM: boolean; exactN: boolean; bTexture: boolean }
+
+/** The parts of the template that depend on where B lives. */
+function bSource(bTexture: boolean) {
+  return bTexture
+    ? {
+        B_BINDING: '@group(0) @binding(2) var b: texture_2d_array<f32>;',
+        COLUMNS: '  let H = dims.N / 4u;\n  let j0 = wg.x * 16u + lane; // the lane\'s column group q: unit j0 + 4q, its gate columns gH + j0 + 4q',
+        STORE: '      let j = j0 + 4u * q;\n      if (j < H) { for (var g = 0u; g < 4u; g++) { c[row + g * H + j] = acc[i * 4u + q][g]; } }',
+      }
+    : {
+        B_BINDING: '@group(0) @binding(2) var<storage, read> b: array<f32>;',
+        COLUMNS: '  let n0 = wg.x * 64u + lane; // the lane\'s column group q: columns n0 + 16q + 4k, k = 0..3',
+        STORE: '      for (var k = 0u; k < 4u; k++) { let n = n0 + 16u * q + 4u * k; if (n < dims.N) { c[row + n] = acc[i * 4u + q][k]; } }',
+      };
+}
 
 /**
- * Loads of row r into slot s: the lane's MB/4 A values (am{s}_p, rows 4p + lane) and its 16 B values as 4 vec4s.
+ * Loads of row r into slot s: the lane's MB/4 A values (am{s}_p, rows 4p + lane) and its 4 column groups of B.
  * Edges use select, not branches: branches in this unrolled code made SwiftShader's compiler run out of memory.
+ * A texel past the last unit holds anything; its column group is never stored.
  */
-function loads(s: number, r: string, { MB, exactM, exactN }: Shape): string {
-  const bAt = (j: number) => `b[brow${s} + ${4 * j}u]`;
-  const bLoad = (j: number) => (exactN ? bAt(j) : `select(0.0, ${bAt(j)}, n0 + ${4 * j}u < dims.N)`);
+function loads(s: number, r: string, { MB, exactM, exactN, bTexture }: Shape): string {
+  const bAt = (n: string) => `b[brow${s} + ${n}]`;
+  const bLoad = (q: number, k: number) => (exactN ? bAt(`${16 * q + 4 * k}u`) : `select(0.0, ${bAt(`${16 * q + 4 * k}u`)}, n0 + ${16 * q + 4 * k}u < dims.N)`);
   const aLoad = (p: number) => {
     const m = `m0 + ${4 * p}u + lane`;
     return exactM ? `a[arow${s} + ${4 * p}u]` : `select(select(0.0, 1.0, ${m} == dims.onesRow), a[arow${s} + ${4 * p}u], ${m} < dims.M)`;
   };
+  const bLoads = bTexture
+    ? [`let brow${s} = dims.bOffset + ${r};`, ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = textureLoad(b, vec2u(j0 + ${4 * q}u, brow${s} % dims.layerRows), brow${s} / dims.layerRows, 0);`)]
+    : [`let brow${s} = dims.bOffset + (${r}) * dims.N + n0;`, ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = vec4f(${[0, 1, 2, 3].map((k) => bLoad(q, k)).join(', ')});`)];
   return [
     `let arow${s} = dims.aOffset + (${r}) * dims.M + m0 + lane;`,
     ...Array.from({ length: MB / 4 }, (_, p) => `let am${s}_${p} = ${aLoad(p)};`),
-    `let brow${s} = dims.bOffset + (${r}) * dims.N + n0;`,
-    ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = vec4f(${[0, 1, 2, 3].map((k) => bLoad(4 * q + k)).join(', ')});`),
+    ...bLoads,
     ...Array.from({ length: MB }, (_, i) => `let a${s}_${i} = subgroupBroadcast(am${s}_${i >> 2}, ${i & 3}u);`),
   ].map((line) => '    ' + line).join('\n');
 }
 
-// acc[k] (C row i = k/4, the lane's columns 4q .. 4q+3 with q = k%4) += a{s}_i · b{s}_q for each slot s, as a
-// chain of fma: measured on SwiftShader here, a quarter faster than multiply then add.
+// acc[k] (C row i = k/4, the lane's column group q = k%4) += a{s}_i · b{s}_q for each slot s, as a chain of fma:
+// measured on SwiftShader here, a quarter faster than multiply then add.
 const update = (k: number, slots: number[]) => `acc[${k}] = ${slots.reduce((sum, s) => `fma(vec4f(a${s}_${k >> 2}), b${s}_${k & 3}, ${sum})`, `acc[${k}]`)};`;
 
 /** ROWS rows per iteration of the main loop (8 measured ~10% faster than 4 with fma chains), then single rows. */
@@ -49,7 +71,7 @@ const ROWS = 8;
 function code(shape: Shape): string {
   const slots = Array.from({ length: ROWS }, (_, s) => s);
   return fillTemplate(template, {
-    ROWS, MB: shape.MB,
+    ROWS, MB: shape.MB, ...bSource(shape.bTexture),
     BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, shape)), unroll(4 * shape.MB, (k) => update(k, slots), '    ')].join('\n'),
     SINGLE: [loads(0, 'r', shape), unroll(4 * shape.MB, (k) => update(k, [0]), '    ')].join('\n'),
   });
@@ -59,14 +81,18 @@ function code(shape: Shape): string {
 const NO_ONES = 0xffffffff;
 
 /**
- * C[M,N] = Aᵀ·B, A stored [R,M], B stored [R,N]; offsets in elements. One dispatch of blocks of up to 32x64. With
- * onesOffset, also the column sums of B (a bias gradient) at onesOffset, as an extra row of C.
+ * C[M,N] = Aᵀ·B, A stored [R,M]; B a buffer [R,N] (bOffset in elements) or dG's texture (bOffset in rows, N = 4H);
+ * other offsets in elements. One dispatch of blocks of up to 32x64. With onesOffset, also the column sums of B (a
+ * bias gradient) at onesOffset, as an extra row of C.
  */
-export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
+export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer | DGTexture; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
   const ones = args.onesOffset !== undefined;
-  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0]);
+  const bTexture = !(args.b instanceof GPUBuffer);
+  const layerRows = bTexture ? (args.b as DGTexture).layerRows : 0;
+  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0, layerRows]);
   const MB = narrowBlockRows(args.M + Number(ones));
-  const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0 };
+  const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture };
   const program = { name: `matmul_narrow(${JSON.stringify(shape)})`, code: code(shape), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, args.a, args.b, args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
+  const b = args.b instanceof GPUBuffer ? args.b : args.b.view;
+  return makeDispatch(ctx, program, [dims, args.a, b, args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
 }

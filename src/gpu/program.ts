@@ -42,13 +42,13 @@ export function pipelineFor(ctx: GpuContext, p: Program): Promise<GPUComputePipe
   return pipeline;
 }
 
-/** Binds buffers[i] to binding i of the program's (auto) layout; null marks a binding this entry point does not use. */
-export async function makeDispatch(ctx: GpuContext, p: Program, buffers: (GPUBuffer | null)[], workgroups: [number, number?, number?], label = p.name): Promise<Dispatch> {
+/** Binds resources[i] to binding i of the program's (auto) layout; null marks a binding this entry point does not use. */
+export async function makeDispatch(ctx: GpuContext, p: Program, resources: (GPUBuffer | GPUTextureView | null)[], workgroups: [number, number?, number?], label = p.name): Promise<Dispatch> {
   const pipeline = await pipelineFor(ctx, p);
   const bindGroup = ctx.device.createBindGroup({
     label,
     layout: pipeline.getBindGroupLayout(0),
-    entries: buffers.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : [])),
+    entries: resources.flatMap((r, binding) => (r ? [{ binding, resource: r instanceof GPUBuffer ? { buffer: r } : r }] : [])),
   });
   return { label, pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1] };
 }

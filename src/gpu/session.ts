@@ -6,7 +6,7 @@ import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
-import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
+import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows, type DGTexture } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowBlockRows, narrowHasSpareRow } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
@@ -28,7 +28,7 @@ export class GpuSession implements Session {
     private config: ModelConfig,
     private shape: SessionShape,
     private buf: Record<'params' | 'grads' | 'm' | 'v' | 'x' | 'y' | 'headOut' | 'lossLog', GPUBuffer>,
-    private owned: GPUBuffer[],
+    private owned: { destroy(): void }[],
     private forwardPass: Dispatch[],
     private head: Awaited<ReturnType<typeof denseLoss>>,
     private backwardPass: Dispatch[],
@@ -54,7 +54,7 @@ export class GpuSession implements Session {
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     check(biggest <= maxBinding, `steps x batch x 4·hidden = ${T}x${B}x${G} needs a ${biggest}-byte buffer; this adapter allows ${maxBinding}. Use a smaller batch or window`);
 
-    const owned: GPUBuffer[] = [];
+    const owned: { destroy(): void }[] = [];
     // GPUBufferUsage exists only once gpuContext() has run (Dawn for Node installs the globals).
     const make = (label: string, floats: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage });
@@ -84,8 +84,10 @@ export class GpuSession implements Session {
     });
     const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
     const dcState = make('dcState', B * H);
-    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dX, dhLast, dcState, acts }, choice);
     const candidates = kernelCandidates(ctx, config, forced);
+    const dGTexture = candidates.some(narrowPair) ? makeDGTexture(ctx, T * B, H) : null;
+    if (dGTexture) owned.push(dGTexture.texture);
+    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dGTexture, dX, dhLast, dcState, acts }, choice);
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
     let choice = chosen.get(key) ?? candidates[0];
     if (candidates.length > 1 && !chosen.has(key) && !forced) {
@@ -99,7 +101,7 @@ export class GpuSession implements Session {
         narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
         stepwise: `stepwise(${T} dispatches a pass)`,
       }[choice.recurrent],
-      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64)`,
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64, dG from ${narrowPair(choice) && dGTexture ? 'texture' : 'buffer'})`,
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
@@ -249,11 +251,35 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
   return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4(ctx)));
 }
 
+/** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
+const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
+
+/**
+ * dG for the narrow GEMM: one rgba32float texel (the four gate gradients) per unit and row, the T·B rows wrapped into
+ * layers of at most maxTextureDimension2D. A texel load brings 4 floats per lane where a buffer load brings 1 (on
+ * SwiftShader each is a per-lane gather), which made the weight-gradient GEMMs ~20% faster. Null where the adapter's
+ * limits cannot hold it; the GEMM then reads the dG buffer.
+ */
+function makeDGTexture(ctx: GpuContext, rows: number, H: number): (DGTexture & { texture: GPUTexture }) | null {
+  const { limits } = ctx.device;
+  const layerRows = Math.min(rows, limits.maxTextureDimension2D);
+  const layers = Math.ceil(rows / layerRows);
+  if (H > limits.maxTextureDimension2D || layers > limits.maxTextureArrayLayers) return null;
+  const texture = ctx.device.createTexture({
+    label: 'dG texture',
+    size: [H, layerRows, layers],
+    format: 'rgba32float',
+    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
+  });
+  return { texture, view: texture.createView({ dimension: '2d-array' }), layerRows };
+}
+
 interface PassBuffers {
   params: GPUBuffer;
   grads: GPUBuffer;
   x: GPUBuffer;
   dG: GPUBuffer;
+  dGTexture: DGTexture | null;
   dX: GPUBuffer | null;
   dhLast: GPUBuffer;
   dcState: GPUBuffer;
@@ -281,23 +307,30 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
   });
   const backward: Promise<Dispatch>[] = [];
   const narrowGemm = choice.gradients === 'narrow'; // kernelCandidates offers it only where the adapter runs it
-  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, bOffset: number, cOffset: number, onesOffset?: number) =>
-    narrowGemm
-      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset, c: b.grads, cOffset, onesOffset })
-      : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset, c: b.grads, cOffset });
+  const texture = narrowPair(choice) ? b.dGTexture : null;
+  // dG from row `firstRow` on, times A [R, M], into grads at cOffset.
+  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, firstRow: number, cOffset: number, onesOffset?: number) =>
+    texture
+      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: texture, bOffset: firstRow, c: b.grads, cOffset, onesOffset })
+      : narrowGemm
+        ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset, onesOffset })
+        : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset });
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l);
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const isTop = l === layout.layers.length - 1;
     const args = { T, B, H, params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
-    if (choice.recurrent === 'narrow') backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, recurrentOffset: slots.recurrentKernel.offset }));
-    else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
-    else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
     // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
+    if (choice.recurrent === 'narrow') {
+      const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
+      backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
+    }
+    else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
+    else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
-    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B * G, slots.recurrentKernel.offset));
+    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
     if (!biasInGemm) backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
     if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
   }
