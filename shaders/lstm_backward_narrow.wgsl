@@ -14,7 +14,7 @@ struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32, rows: u32
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
-@group(0) @binding(2) var<storage, read> gates: array<f32>;
+@group(0) @binding(2) var gates: texture_2d_array<f32>; // lstm_forward_narrow's gate activations
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
 {{DG_BINDINGS}}

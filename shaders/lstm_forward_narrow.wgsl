@@ -4,20 +4,21 @@
 // in private memory; h is exchanged with subgroupBroadcast, so there is no workgroup memory and no barrier.
 // The input projection x·W_x + b is fused in. Lines marked {{...}} are unrolled by src/gpu/lstmNarrow.ts, so
 // that every private-array index in the hot loop is a constant (dynamic indices cost a gather on SwiftShader).
-// Out: gates (T,B,4H) activations i, f, g, o; hseq, cseq (T,B,H). CPU reference: matmul_forward then
-// lstm_forward in src/cpu.
+// Out: the gate activations i, f, g, o as a texture (one texel per unit and row, rows wrapped into layers of
+// dims.layerRows: one store per unit where a buffer takes four); hseq, cseq (T,B,H). CPU reference: matmul_forward
+// then lstm_forward in src/cpu.
 enable subgroups;
 
 const H = {{H}}u;
 const I = {{I}}u;
 const U = {{U}}u; // units per lane: ceil(H / 4)
 
-struct Dims { T: u32, B: u32, kernelOffset: u32, recurrentOffset: u32, biasOffset: u32, rows: u32 }
+struct Dims { T: u32, B: u32, kernelOffset: u32, recurrentOffset: u32, biasOffset: u32, rows: u32, layerRows: u32 }
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>; // (T,B,I): the layer's input
-@group(0) @binding(3) var<storage, read_write> gates: array<f32>;
+@group(0) @binding(3) var gates: texture_storage_2d_array<rgba32float, write>;
 @group(0) @binding(4) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(5) var<storage, read_write> cseq: array<f32>;
 

@@ -58,7 +58,7 @@ describe('GPU kernels vs CPU reference', () => {
       const ctx = await requireGpu();
       if (kernels.recurrent === 'narrow') {
         // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
-        if (!narrowEligible(ctx, config.hiddenSize)) {
+        if (!narrowEligible(ctx, config.hiddenSize, T * B)) {
           await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels })).rejects.toThrow(/narrow recurrent kernels need/);
           return;
         }

@@ -1,6 +1,6 @@
 import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
-import type { DGTexture } from './lstmNarrow.js';
+import type { UnitRowTexture } from './lstmNarrow.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
@@ -85,10 +85,10 @@ const NO_ONES = 0xffffffff;
  * other offsets in elements. One dispatch of blocks of up to 32x64. With onesOffset, also the column sums of B (a
  * bias gradient) at onesOffset, as an extra row of C.
  */
-export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer | DGTexture; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
+export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer | UnitRowTexture; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
   const ones = args.onesOffset !== undefined;
   const bTexture = !(args.b instanceof GPUBuffer);
-  const layerRows = bTexture ? (args.b as DGTexture).layerRows : 0;
+  const layerRows = bTexture ? (args.b as UnitRowTexture).layerRows : 0;
   const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0, layerRows]);
   const MB = narrowBlockRows(args.M + Number(ones));
   const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture };

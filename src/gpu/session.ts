@@ -6,7 +6,7 @@ import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
-import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows, type DGTexture } from './lstmNarrow.js';
+import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows, unitRowTexture, type UnitRowTexture } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowBlockRows, narrowHasSpareRow } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
@@ -84,10 +84,17 @@ export class GpuSession implements Session {
     });
     const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
     const dcState = make('dcState', B * H);
-    const candidates = kernelCandidates(ctx, config, forced);
-    const dGTexture = candidates.some(narrowPair) ? makeDGTexture(ctx, T * B, H) : null;
-    if (dGTexture) owned.push(dGTexture.texture);
-    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dGTexture, dX, dhLast, dcState, acts }, choice);
+    const candidates = kernelCandidates(ctx, config, T * B, forced);
+    // The narrow kernels pass gates (per layer) and dG in textures (see unitRowTexture).
+    const texture = (label: string) => {
+      const t = unitRowTexture(ctx, label, T * B, H);
+      owned.push(t.texture);
+      return t;
+    };
+    const narrow = candidates.some((c) => c.recurrent === 'narrow');
+    const gatesTextures = narrow ? layout.layers.map((_, l) => texture(`gates texture.${l}`)) : null;
+    const dGTexture = candidates.some(narrowPair) ? texture('dG texture') : null;
+    const passes = (choice: KernelChoice) => buildPasses(ctx, config, shape, { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, acts }, choice);
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
     let choice = chosen.get(key) ?? candidates[0];
     if (candidates.length > 1 && !chosen.has(key) && !forced) {
@@ -224,10 +231,10 @@ export interface KernelChoice {
 /** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */
 const chosen = new Map<string, KernelChoice>();
 
-function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelChoice): KernelChoice[] {
+function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
   if (forced) {
-    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize)) {
-      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature and hidden size <= ${NARROW_MAX_HIDDEN}`);
+    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, rows)) {
+      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN} and steps x batch within the adapter's texture limits`);
     }
     if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
       throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
@@ -248,38 +255,19 @@ function kernelCandidates(ctx: GpuContext, config: ModelConfig, forced?: KernelC
         { recurrent: 'stepwise', gradients: 'tiled' },
         { recurrent: 'stepwise', gradients: 'narrow' },
       ];
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize)) && (c.gradients === 'tiled' || subgroupsOf4(ctx)));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'tiled' || subgroupsOf4(ctx)));
 }
 
 /** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
 const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
-
-/**
- * dG for the narrow GEMM: one rgba32float texel (the four gate gradients) per unit and row, the T·B rows wrapped into
- * layers of at most maxTextureDimension2D. A texel load brings 4 floats per lane where a buffer load brings 1 (on
- * SwiftShader each is a per-lane gather), which made the weight-gradient GEMMs ~20% faster. Null where the adapter's
- * limits cannot hold it; the GEMM then reads the dG buffer.
- */
-function makeDGTexture(ctx: GpuContext, rows: number, H: number): (DGTexture & { texture: GPUTexture }) | null {
-  const { limits } = ctx.device;
-  const layerRows = Math.min(rows, limits.maxTextureDimension2D);
-  const layers = Math.ceil(rows / layerRows);
-  if (H > limits.maxTextureDimension2D || layers > limits.maxTextureArrayLayers) return null;
-  const texture = ctx.device.createTexture({
-    label: 'dG texture',
-    size: [H, layerRows, layers],
-    format: 'rgba32float',
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-  });
-  return { texture, view: texture.createView({ dimension: '2d-array' }), layerRows };
-}
 
 interface PassBuffers {
   params: GPUBuffer;
   grads: GPUBuffer;
   x: GPUBuffer;
   dG: GPUBuffer;
-  dGTexture: DGTexture | null;
+  dGTexture: UnitRowTexture | null;
+  gatesTextures: UnitRowTexture[] | null; // per layer, where the narrow kernels are candidates
   dX: GPUBuffer | null;
   dhLast: GPUBuffer;
   dcState: GPUBuffer;
@@ -297,7 +285,7 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     const I = layerInputSize(config, l);
     const state = { T, B, H, params: b.params, ...b.acts[l] };
     if (choice.recurrent === 'narrow') {
-      forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
+      forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
       forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
       const args = { ...state, whOffset: slots.recurrentKernel.offset };
@@ -324,7 +312,7 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     if (choice.recurrent === 'narrow') {
       const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
-      backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
+      backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
     }
     else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
     else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
