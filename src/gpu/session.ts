@@ -108,7 +108,7 @@ export class GpuSession implements Session {
         narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
         stepwise: `stepwise(${T} dispatches a pass)`,
       }[choice.recurrent],
-      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64, dG from ${narrowPair(choice) && dGTexture ? 'texture' : 'buffer'})`,
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
@@ -313,8 +313,7 @@ async function buildPasses(ctx: GpuContext, config: ModelConfig, shape: SessionS
     if (choice.recurrent === 'narrow') {
       const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
       backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
-    }
-    else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
+    } else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
     else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
