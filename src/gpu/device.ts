@@ -37,11 +37,13 @@ async function chooseVulkanDriver(): Promise<void> {
   }
 }
 
+/** Whether this runs in Node (Dawn from npm), not in a browser. */
+export const inNode = typeof process !== 'undefined' && !!process.versions?.node;
+
 /** navigator.gpu in a browser; in Node, Dawn from the npm package `webgpu`, loaded once. */
 export async function findGpu(): Promise<GPU> {
   if (typeof navigator !== 'undefined' && navigator.gpu) return navigator.gpu;
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-  if (!isNode) {
+  if (!inNode) {
     throw new UserError('this browser has no WebGPU (navigator.gpu is missing): use Chrome 113+ over https or http://127.0.0.1, or enable chrome://flags/#enable-unsafe-webgpu; or choose the CPU backend');
   }
   nodeGpu ??= loadDawn().catch((e) => {

@@ -4,7 +4,7 @@ import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
-import { checkNotLost, gpuContext, subgroupsOf4, type GpuContext } from './device.js';
+import { checkNotLost, gpuContext, inNode, subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows, unitRowTexture, type UnitRowTexture } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
@@ -20,6 +20,8 @@ const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before 
 export class GpuSession implements Session {
   readonly stats: EngineStats;
   private pending = 0; // steps whose loss sits in lossLog, unread
+  private pendingSince = 0; // when the first of them was queued
+  private msPerStep = 0; // wall time a training step has taken, for the Node read-back below
   private xHost: Float32Array; // (T,B,I) staging for the time-major upload
   private yHost: Float32Array;
 
@@ -176,6 +178,7 @@ export class GpuSession implements Session {
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
     check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
     this.upload(x, y, b);
+    if (this.pending === 0) this.pendingSince = performance.now();
     this.head.setStep(b, this.pending++, false);
     this.optimizer.setHyper(hp);
     this.submit(this.stepDispatches());
@@ -190,7 +193,14 @@ export class GpuSession implements Session {
     if (this.pending === 0) return [];
     const n = this.pending;
     this.pending = 0;
-    return Array.from(await this.read(this.buf.lossLog, 0, n));
+    // Dawn for Node polls in a busy loop while a map is pending, taking a core from a CPU adapter such as SwiftShader
+    // (2 cores: ~90 ms a step instead of ~50). So Node first sleeps through 3/4 of the time the queued steps took
+    // last time: an estimate that runs long shrinks by 3/4 a read, one that runs short leaves the poll a short tail.
+    const left = 0.75 * n * this.msPerStep - (performance.now() - this.pendingSince);
+    if (inNode && left > 1) await new Promise((done) => setTimeout(done, left));
+    const losses = await this.read(this.buf.lossLog, 0, n);
+    this.msPerStep = (performance.now() - this.pendingSince) / n;
+    return Array.from(losses);
   }
 
   async lossAndGradients(x: Float32Array, y: Float32Array, b: number) {
