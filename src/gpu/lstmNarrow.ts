@@ -44,6 +44,9 @@ export function narrowRows(B: number): number {
   return Math.max(1, Math.ceil(B / 16));
 }
 
+/** The texel of unit `col` in `row` of a UnitRowTexture as WGSL arguments: coordinates, then layer (dims.layerRows). */
+export const texelAt = (col: string, row: string) => `vec2u(${col}, ${row} % dims.layerRows), ${row} / dims.layerRows`;
+
 function forwardCode(H: number, I: number): string {
   const U = unitsPerLane(H);
   // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
@@ -59,7 +62,7 @@ function forwardCode(H: number, I: number): string {
     CELL: unroll(U, (u) =>
       `{ let a = vec4f(sigmoid(z[${u}].x), sigmoid(z[${u}].y), tanh(z[${u}].z), sigmoid(z[${u}].w)); ` +
       `c[${u}] = a.y * c[${u}] + a.x * a.z; h[${u}] = a.w * tanh(c[${u}]); ` +
-      `let col = u0 + ${u}u; if (col < H) { textureStore(gates, vec2u(col, row % dims.layerRows), row / dims.layerRows, a); ` +
+      `let col = u0 + ${u}u; if (col < H) { textureStore(gates, ${texelAt('col', 'row')}, a); ` +
       `cseq[row * H + col] = c[${u}]; hseq[row * H + col] = h[${u}]; } }`),
   });
 }
@@ -71,7 +74,7 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   // a padding unit's load reads a neighbour (WebGPU keeps every access in bounds) and select zeroes it.
   const exact = H % 4 === 0;
   const load = (buffer: string, at: string) => (exact ? `${buffer}[${at}]` : `select(0.0, ${buffer}[${at}], col < H)`);
-  const gatesAt = 'textureLoad(gates, vec2u(col, row % dims.layerRows), row / dims.layerRows, 0)';
+  const gatesAt = `textureLoad(gates, ${texelAt('col', 'row')}, 0)`;
   return fillTemplate(backwardTemplate, {
     H, U,
     DG_BINDINGS: [
@@ -82,10 +85,10 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
     ABOVE: unroll(U, (u) => `{ let col = u0 + ${u}u; dhNext[${u}] += ${load('dhAbove', 'above + col')}; }`, '        '),
     GATE_GRADS: unroll(U, (u) => {
       const store = [
-        out.buffer ? `dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w;` : '',
-        out.texture ? `textureStore(dGt, vec2u(col, row % dims.layerRows), row / dims.layerRows, d[${u}]);` : '',
+        out.buffer ? `let g0 = row * 4u * H + col; dG[g0] = d[${u}].x; dG[g0 + H] = d[${u}].y; dG[g0 + 2u * H] = d[${u}].z; dG[g0 + 3u * H] = d[${u}].w;` : '',
+        out.texture ? `textureStore(dGt, ${texelAt('col', 'row')}, d[${u}]);` : '',
       ].join(' ');
-      return `{ let col = u0 + ${u}u; let g0 = row * 4u * H + col; let dh = dhNext[${u}]; let cc = cNow[${u}]; ` +
+      return `{ let col = u0 + ${u}u; let dh = dhNext[${u}]; let cc = cNow[${u}]; ` +
         `let a = ${exact ? gatesAt : `select(vec4f(0.0), ${gatesAt}, col < H)`}; ` +
         `let cp = select(0.0, ${load('cseq', 'prev * H + col')}, t > 0u); ` +
         `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
@@ -114,7 +117,6 @@ export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwa
   const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I})`, code: forwardCode(a.H, a.I), entryPoint: 'main', constants: {} };
   return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates.view, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
 }
-
 
 export interface NarrowBackwardArgs {
   T: number; B: number; H: number;

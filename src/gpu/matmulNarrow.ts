@@ -1,6 +1,6 @@
 import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
-import type { UnitRowTexture } from './lstmNarrow.js';
+import { texelAt, type UnitRowTexture } from './lstmNarrow.js';
 import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
@@ -51,7 +51,7 @@ function loads(s: number, r: string, { MB, exactM, exactN, bTexture }: Shape): s
     return exactM ? `a[arow${s} + ${4 * p}u]` : `select(select(0.0, 1.0, ${m} == dims.onesRow), a[arow${s} + ${4 * p}u], ${m} < dims.M)`;
   };
   const bLoads = bTexture
-    ? [`let brow${s} = dims.bOffset + ${r};`, ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = textureLoad(b, vec2u(j0 + ${4 * q}u, brow${s} % dims.layerRows), brow${s} / dims.layerRows, 0);`)]
+    ? [`let brow${s} = dims.bOffset + ${r};`, ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = textureLoad(b, ${texelAt(`j0 + ${4 * q}u`, `brow${s}`)}, 0);`)]
     : [`let brow${s} = dims.bOffset + (${r}) * dims.N + n0;`, ...Array.from({ length: 4 }, (_, q) => `let b${s}_${q} = vec4f(${[0, 1, 2, 3].map((k) => bLoad(q, k)).join(', ')});`)];
   return [
     `let arow${s} = dims.aOffset + (${r}) * dims.M + m0 + lane;`,
@@ -87,12 +87,10 @@ const NO_ONES = 0xffffffff;
  */
 export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer | UnitRowTexture; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
   const ones = args.onesOffset !== undefined;
-  const bTexture = !(args.b instanceof GPUBuffer);
-  const layerRows = bTexture ? (args.b as UnitRowTexture).layerRows : 0;
-  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0, layerRows]);
+  const texture = args.b instanceof GPUBuffer ? null : args.b;
+  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0, texture?.layerRows ?? 0]);
   const MB = narrowBlockRows(args.M + Number(ones));
-  const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture };
+  const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture: texture !== null };
   const program = { name: `matmul_narrow(${JSON.stringify(shape)})`, code: code(shape), entryPoint: 'main', constants: {} };
-  const b = args.b instanceof GPUBuffer ? args.b : args.b.view;
-  return makeDispatch(ctx, program, [dims, args.a, b, args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
+  return makeDispatch(ctx, program, [dims, args.a, texture ? texture.view : (args.b as GPUBuffer), args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
 }
