@@ -73,8 +73,8 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   // Where 4 divides H no lane owns a padding unit (col >= H): loads need no select and stores no branch. Elsewhere
   // a padding unit's load reads a neighbour (WebGPU keeps every access in bounds) and select zeroes it.
   const exact = H % 4 === 0;
-  const load = (buffer: string, at: string) => (exact ? `${buffer}[${at}]` : `select(0.0, ${buffer}[${at}], col < H)`);
-  const gatesAt = `textureLoad(gates, ${texelAt('col', 'row')}, 0)`;
+  const ofUnit = (value: string, zero = '0.0') => (exact ? value : `select(${zero}, ${value}, col < H)`);
+  const load = (buffer: string, at: string) => ofUnit(`${buffer}[${at}]`);
   return fillTemplate(backwardTemplate, {
     H, U,
     DG_BINDINGS: [
@@ -89,7 +89,7 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
         out.texture ? `textureStore(dGt, ${texelAt('col', 'row')}, d[${u}]);` : '',
       ].join(' ');
       return `{ let col = u0 + ${u}u; let dh = dhNext[${u}]; let cc = cNow[${u}]; ` +
-        `let a = ${exact ? gatesAt : `select(vec4f(0.0), ${gatesAt}, col < H)`}; ` +
+        `let a = ${ofUnit(`textureLoad(gates, ${texelAt('col', 'row')}, 0)`, 'vec4f(0.0)')}; ` +
         `let cp = select(0.0, ${load('cseq', 'prev * H + col')}, t > 0u); ` +
         `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
         `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +

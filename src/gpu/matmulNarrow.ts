@@ -5,10 +5,10 @@ import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
 
 /** Most rows of C per block: taller blocks need fewer gathers per multiply-add; 64 measured no better than 32. */
-const MAX_BLOCK_ROWS = 32;
+export const MAX_BLOCK_ROWS = 32;
 
 /** Rows of C per block for `rows` rows (M, plus one for a row of ones): a multiple of 4 (one per lane), at most 32. */
-export function narrowBlockRows(rows: number): number {
+function narrowBlockRows(rows: number): number {
   return Math.min(MAX_BLOCK_ROWS, 4 * Math.ceil(rows / 4));
 }
 

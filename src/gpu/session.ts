@@ -8,7 +8,7 @@ import { checkNotLost, gpuContext, inNode, subgroupsOf4, type GpuContext } from 
 import { fusedFits, lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, NARROW_MAX_HIDDEN, narrowEligible, narrowRows, unitRowTexture, type UnitRowTexture } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
-import { matmulNarrowTN, narrowBlockRows, narrowHasSpareRow } from './matmulNarrow.js';
+import { MAX_BLOCK_ROWS, matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
@@ -110,7 +110,7 @@ export class GpuSession implements Session {
         narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
         stepwise: `stepwise(${T} dispatches a pass)`,
       }[choice.recurrent],
-      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(W_x ${narrowBlockRows(config.inputSize + Number(narrowHasSpareRow(config.inputSize)))}x64, W_h ${narrowBlockRows(H)}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
+      gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
     });
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
