@@ -3,6 +3,7 @@ export { BUNDLED_DATA_NAME, parseMarketData, type DataKind, type DataOptions, ty
 export { fitGarch, garchLogLikelihood, garchVariances, type GarchFit, type GarchParams, type GarchSummary } from './garch.js';
 export { ewmaForecasts, fitHar, harForecasts, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
 export { dieboldMariano, forecastLosses, neweyWestLags, neweyWestVariance, qlike, type ForecastLosses, type TestResult } from './metrics.js';
+export { mincerZarnowitz, modelConfidenceSet, type McsOptions, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
 export { backtestEs, backtestVar, christoffersen, conditionalCoverage, kupiec, trafficLight, VAR_LEVELS, type EsBacktest, type TrafficLight, type VarBacktest } from './risk.js';
 export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
 export {
