@@ -4,7 +4,37 @@ export { fitGarch, garchLogLikelihood, garchVariances, type GarchFit, type Garch
 export { ewmaForecasts, fitHar, harForecasts, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
 export { dieboldMariano, forecastLosses, neweyWestLags, neweyWestVariance, qlike, type ForecastLosses, type TestResult } from './metrics.js';
 export { mincerZarnowitz, modelConfidenceSet, type McsOptions, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
-export { backtestEs, backtestVar, christoffersen, conditionalCoverage, kupiec, trafficLight, VAR_LEVELS, type EsBacktest, type TrafficLight, type VarBacktest } from './risk.js';
+export {
+  backtestEs,
+  backtestEsZ2,
+  backtestVar,
+  christoffersen,
+  conditionalCoverage,
+  empiricalDraw,
+  empiricalTail,
+  expectedShortfall,
+  filteredBootstrapRisk,
+  fitStudentTNu,
+  gaussianDraw,
+  gaussianTail,
+  horizonRisk,
+  kupiec,
+  NU_BOUNDS,
+  studentTDraw,
+  studentTLogLikelihood,
+  studentTTail,
+  trafficLight,
+  valueAtRisk,
+  VAR_LEVELS,
+  type EsBacktest,
+  type EsZ2Test,
+  type HorizonRisk,
+  type StandardisedDraw,
+  type Tail,
+  type TrafficLight,
+  type VarBacktest,
+  type VarLevel,
+} from './risk.js';
 export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
 export {
   DEFAULT_RISK_OPTIONS,
