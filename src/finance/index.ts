@@ -35,6 +35,19 @@ export {
   type VarBacktest,
   type VarLevel,
 } from './risk.js';
+export {
+  buyAndHold,
+  ROLLING_VOL_DAYS,
+  strategyReturns,
+  summarizeStrategy,
+  varLimitBreaches,
+  varLimitPositions,
+  volatilityTargeting,
+  type Strategy,
+  type StrategySummary,
+  type VarLimit,
+  type VolatilityTargetOptions,
+} from './riskControl.js';
 export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
 export {
   DEFAULT_RISK_OPTIONS,
