@@ -87,22 +87,21 @@ export type StandardisedDraw = (rng: Rng) => number;
 
 export const gaussianDraw: StandardisedDraw = (rng) => rng.normal();
 
-/** Gamma(shape, 1) for shape ≥ 1 by Marsaglia & Tsang (2000). */
-function gammaDraw(rng: Rng, shape: number): number {
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    const x = rng.normal();
-    const v = (1 + c * x) ** 3;
-    if (v <= 0) continue;
-    if (Math.log(1 - rng.next()) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
-  }
-}
-
-/** Unit-variance Student-t draws: Z·sqrt((ν-2)/χ²_ν), with χ²_ν = 2·Gamma(ν/2) (shape ≥ 1 since ν > 2). */
+/**
+ * Unit-variance Student-t draws by Bailey's (1994) polar method: for (U, V) uniform in the unit disc,
+ * W = U² + V², U·sqrt(ν(W^(-2/ν) - 1)/W) is t(ν); times sqrt((ν-2)/ν) for unit variance. Two uniforms and
+ * one power a draw, several times cheaper than a normal over a chi-square.
+ */
 export function studentTDraw(nu: number): StandardisedDraw {
   if (!(nu > 2)) throw new UserError(`the unit-variance Student-t needs ν > 2 (got ${nu})`);
-  return (rng) => rng.normal() * Math.sqrt((nu - 2) / (2 * gammaDraw(rng, nu / 2)));
+  return (rng) => {
+    for (;;) {
+      const u = 2 * rng.next() - 1;
+      const v = 2 * rng.next() - 1;
+      const w = u * u + v * v;
+      if (w > 0 && w <= 1) return u * Math.sqrt(((nu - 2) * (w ** (-2 / nu) - 1)) / w);
+    }
+  };
 }
 
 /** Draws with replacement from standardised residuals: the distribution of filtered historical simulation. */

@@ -1,3 +1,4 @@
+import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import {
   backtestEs,
@@ -74,7 +75,11 @@ describe('unit-variance Student-t tails', () => {
     expect(variance).toBeCloseTo(1, 1);
     const tail = empiricalTail(z, 0.99);
     expect(tail.quantile).toBeCloseTo(-2.6065, 1);
-    expect(tail.tailMean / -3.4488).toBeCloseTo(1, 1);
+    expect(tail.tailMean / -3.4488).toBeCloseTo(1, 1);    // The whole distribution: the share below x against the t(5) cdf at x·sqrt(5/3).
+    for (const x of [-2, -1, -0.3, 0, 0.5, 1.5, 3]) {
+      const share = z.reduce((c, v) => c + Number(v < x), 0) / z.length;
+      expect(Math.abs(share - jStat.studentt.cdf(x * Math.sqrt(5 / 3), 5))).toBeLessThan(0.004);
+    }
   });
 
   it('fits ν by maximum likelihood on simulated draws', () => {
