@@ -16,8 +16,9 @@ export {
   type ParamLayout,
   type Weights,
 } from './model.js';
-export { openSession, type BackendKind, type Session } from './backend.js';
+export { openSession } from './backend.js';
+export type { BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
-export type { EngineStats, EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
+export type { EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
 export * from './finance/index.js';

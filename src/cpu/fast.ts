@@ -44,6 +44,20 @@ export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
 }
 
 /**
+ * x (b,T,I) batch-major, as callers hold windows -> out (T,B,I) time-major, as every kernel walks them (this
+ * path, the reference and the GPU upload alike); rows b..B-1 of each step, padding up to a batch size B, are zeroed.
+ */
+export function toTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<number>, b: number, T: number, I: number, B = b): void {
+  for (let t = 0; t < T; t++) {
+    for (let r = 0; r < B; r++) {
+      const o = (t * B + r) * I;
+      if (r < b) for (let i = 0; i < I; i++) out[o + i] = x[(r * T + t) * I + i];
+      else out.fill(0, o, o + I);
+    }
+  }
+}
+
+/**
  * C[M,N] (=, or += when accumulate) A[M,K] · Bt[N,K]ᵀ, with A, Bt, C starting at a0, b0, c0.
  * Both operands are read along K, contiguously; a 4×2 block of C lives in 8 registers so each loaded value
  * feeds two or four multiply-adds (this was the fastest blocking measured in V8).
@@ -313,13 +327,8 @@ export class FastModel {
   forward(params: F32, x: F32, B: number): F32 {
     this.ensure(B);
     const { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
-    const x0 = this.x;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        for (let i = 0; i < I0; i++) x0[(t * B + b) * I0 + i] = x[(b * T + t) * I0 + i];
-      }
-    }
-    let input = x0;
+    toTimeMajor(this.x, x, B, T, I0);
+    let input = this.x;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
       const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];

@@ -1,7 +1,7 @@
-import type { Session, SessionShape, StepHyper } from '../backend.js';
+import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
+import { toTimeMajor } from '../cpu/fast.js';
 import { check, UserError } from '../errors.js';
 import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
-import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, subgroupsOf4, type GpuContext } from './device.js';
@@ -137,11 +137,9 @@ export class GpuSession implements Session {
     const I = this.config.inputSize, O = this.config.outputs;
     check(b > 0 && b <= B, `batch of ${b} windows does not fit this session's batch size ${B}`);
     check(x.length === b * T * I, `batch x has ${x.length} values, expected ${b}x${T}x${I}`);
-    const xt = this.xHost;
-    if (b < B) xt.fill(0);
-    for (let r = 0; r < b; r++) for (let t = 0; t < T; t++) xt.set(x.subarray((r * T + t) * I, (r * T + t + 1) * I), (t * B + r) * I);
+    toTimeMajor(this.xHost, x, b, T, I, B);
     const q = this.ctx.device.queue;
-    q.writeBuffer(this.buf.x, 0, xt);
+    q.writeBuffer(this.buf.x, 0, this.xHost);
     if (y) {
       check(y.length === b * O, `batch y has ${y.length} values, expected ${b}x${O}`);
       this.yHost.fill(1); // padding rows need a finite, positive target (QLIKE takes its log)
@@ -226,16 +224,8 @@ export class GpuSession implements Session {
   }
 }
 
-export function openGpuSession(config: ModelConfig, shape: SessionShape, kernels?: KernelChoice): Promise<Session> {
-  return GpuSession.open(config, shape, kernels);
-}
-
-/** Which variant of each kernel family a session runs. */
-export interface KernelChoice {
-  // lstm_forward/backward.wgsl fused over T; their _narrow twins (input projection fused); or their per-step
-  // entry points, one dispatch a step, for H too large for the fused kernels' workgroup memory
-  recurrent: 'wide' | 'narrow' | 'stepwise';
-  gradients: 'tiled' | 'narrow'; // matmul.wgsl, or matmul_narrow.wgsl, for dW_x and dW_h
+export function openGpuSession(config: ModelConfig, shape: SessionShape): Promise<Session> {
+  return GpuSession.open(config, shape, shape.kernels);
 }
 
 /** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */
