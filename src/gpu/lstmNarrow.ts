@@ -1,8 +1,14 @@
 import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
 import { subgroupsOf4, type GpuContext } from './device.js';
-import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
+import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, unroll } from './template.js';
+import { uniformStruct } from './uniforms.js';
+
+// Offsets: the layer's weights in the flat params buffer; rows: batch rows per workgroup; layerRows: rows per
+// texture layer (the gates' and dG's textures are shaped alike).
+const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', kernelOffset: 'u32', recurrentOffset: 'u32', biasOffset: 'u32', rows: 'u32', layerRows: 'u32' });
+const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', recurrentOffset: 'u32', lastStepOnly: 'u32', rows: 'u32', layerRows: 'u32' });
 
 /** Units each of the 4 lanes owns. */
 const unitsPerLane = (H: number) => Math.ceil(H / 4);
@@ -52,7 +58,7 @@ function forwardCode(H: number, I: number): string {
   // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
   const sum = (n: number, v: (k: number) => string, w: (k: number) => string) => Array.from({ length: n }, (_, k) => `s = fma(vec4f(${v(k)}), ${w(k)}, s);`).join(' ');
   return fillTemplate(forwardTemplate, {
-    H, I, U,
+    DIMS: FORWARD_DIMS.wgsl, H, I, U,
     INPUTS: [
       unroll(I, (k) => `xb[${k}] = x[xrow + ${k}u];`),
       unroll(H, (k) => `hb[${k}] = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u);`),
@@ -76,7 +82,7 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   const ofUnit = (value: string, zero = '0.0') => (exact ? value : `select(${zero}, ${value}, col < H)`);
   const load = (buffer: string, at: string) => ofUnit(`${buffer}[${at}]`);
   return fillTemplate(backwardTemplate, {
-    H, U,
+    DIMS: BACKWARD_DIMS.wgsl, H, U,
     DG_BINDINGS: [
       out.buffer ? '@group(0) @binding(5) var<storage, read_write> dG: array<f32>;' : '',
       out.texture ? '@group(0) @binding(6) var dGt: texture_storage_2d_array<rgba32float, write>;' : '',
@@ -113,9 +119,9 @@ export interface NarrowForwardArgs {
 /** x·W_x + b and the recurrence, fused: one dispatch of 4-lane workgroups. */
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.kernelOffset, a.recurrentOffset, a.biasOffset, rows, a.gates.layerRows]);
+  const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, kernelOffset: a.kernelOffset, recurrentOffset: a.recurrentOffset, biasOffset: a.biasOffset, rows, layerRows: a.gates.layerRows });
   const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I})`, code: forwardCode(a.H, a.I), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates.view, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
+  return makeDispatch(ctx, program, { dims, params: a.params, x: a.x, gates: a.gates.view, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / rows)], label);
 }
 
 export interface NarrowBackwardArgs {
@@ -127,8 +133,8 @@ export interface NarrowBackwardArgs {
 
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly), rows, a.gates.layerRows]); // dG's texture is shaped alike
+  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, recurrentOffset: a.recurrentOffset, lastStepOnly: Number(a.lastStepOnly), rows, layerRows: a.gates.layerRows });
   const out = { buffer: a.dG !== null, texture: a.dGTexture !== null };
   const program = { name: `lstm_backward_narrow(H=${a.H},${JSON.stringify(out)})`, code: backwardCode(a.H, out), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, a.params, a.gates.view, a.cseq, a.dhAbove, a.dG, a.dGTexture?.view ?? null], [Math.ceil(a.B / rows)], label);
+  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates.view, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dGt: a.dGTexture?.view ?? null }, [Math.ceil(a.B / rows)], label);
 }
