@@ -2,7 +2,7 @@ import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
 import { subgroupsOf4, type GpuContext } from './device.js';
 import { makeDispatch, type Dispatch } from './program.js';
-import { fillTemplate, unroll } from './template.js';
+import { fillTemplate, templated, unroll } from './template.js';
 import { uniformStruct } from './uniforms.js';
 
 // Offsets: the layer's weights in the flat params buffer; rows: batch rows per workgroup; layerRows: rows per
@@ -53,7 +53,7 @@ export function narrowRows(B: number): number {
 /** The texel of unit `col` in `row` of a UnitRowTexture as WGSL arguments: coordinates, then layer (dims.layerRows). */
 export const texelAt = (col: string, row: string) => `vec2u(${col}, ${row} % dims.layerRows), ${row} / dims.layerRows`;
 
-function forwardCode(H: number, I: number): string {
+function forwardCode({ H, I }: { H: number; I: number }): string {
   const U = unitsPerLane(H);
   // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
   const sum = (n: number, v: (k: number) => string, w: (k: number) => string) => Array.from({ length: n }, (_, k) => `s = fma(vec4f(${v(k)}), ${w(k)}, s);`).join(' ');
@@ -73,7 +73,7 @@ function forwardCode(H: number, I: number): string {
   });
 }
 
-function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): string {
+function backwardCode({ H, ...out }: { H: number; buffer: boolean; texture: boolean }): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
   // Where 4 divides H no lane owns a padding unit (col >= H): loads need no select and stores no branch. Elsewhere
@@ -110,6 +110,9 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   });
 }
 
+const forwardProgram = templated('lstm_forward_narrow', forwardCode);
+const backwardProgram = templated('lstm_backward_narrow', backwardCode);
+
 export interface NarrowForwardArgs {
   T: number; B: number; H: number; I: number;
   params: GPUBuffer; kernelOffset: number; recurrentOffset: number; biasOffset: number;
@@ -120,7 +123,7 @@ export interface NarrowForwardArgs {
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, kernelOffset: a.kernelOffset, recurrentOffset: a.recurrentOffset, biasOffset: a.biasOffset, rows, layerRows: a.gates.layerRows });
-  const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I})`, code: forwardCode(a.H, a.I), entryPoint: 'main', constants: {} };
+  const program = forwardProgram({ H: a.H, I: a.I });
   return makeDispatch(ctx, program, { dims, params: a.params, x: a.x, gates: a.gates.view, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / rows)], label);
 }
 
@@ -134,7 +137,6 @@ export interface NarrowBackwardArgs {
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, recurrentOffset: a.recurrentOffset, lastStepOnly: Number(a.lastStepOnly), rows, layerRows: a.gates.layerRows });
-  const out = { buffer: a.dG !== null, texture: a.dGTexture !== null };
-  const program = { name: `lstm_backward_narrow(H=${a.H},${JSON.stringify(out)})`, code: backwardCode(a.H, out), entryPoint: 'main', constants: {} };
+  const program = backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null });
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates.view, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dGt: a.dGTexture?.view ?? null }, [Math.ceil(a.B / rows)], label);
 }

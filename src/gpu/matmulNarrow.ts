@@ -2,7 +2,7 @@ import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
 import { texelAt, type UnitRowTexture } from './lstmNarrow.js';
 import { makeDispatch, type Dispatch } from './program.js';
-import { fillTemplate, unroll } from './template.js';
+import { fillTemplate, templated, unroll } from './template.js';
 import { uniformStruct } from './uniforms.js';
 
 // bOffset: the first row of B (texture) or its first element (buffer); onesRow: the row of A that is all ones (M with
@@ -26,7 +26,7 @@ export function narrowHasSpareRow(M: number): boolean {
  * How a program is specialised: block rows; whether M (with no row of ones) and N fill whole blocks; and whether B
  * is a buffer or dG's texture (lstm_backward_narrow's texel per unit and row: N = 4H, columns gH + unit).
  */
-interface Shape { MB: number; exactM: boolean; exactN: boolean; bTexture: boolean }
+type Shape = { MB: number; exactM: boolean; exactN: boolean; bTexture: boolean };
 
 /** The parts of the template that depend on where B lives. */
 function bSource(bTexture: boolean) {
@@ -82,6 +82,8 @@ function code(shape: Shape): string {
   });
 }
 
+const matmulNarrowProgram = templated('matmul_narrow', code);
+
 /** No row of ones: onesRow never matches a row. */
 const NO_ONES = 0xffffffff;
 
@@ -99,6 +101,6 @@ export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number
   });
   const MB = narrowBlockRows(args.M + Number(ones));
   const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture: texture !== null };
-  const program = { name: `matmul_narrow(${JSON.stringify(shape)})`, code: code(shape), entryPoint: 'main', constants: {} };
+  const program = matmulNarrowProgram(shape);
   return makeDispatch(ctx, program, { dims, a: args.a, b: texture ? texture.view : (args.b as GPUBuffer), c: args.c }, [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
 }

@@ -1,11 +1,18 @@
 import type { GpuContext } from './device.js';
 
-/** One GPU program: its shader, entry point and specialisation constants; together they are its cache key. */
+/** The values a templated shader's code is generated from (see templated in ./template.ts). */
+export type Variant = Record<string, number | boolean>;
+
+/**
+ * One GPU program: its shader, entry point, specialisation constants and, for a templated shader, the variant its
+ * code was generated from; together they are its cache key.
+ */
 export interface Program {
   name: string; // the shader file, e.g. 'matmul'
   code: string;
   entryPoint: string;
   constants: Record<string, number>;
+  variant?: Variant;
 }
 
 /** A program bound to buffers and a dispatch shape, ready to encode as often as needed. */
@@ -18,9 +25,10 @@ export interface Dispatch {
 
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
+const sorted = (values: Record<string, number | boolean>) => Object.keys(values).sort().map((k) => `${k}=${values[k]}`).join(',');
+
 export function programKey(p: Program): string {
-  const constants = Object.keys(p.constants).sort().map((k) => `${k}=${p.constants[k]}`);
-  return `${p.name}:${p.entryPoint}:${constants.join(',')}`;
+  return `${p.name}(${sorted(p.variant ?? {})}):${p.entryPoint}:${sorted(p.constants)}`;
 }
 
 /** Pipelines are compiled once per device and program, asynchronously, and cached. */
