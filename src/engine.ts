@@ -21,10 +21,12 @@ export interface StepHyper {
 
 /** Which variant of each GPU kernel family a session runs. */
 export interface KernelChoice {
-  // lstm_forward/backward.wgsl fused over T; their _narrow twins (input projection fused); or their per-step
-  // entry points, one dispatch a step, for H too large for the fused kernels' workgroup memory
+  // Every family has a 'wide' variant for GPUs (many lanes a workgroup, workgroup memory) and a 'narrow' one for
+  // CPU-like adapters (one 4-lane subgroup a workgroup, no workgroup memory). The recurrence: lstm_forward/backward.wgsl
+  // fused over T; their _narrow twins (input projection fused); or 'stepwise', the wide kernels' per-step entry
+  // points, one dispatch a step, for H too large for the fused kernels' workgroup memory.
   recurrent: 'wide' | 'narrow' | 'stepwise';
-  gradients: 'tiled' | 'narrow'; // matmul.wgsl, or matmul_narrow.wgsl, for dW_x and dW_h
+  gradients: 'wide' | 'narrow'; // dW_x and dW_h: matmul.wgsl (64x64 tiles) or matmul_narrow.wgsl
 }
 
 /** What a session reports about how it runs. */

@@ -15,7 +15,7 @@ import { relErr } from './helpers/compare.js';
 // cpu-reference.test.ts). Shapes cover the blocking remainders: B, H and I not multiples of 4, B = 1, T = 1.
 const shapes: [string, ModelConfig, number, number][] = [
   ['1 layer mse, reference-like', { inputSize: 8, hiddenSize: 16, layers: 1, outputs: 1, loss: 'mse' }, 8, 12],
-  ['issue 3 benchmark shape', { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' }, 64, 60],
+  ['the benchmark\'s reference shape', { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' }, 64, 60],
   ['B=1 T=1 I=1', { inputSize: 1, hiddenSize: 4, layers: 1, outputs: 1, loss: 'mse' }, 1, 1],
   ['H=5 B=7 qlike', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'qlike' }, 7, 6],
   ['2 layers qlike, 2 outputs', { inputSize: 2, hiddenSize: 7, layers: 2, outputs: 2, loss: 'qlike' }, 5, 9],

@@ -25,9 +25,9 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
 
 // Every kernel variant is checked on every run; the narrow ones where the adapter and the shape allow them.
 const choices: KernelChoice[] = [
-  { recurrent: 'wide', gradients: 'tiled' },
+  { recurrent: 'wide', gradients: 'wide' },
   { recurrent: 'narrow', gradients: 'narrow' },
-  { recurrent: 'stepwise', gradients: 'tiled' },
+  { recurrent: 'stepwise', gradients: 'wide' },
 ];
 
 describe('GPU kernels vs CPU reference', () => {

@@ -29,15 +29,15 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
   const fused = fusedFits(ctx, config.hiddenSize);
   const all: KernelChoice[] = fused
     ? [
-        { recurrent: 'wide', gradients: 'tiled' },
+        { recurrent: 'wide', gradients: 'wide' },
         { recurrent: 'narrow', gradients: 'narrow' },
         { recurrent: 'wide', gradients: 'narrow' },
       ]
     : [
-        { recurrent: 'stepwise', gradients: 'tiled' },
+        { recurrent: 'stepwise', gradients: 'wide' },
         { recurrent: 'stepwise', gradients: 'narrow' },
       ];
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'tiled' || subgroupsOf4(ctx)));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
 }
 
 /** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */
@@ -94,6 +94,6 @@ export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number
       narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
       stepwise: `stepwise(${T} dispatches a pass)`,
     }[choice.recurrent],
-    gradients: choice.gradients === 'tiled' ? 'tiled64x64' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
+    gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };
 }
