@@ -4,6 +4,7 @@ import { subgroupsOf4, type GpuContext } from './device.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated, unroll } from './template.js';
 import { uniformStruct } from './uniforms.js';
+import { texelAt, type UnitRowTexture } from './unitRowTexture.js';
 
 // Offsets: the layer's weights in the flat params buffer; rows: batch rows per workgroup; layerRows: rows per
 // texture layer (the gates' and dG's textures are shaped alike).
@@ -23,25 +24,6 @@ export function narrowEligible(ctx: GpuContext, H: number, rows: number): boolea
 }
 
 /**
- * A texture of one rgba32float texel per unit and row: the four gates of a unit (their activations, or dG), the T·B
- * rows wrapped into layers of at most maxTextureDimension2D. On SwiftShader every buffer access whose index depends
- * on the lane is a per-lane gather of one float; a texel access moves four. dG passed this way took the reference
- * step from 52 to 46 ms of device time (Node, SwiftShader); the gates, a little more.
- */
-export interface UnitRowTexture { texture: GPUTexture; view: GPUTextureView; layerRows: number }
-
-export function unitRowTexture(ctx: GpuContext, label: string, rows: number, H: number): UnitRowTexture {
-  const layerRows = Math.min(rows, ctx.device.limits.maxTextureDimension2D);
-  const texture = ctx.device.createTexture({
-    label,
-    size: [H, layerRows, Math.ceil(rows / layerRows)],
-    format: 'rgba32float',
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-  });
-  return { texture, view: texture.createView({ dimension: '2d-array' }), layerRows };
-}
-
-/**
  * Batch rows per 4-lane workgroup, for 16 workgroups: each loads its weights (thousands of per-lane gathers on
  * SwiftShader) once for all its rows, and 16 still kept both cores of this project's machines busy (32 and 8 were
  * slower at the reference shape, 4 rows per workgroup ~7% faster than 2).
@@ -50,8 +32,6 @@ export function narrowRows(B: number): number {
   return Math.max(1, Math.ceil(B / 16));
 }
 
-/** The texel of unit `col` in `row` of a UnitRowTexture as WGSL arguments: coordinates, then layer (dims.layerRows). */
-export const texelAt = (col: string, row: string) => `vec2u(${col}, ${row} % dims.layerRows), ${row} / dims.layerRows`;
 
 function forwardCode({ H, I }: { H: number; I: number }): string {
   const U = unitsPerLane(H);

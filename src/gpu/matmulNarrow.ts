@@ -1,9 +1,9 @@
 import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
-import { texelAt, type UnitRowTexture } from './lstmNarrow.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated, unroll } from './template.js';
 import { uniformStruct } from './uniforms.js';
+import { texelAt, type UnitRowTexture } from './unitRowTexture.js';
 
 // bOffset: the first row of B (texture) or its first element (buffer); onesRow: the row of A that is all ones (M with
 // onesOffset, else NO_ONES); layerRows: rows per layer of B's texture.

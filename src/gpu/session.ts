@@ -6,7 +6,7 @@ import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
 import { chooseKernels, describeKernels, kernelCandidates, narrowPair } from './kernelChoice.js';
-import { unitRowTexture } from './lstmNarrow.js';
+import { unitRowTexture } from './unitRowTexture.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 import { backwardPass, forwardPass, type StepBuffers } from './step.js';
 

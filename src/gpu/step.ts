@@ -8,10 +8,11 @@ import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { GpuContext } from './device.js';
 import { narrowPair } from './kernelChoice.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
-import { lstmBackwardNarrow, lstmForwardNarrow, type UnitRowTexture } from './lstmNarrow.js';
+import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
 import type { Dispatch } from './program.js';
+import type { UnitRowTexture } from './unitRowTexture.js';
 
 /** The buffers a step reads and writes; all (T,B,X) tensors are time-major, as in ../cpu/model.ts. */
 export interface StepBuffers {
