@@ -2,7 +2,8 @@
 // ROWS batch rows and walks t = T-1..0. A lane owns (row, unit) pairs: it turns dh, dc into the four gate
 // pre-activation gradients dG_t of its unit, then, after one barrier, computes dh_{t-1} = dG_t · W_hᵀ for its
 // unit from dG_t in workgroup memory (double-buffered, so one barrier a step).
-// In:  gates (T,B,4H) activations, cseq (T,B,H), W_h in the flat params buffer, dhAbove: (T,B,H) from the
+// W_h is read transposed, whT (4H,H) (see transpose.wgsl): lanes owning units k, k+1, ... read consecutive addresses.
+// In:  gates (T,B,4H) activations, cseq (T,B,H), whT (4H,H), dhAbove: (T,B,H) from the
 //      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
 // Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
 // CPU reference: lstm_backward in src/cpu/lstm.ts.
@@ -16,7 +17,7 @@ override ST_LEN: u32 = ROWS * H;
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(1) var<storage, read> whT: array<f32>; // W_hᵀ (4H,H)
 @group(0) @binding(2) var<storage, read> gates: array<f32>;
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
@@ -83,8 +84,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
       let r = p / H;
       let k = p % H;
       var acc = 0.0;
-      let w = dims.whOffset + k * G;
-      for (var j = 0u; j < G; j++) { acc += dgs[buf + r * G + j] * params[w + j]; }
+      for (var j = 0u; j < G; j++) { acc += dgs[buf + r * G + j] * whT[j * H + k]; }
       dhNext[p] = acc;
     }
   }
@@ -104,8 +104,7 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
   var dcIn = 0.0;
   if (t + 1u < dims.T) {
     let next = ((t + 1u) * dims.B + bRow) * G;
-    let w = dims.whOffset + u * G;
-    for (var j = 0u; j < G; j++) { dh += dG[next + j] * params[w + j]; }
+    for (var j = 0u; j < G; j++) { dh += dG[next + j] * whT[j * H + u]; }
     dcIn = dcState[p];
   }
   dcState[p] = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn).dcPrev;

@@ -7,7 +7,7 @@ import { uniformStruct } from './uniforms.js';
 
 // whOffset: W_h in the flat params buffer; t: the step of a per-step dispatch (the fused entry points ignore it).
 const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
-const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', lastStepOnly: 'u32', t: 'u32' });
+const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', lastStepOnly: 'u32', t: 'u32' });
 const forwardCode = fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl });
 const backwardCode = fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl });
 
@@ -50,8 +50,7 @@ export interface LstmBackwardArgs {
   T: number;
   B: number;
   H: number;
-  params: GPUBuffer;
-  whOffset: number;
+  whT: GPUBuffer; // W_hᵀ (4H,H), made by transpose() from the params buffer
   gates: GPUBuffer;
   cseq: GPUBuffer;
   dhAbove: GPUBuffer;
@@ -60,9 +59,9 @@ export interface LstmBackwardArgs {
 }
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
-  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t: 0 });
+  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t: 0 });
   const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
-  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
+  return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
@@ -77,7 +76,7 @@ export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwar
   const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'step', constants: { H: a.H } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
-    const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t });
-    return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`);
+    const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t });
+    return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`);
   });
 }

@@ -95,7 +95,8 @@ export class GpuSession implements Session {
     const narrow = candidates.some((c) => c.recurrent === 'narrow');
     const gatesTextures = narrow ? layout.layers.map((_, l) => texture(`gates texture.${l}`)) : null;
     const dGTexture = candidates.some(narrowPair) ? texture('dG texture') : null;
-    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, acts };
+    const whT = make('W_hᵀ', H * G);
+    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, whT, acts };
     const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice), backwardPass(ctx, config, shape, stepBuffers, choice)]);
     const headDispatch = (await head).dispatch;
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;

@@ -12,6 +12,7 @@ import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
 import type { Dispatch } from './program.js';
+import { transpose } from './transpose.js';
 import type { UnitRowTexture } from './unitRowTexture.js';
 
 /** The buffers a step reads and writes; all (T,B,X) tensors are time-major, as in ../cpu/model.ts. */
@@ -25,6 +26,7 @@ export interface StepBuffers {
   dX: GPUBuffer | null; // the gradient reaching a lower layer's h, with 2+ layers
   dhLast: GPUBuffer; // (B,H): the head's gradient into the top layer's last h
   dcState: GPUBuffer; // (B,H): dc between the stepwise backward dispatches
+  whT: GPUBuffer; // (4H,H): the layer's W_hᵀ for the wide and stepwise backward kernels, remade per layer
   acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[]; // per layer
 }
 
@@ -74,8 +76,11 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
     if (choice.recurrent === 'narrow') {
       const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
       backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
-    } else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
-    else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
+    } else {
+      backward.push(transpose(ctx, `W_hᵀ.${l}`, { M: H, N: G, src: b.params, srcOffset: slots.recurrentKernel.offset, dst: b.whT }));
+      if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT }, wideTiling(ctx, H)));
+      else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, dcState: b.dcState }));
+    }
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
     if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));

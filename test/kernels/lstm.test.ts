@@ -5,6 +5,7 @@ import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from '../../src/gpu/lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, narrowEligible } from '../../src/gpu/lstmNarrow.js';
 import { matmulNarrowTN } from '../../src/gpu/matmulNarrow.js';
+import { transpose } from '../../src/gpu/transpose.js';
 import { unitRowTexture } from '../../src/gpu/unitRowTexture.js';
 import { requireGpu } from '../helpers/gpu.js';
 import { buffer, expectClose, randn, read, run } from './validate.js';
@@ -53,9 +54,13 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
           const want = new Float64Array(T * B * G);
           lstm_backward(want, Float64Array.from(above), lastStepOnly, L.gates, L.cseq, L.wh, T, B, H);
           const dG = buffer(ctx, T * B * G);
-          // The backward kernels read the CPU's activations: this checks them alone.
-          const bwd = { T, B, H, params, whOffset: L.offsets.recurrent, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
-          await run(ctx, variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) }));
+          // The backward kernels read the CPU's activations: this checks them alone, with W_hᵀ made as the engine makes it.
+          const whT = buffer(ctx, G * H);
+          const bwd = { T, B, H, whT, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
+          await run(ctx, [
+            transpose(ctx, 'W_hᵀ', { M: H, N: G, src: params, srcOffset: L.offsets.recurrent, dst: whT }),
+            ...(variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) })),
+          ]);
           expectClose(await read(ctx, dG, T * B * G), want, `dG (lastStepOnly ${lastStepOnly})`, { atol: 1e-5, rtol: 1e-3 });
         }
       });
