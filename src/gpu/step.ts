@@ -44,8 +44,8 @@ export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: Session
     } else {
       forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
       const args = { ...state, whOffset: slots.recurrentKernel.offset };
-      if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H)));
-      else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args));
+      if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H, choice.rowsPerLane)));
+      else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args, choice.rowsPerLane));
     }
   });
   return Promise.all(forward);
@@ -78,8 +78,8 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
       backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
     } else {
       backward.push(transpose(ctx, `W_hᵀ.${l}`, { M: H, N: G, src: b.params, srcOffset: slots.recurrentKernel.offset, dst: b.whT }));
-      if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT }, wideTiling(ctx, H)));
-      else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, dcState: b.dcState }));
+      if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT }, wideTiling(ctx, H, choice.rowsPerLane)));
+      else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, dcState: b.dcState }, choice.rowsPerLane));
     }
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.

@@ -37,14 +37,15 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
     const G = 4 * H;
     const name = `H=${H} B=${B} T=${T} I=${I}`;
 
-    for (const variant of ['wide', 'stepwise'] as const) {
-      it(`lstm_forward, lstm_backward [${variant}]: ${name}`, async () => {
+    // rowsPerLane 3: B = 5 leaves a slice with a row past the batch.
+    for (const [variant, R] of [['wide', 1], ['stepwise', 1], ['wide', 3], ['stepwise', 3]] as const) {
+      it(`lstm_forward, lstm_backward [${variant}, ${R} rows a lane]: ${name}`, async () => {
         const ctx = await requireGpu();
         const L = layer(shape, 10);
         const params = buffer(ctx, L.params);
         const gates = buffer(ctx, L.xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
         const fwd = { T, B, H, params, whOffset: L.offsets.recurrent, gates, hseq, cseq };
-        await run(ctx, variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H))] : lstmForwardSteps(ctx, 'forward', fwd));
+        await run(ctx, variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H, R))] : lstmForwardSteps(ctx, 'forward', fwd, R));
         expectClose(await read(ctx, gates, T * B * G), L.gates, 'gate activations');
         expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
         expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
@@ -59,7 +60,7 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
           const bwd = { T, B, H, whT, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
           await run(ctx, [
             transpose(ctx, 'W_hᵀ', { M: H, N: G, src: params, srcOffset: L.offsets.recurrent, dst: whT }),
-            ...(variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) })),
+            ...(variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H, R))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) }, R)),
           ]);
           expectClose(await read(ctx, dG, T * B * G), want, `dG (lastStepOnly ${lastStepOnly})`, { atol: 1e-5, rtol: 1e-3 });
         }
