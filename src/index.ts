@@ -18,6 +18,7 @@ export {
 } from './model.js';
 export { openSession, type BackendKind, type Session } from './backend.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
+export type { LearningRateSchedule, ReduceOnPlateau } from './train/schedule.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
 export type { EngineStats, EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
 export * from './finance/index.js';
