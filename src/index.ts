@@ -16,6 +16,15 @@ export {
   type ParamLayout,
   type Weights,
 } from './model.js';
+export {
+  fromTfjsLayersModel,
+  toTfjsLayersModel,
+  tfjsMetadata,
+  TFJS_METADATA_KEY,
+  TFJS_WEIGHTS_FILE,
+  type TfjsModelJson,
+  type TfjsWeightSpec,
+} from './io/tfjs.js';
 export { openSession, type BackendKind, type Session } from './backend.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export type { LearningRateSchedule, ReduceOnPlateau } from './train/schedule.js';

@@ -1,0 +1,252 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../src/errors.js';
+import { fromTfjsLayersModel, tfjsMetadata, toTfjsLayersModel, type TfjsModelJson, type TfjsWeightSpec } from '../src/io/tfjs.js';
+import { createModel, type ModelConfig } from '../src/model.js';
+import { Rng } from '../src/rng.js';
+import { predict } from '../src/train/trainer.js';
+import { relErr } from './helpers/compare.js';
+
+// Models made by TensorFlow.js (random weights, saved through its IO API) are read here and must predict what
+// TF.js predicts; models written here must load in TF.js and predict what the engine predicts. Float32 on both
+// sides: within 1e-5 relative (‖a−b‖/‖b‖).
+
+const T = 7;
+
+/** What TF.js's IO API hands a save handler, as the model.json + weights a directory would hold. */
+async function saveTfjs(model: tf.LayersModel): Promise<{ modelJson: TfjsModelJson; weightData: ArrayBuffer }> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  const { modelTopology, format, generatedBy, convertedBy, weightSpecs, weightData } = saved!;
+  const modelJson = { modelTopology, format, generatedBy, convertedBy, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: weightSpecs! }] } as TfjsModelJson;
+  return { modelJson, weightData: weightData as ArrayBuffer };
+}
+
+/** tf.loadLayersModel on model.json + weights, as a TF.js user would. */
+function loadTfjs(modelJson: TfjsModelJson, weightData: ArrayBuffer): Promise<tf.LayersModel> {
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[], weightData }));
+}
+
+function tfjsPredict(model: tf.LayersModel, x: Float32Array, count: number, features: number): Float32Array {
+  const input = tf.tensor3d(x, [count, T, features]);
+  const out = model.predict(input) as tf.Tensor;
+  const values = Float32Array.from(out.dataSync());
+  tf.dispose([input, out]);
+  return values;
+}
+
+const randomInit = () => ({
+  kernelInitializer: tf.initializers.randomUniform({ minval: -0.6, maxval: 0.6, seed: 1 }),
+  recurrentInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 2 }),
+  biasInitializer: tf.initializers.randomUniform({ minval: -0.4, maxval: 0.4, seed: 3 }),
+});
+
+/** A TF.js model of `layers` LSTM layers (recurrent activation sigmoid) and a Dense head, Sequential or functional. */
+function tfjsLstm(I: number, H: number, layers: number, O: number, functional: boolean): tf.LayersModel {
+  const lstm = (l: number) => tf.layers.lstm({ units: H, recurrentActivation: 'sigmoid', returnSequences: l < layers - 1, ...randomInit() });
+  const dense = tf.layers.dense({ units: O, biasInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }) });
+  if (!functional) {
+    const model = tf.sequential();
+    for (let l = 0; l < layers; l++) model.add(l === 0 ? tf.layers.lstm({ units: H, recurrentActivation: 'sigmoid', returnSequences: layers > 1, inputShape: [T, I], ...randomInit() }) : lstm(l));
+    model.add(dense);
+    return model;
+  }
+  const input = tf.input({ shape: [T, I] });
+  let h: tf.SymbolicTensor = input;
+  for (let l = 0; l < layers; l++) h = lstm(l).apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: dense.apply(h) as tf.SymbolicTensor });
+}
+
+const inputs = (count: number, I: number, seed = 7) => {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: count * T * I }, () => rng.normal());
+};
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('TF.js LayersModel → engine', () => {
+  const cases = [
+    { I: 3, H: 5, layers: 1, O: 1, functional: false },
+    { I: 2, H: 8, layers: 2, O: 2, functional: false },
+    { I: 4, H: 6, layers: 3, O: 1, functional: true },
+  ];
+  for (const c of cases) {
+    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}, ${c.functional ? 'functional' : 'Sequential'}: predictions equal TF.js's on both backends`, async () => {
+      const made = tfjsLstm(c.I, c.H, c.layers, c.O, c.functional);
+      const { modelJson, weightData } = await saveTfjs(made);
+      const model = fromTfjsLayersModel(JSON.stringify(modelJson), weightData);
+      expect(model.config).toEqual({ inputSize: c.I, hiddenSize: c.H, layers: c.layers, outputs: c.O, loss: 'mse' });
+      const count = 5;
+      const x = inputs(count, c.I);
+      const expected = tfjsPredict(made, x, count, c.I);
+      for (const backend of ['cpu', 'webgpu'] as const) {
+        const ours = await predict(model, { x, count, steps: T }, { backend });
+        expect(relErr(ours, expected), backend).toBeLessThan(1e-5);
+      }
+      made.dispose();
+    });
+  }
+
+  it('reads the Keras form tensorflowjs_converter writes (model_config wrapper, InputLayer, cell weight names)', async () => {
+    const made = tfjsLstm(2, 4, 2, 1, false);
+    const { modelJson, weightData } = await saveTfjs(made);
+    const layers = (modelJson.modelTopology as any).config.layers;
+    delete layers[0].config.batch_input_shape;
+    const keras = {
+      ...modelJson,
+      modelTopology: {
+        keras_version: '2.15.0', backend: 'tensorflow',
+        model_config: { class_name: 'Sequential', config: { name: 'sequential', layers: [{ class_name: 'InputLayer', config: { batch_input_shape: [null, T, 2], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } }, ...layers] } },
+      },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: modelJson.weightsManifest[0].weights.map((w) => ({ ...w, name: w.name.replace(/^(lstm_\w+)\//, '$1/lstm_cell/') })) }],
+    };
+    expect(keras.weightsManifest[0].weights[0].name).toMatch(/^lstm_LSTM\d+\/lstm_cell\/kernel$/);
+    const x = inputs(3, 2);
+    const ours = await predict(fromTfjsLayersModel(keras, weightData), { x, count: 3, steps: T }, { backend: 'cpu' });
+    expect(relErr(ours, tfjsPredict(made, x, 3, 2))).toBeLessThan(1e-5);
+    made.dispose();
+  });
+
+  it('dequantizes float16 and uint8 weights as TF.js does', async () => {
+    const made = tfjsLstm(3, 4, 2, 1, false);
+    const { modelJson, weightData } = await saveTfjs(made);
+    made.dispose();
+    const floats = new Float32Array(weightData);
+    const specs = modelJson.weightsManifest[0].weights;
+    // re-encode: kernels as float16 (truncated mantissa), biases as uint8 with a scale and min
+    const parts: ArrayBuffer[] = [];
+    const quantized: TfjsWeightSpec[] = [];
+    let offset = 0;
+    for (const spec of specs) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const values = floats.subarray(offset, offset + n);
+      offset += n;
+      if (spec.name.endsWith('bias')) {
+        const min = -0.5, scale = 1 / 255;
+        parts.push(Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round((v - min) / scale)))).buffer);
+        quantized.push({ ...spec, quantization: { dtype: 'uint8', min, scale } });
+      } else {
+        const bits = new Uint32Array(Float32Array.from(values, (v) => (Math.abs(v) < 1e-4 ? 0 : v)).buffer);
+        const half = Uint16Array.from(bits, (b) => (b === 0 ? 0 : ((b >>> 16) & 0x8000) | ((((b >>> 23) & 0xff) - 112) << 10) | ((b >>> 13) & 0x3ff)));
+        parts.push(half.buffer);
+        quantized.push({ ...spec, quantization: { dtype: 'float16' } });
+      }
+    }
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (bytes.set(new Uint8Array(p), at), at + p.byteLength), 0);
+    const qJson = { ...modelJson, weightsManifest: [{ paths: ['q.bin'], weights: quantized }] };
+    const reference = await loadTfjs(qJson, bytes.buffer); // TF.js dequantizes on its own
+    const x = inputs(4, 3);
+    const expected = tfjsPredict(reference, x, 4, 3);
+    reference.dispose();
+    const ours = await predict(fromTfjsLayersModel(qJson, bytes.buffer), { x, count: 4, steps: T }, { backend: 'cpu' });
+    expect(relErr(ours, expected)).toBeLessThan(1e-5);
+  });
+});
+
+describe('engine → TF.js LayersModel', () => {
+  for (const c of [{ I: 2, H: 6, layers: 1, O: 1 }, { I: 3, H: 4, layers: 3, O: 2 }]) {
+    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}: TF.js loads it and predicts what the engine predicts`, async () => {
+      const config: ModelConfig = { inputSize: c.I, hiddenSize: c.H, layers: c.layers, outputs: c.O, loss: 'qlike' };
+      const model = createModel(config, 3);
+      const rng = new Rng(2);
+      for (let i = 0; i < model.params.length; i++) model.params[i] += 0.1 * rng.normal(); // biases away from 0/1
+      const { modelJson, weightData } = toTfjsLayersModel(model, { note: 'risk' });
+      const loaded = await loadTfjs(modelJson, weightData);
+      const x = inputs(6, c.I, 4);
+      const expected = tfjsPredict(loaded, x, 6, c.I);
+      loaded.dispose();
+      for (const backend of ['cpu', 'webgpu'] as const) {
+        expect(relErr(await predict(model, { x, count: 6, steps: T }, { backend }), expected), backend).toBeLessThan(1e-5);
+      }
+      // and back: the same weights, the loss and the metadata
+      const back = fromTfjsLayersModel(JSON.parse(JSON.stringify(modelJson)), weightData);
+      expect(back.config).toEqual(config);
+      expect(back.params).toEqual(model.params);
+      expect(tfjsMetadata(modelJson)).toEqual({ note: 'risk', loss: 'qlike' });
+    });
+  }
+});
+
+describe('refusals name the layer and the setting', () => {
+  const refuse = async (model: tf.LayersModel, message: RegExp) => {
+    const { modelJson, weightData } = await saveTfjs(model);
+    model.dispose();
+    expect(() => fromTfjsLayersModel(modelJson, weightData)).toThrow(UserError);
+    expect(() => fromTfjsLayersModel(modelJson, weightData)).toThrow(message);
+  };
+  const seq = (...layers: tf.layers.Layer[]) => tf.sequential({ layers });
+  const lstm = (extra: Record<string, unknown> = {}) => tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', inputShape: [T, 2], ...extra });
+
+  it('GRU, Bidirectional, Masking and unknown classes', async () => {
+    await refuse(seq(tf.layers.gru({ units: 3, inputShape: [T, 2], name: 'g1' }), tf.layers.dense({ units: 1 })), /layer "g1": GRU layers are not supported/);
+    await refuse(seq(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3 }) as tf.RNN, inputShape: [T, 2], name: 'bi' }), tf.layers.dense({ units: 1 })), /layer "bi": Bidirectional/);
+    await refuse(seq(tf.layers.masking({ inputShape: [T, 2], name: 'mask' }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 1 })), /layer "mask": Masking is not supported/);
+    await refuse(seq(lstm(), tf.layers.dense({ units: 4 }), tf.layers.dense({ units: 1, name: 'second' })), /layer "second" \(Dense\) follows the Dense head/);
+    await refuse(seq(lstm({ returnSequences: true }), tf.layers.flatten({ name: 'flat' }), tf.layers.dense({ units: 1 })), /layer "flat" is a Flatten, which is not supported/);
+  });
+
+  it('stateful, other activations, hard_sigmoid, a non-linear head, return_sequences, dropout, mixed sizes', async () => {
+    await refuse(seq(tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', stateful: true, batchInputShape: [4, T, 2], name: 'st' }), tf.layers.dense({ units: 1 })), /LSTM layer "st" has stateful = true/);
+    await refuse(seq(lstm({ activation: 'relu', name: 'r' }), tf.layers.dense({ units: 1 })), /LSTM layer "r" has activation 'relu'; only 'tanh'/);
+    await refuse(seq(tf.layers.lstm({ units: 3, inputShape: [T, 2], name: 'hs' }), tf.layers.dense({ units: 1 })), /LSTM layer "hs" has recurrent_activation 'hard_sigmoid'/);
+    await refuse(seq(lstm(), tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'head' })), /Dense layer "head" has activation 'sigmoid'; only a linear head/);
+    await refuse(seq(lstm({ returnSequences: true, name: 'seqs' }), tf.layers.dense({ units: 1 })), /LSTM layer "seqs" has return_sequences = true; the last LSTM layer/);
+    // TF.js cannot build this one: edit a good file as a user might
+    const stacked = await saveTfjs(seq(lstm({ returnSequences: true, name: 'l1' }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 1 })));
+    (stacked.modelJson.modelTopology as any).config.layers[0].config.return_sequences = false;
+    expect(() => fromTfjsLayersModel(stacked.modelJson, stacked.weightData)).toThrow(/LSTM layer "l1" has return_sequences = false; every LSTM layer but the last/);
+    await refuse(seq(lstm({ dropout: 0.2, name: 'dr' }), tf.layers.dense({ units: 1 })), /LSTM layer "dr" has dropout = 0.2/);
+    await refuse(seq(lstm({ returnSequences: true, units: 4 }), tf.layers.lstm({ units: 2, recurrentActivation: 'sigmoid', name: 'small' }), tf.layers.dense({ units: 1 })), /LSTM layer "small" has 2 units .* different sizes/);
+  });
+
+  it('a model with a branch is refused; a graph model file is refused', async () => {
+    const input = tf.input({ shape: [T, 2] });
+    const a = tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', name: 'a' }).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', name: 'b' }).apply(input) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'sum' }).apply([a, b]) as tf.SymbolicTensor;
+    await refuse(tf.model({ inputs: input, outputs: tf.layers.dense({ units: 1 }).apply(sum) as tf.SymbolicTensor }), /layer "b" takes \[.*\], not the layer before it/);
+    expect(() => fromTfjsLayersModel({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }, new ArrayBuffer(0))).toThrow(/format "graph-model"/);
+    expect(() => fromTfjsLayersModel('{oops', new ArrayBuffer(0))).toThrow(/model.json is not valid JSON/);
+  });
+});
+
+describe('a hand-edited manifest is a clear error', () => {
+  const good = () => toTfjsLayersModel(createModel({ inputSize: 2, hiddenSize: 3, layers: 2, outputs: 1, loss: 'mse' }, 1));
+
+  it('wrong byte count', () => {
+    const { modelJson, weightData } = good();
+    expect(() => fromTfjsLayersModel(modelJson, weightData.slice(0, weightData.byteLength - 4))).toThrow(/holds \d+ bytes but the manifest needs more.*does not match model.json/);
+    const longer = new Uint8Array(weightData.byteLength + 8);
+    longer.set(new Uint8Array(weightData));
+    expect(() => fromTfjsLayersModel(modelJson, longer.buffer)).toThrow(/holds \d+ bytes but the manifest describes \d+/);
+  });
+
+  it('missing weight', () => {
+    const { modelJson, weightData } = good();
+    modelJson.weightsManifest[0].weights[4].name = 'lstm_2/renamed';
+    expect(() => fromTfjsLayersModel(modelJson, weightData)).toThrow(/no "lstm_2\/recurrent_kernel"/);
+  });
+
+  it('shape mismatch', () => {
+    const { modelJson, weightData } = good();
+    modelJson.weightsManifest[0].weights[0].shape = [12, 2];
+    expect(() => fromTfjsLayersModel(modelJson, weightData)).toThrow(/weight "lstm_1\/kernel" has shape \[12,2\]; layer "lstm_1" needs \[2,12\]/);
+  });
+
+  it('unused weights and non-finite values', () => {
+    const { modelJson, weightData } = good();
+    const extra = new Uint8Array(weightData.byteLength + 4);
+    extra.set(new Uint8Array(weightData));
+    modelJson.weightsManifest[0].weights.push({ name: 'stray/w', shape: [1], dtype: 'float32' });
+    expect(() => fromTfjsLayersModel(modelJson, extra.buffer)).toThrow(/weights no supported layer uses: stray\/w/);
+    const nan = good();
+    new Float32Array(nan.weightData)[3] = NaN;
+    expect(() => fromTfjsLayersModel(nan.modelJson, nan.weightData)).toThrow(/"lstm_1\/kernel" holds a non-finite value at index 3/);
+  });
+});
