@@ -1,5 +1,5 @@
 import { check, UserError } from '../errors.js';
-import { modelFromWeights, weightsOf, type LossKind, type Model, type ModelConfig, type Weights } from '../model.js';
+import { modelFromJSON, modelFromWeights, modelToJSON, weightsOf, type LossKind, type Model, type ModelConfig, type Weights } from '../model.js';
 
 /**
  * TensorFlow.js LayersModel files (`model.json` + binary weights): what TF.js's `model.save()` writes and what
@@ -354,4 +354,18 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
     },
     weightData: weightData.buffer,
   };
+}
+
+/** An engine model file (text) as a TF.js LayersModel; the file's metadata (such as a risk section) travels along. */
+export function modelFileToTfjs(modelFileText: string): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
+  const { model, extra } = modelFromJSON(modelFileText);
+  return toTfjsLayersModel(model, extra);
+}
+
+/** A TF.js LayersModel as an engine model file (text), its engine metadata restored beside the weights. */
+export function tfjsToModelFile(modelJson: TfjsModelJson | string, weightData: ArrayBuffer): string {
+  const model = fromTfjsLayersModel(modelJson, weightData);
+  // the file's own keys are never taken from the metadata
+  const { loss: _loss, format: _format, version: _version, config: _config, tensors: _tensors, ...extra } = tfjsMetadata(modelJson);
+  return modelToJSON(model, extra);
 }
