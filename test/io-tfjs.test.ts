@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { fromTfjsLayersModel, tfjsMetadata, toTfjsLayersModel, type TfjsModelJson, type TfjsWeightSpec } from '../src/io/tfjs.js';
-import { createModel, type ModelConfig } from '../src/model.js';
+import { modelTextFromFiles } from '../src/app/modelFile.js';
+import { fromTfjsLayersModel, modelFileToTfjs, tfjsMetadata, toTfjsLayersModel, type TfjsModelJson, type TfjsWeightSpec } from '../src/io/tfjs.js';
+import { createModel, modelToJSON, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { predict } from '../src/train/trainer.js';
 import { relErr } from './helpers/compare.js';
@@ -248,5 +249,19 @@ describe('a hand-edited manifest is a clear error', () => {
     const nan = good();
     new Float32Array(nan.weightData)[3] = NaN;
     expect(() => fromTfjsLayersModel(nan.modelJson, nan.weightData)).toThrow(/"lstm_1\/kernel" holds a non-finite value at index 3/);
+  });
+});
+
+describe("the page's model files (File objects, as an <input multiple> gives them)", () => {
+  it('an engine file passes through; a TF.js model.json is read with its weight files; what is missing is named', async () => {
+    const model = createModel({ inputSize: 2, hiddenSize: 3, layers: 1, outputs: 1, loss: 'qlike' }, 4);
+    const engineText = modelToJSON(model, { risk: { version: 1 } });
+    expect(await modelTextFromFiles([new File([engineText], 'm.json')])).toBe(engineText);
+    const { modelJson, weightData } = modelFileToTfjs(engineText);
+    const json = new File([JSON.stringify(modelJson)], 'model.json');
+    const bin = new File([weightData], 'weights.bin');
+    expect(JSON.parse(await modelTextFromFiles([bin, json]))).toEqual(JSON.parse(engineText));
+    await expect(modelTextFromFiles([json])).rejects.toThrow(/model.json is a TF.js model: choose its weight files with it \(missing weights.bin\)/);
+    await expect(modelTextFromFiles([json, new File([engineText], 'other.json')])).rejects.toThrow(/choose one .json model file.*got 2/);
   });
 });

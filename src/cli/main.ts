@@ -62,10 +62,7 @@ async function predict(args: string[], io: CliStreams): Promise<number> {
   }
   if (typeof values.model !== 'string') throw new UsageError("predict needs --model PATH (a model written by 'webgpu-lstm train --out', or converted from it)");
   const outputs = await outputsWritable(values, ['report']);
-  const { text: modelText, format, metadata } = await readModel(values.model, 'model file');
-  if (format === 'tfjs' && !metadata.risk) {
-    throw new UserError(`'${values.model}' is a TF.js LSTM without this engine's risk metadata (userDefinedMetadata["webgpu-lstm"].risk: the features, their scaler, the window and horizon, the calibration and the tail quantiles); predict needs a model trained by 'webgpu-lstm train' (converted with 'webgpu-lstm convert' if you like)`);
-  }
+  const { text: modelText } = await readModel(values.model, 'model file');
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
   const forecast = await forecastNextDay({ modelText, csvText, source: source.name, dataOptions: dataOptions(values), backend: backend(values) });

@@ -2,7 +2,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { modelFileToTfjs, TFJS_METADATA_KEY, tfjsToModelFile, type TfjsModelJson } from '../io/tfjs.js';
+import { asTfjsModelJson, joinShards, modelFileToTfjs, tfjsToModelFile, tfjsWeightPaths } from '../io/tfjs.js';
 import { checkWritable, readBytes, readText, writeAtomic } from './files.js';
 
 export type ModelFormat = 'engine' | 'tfjs';
@@ -11,36 +11,18 @@ async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
-/** The weight shards a model.json names, read from its folder and joined in manifest order. */
-async function readShards(doc: TfjsModelJson, folder: string): Promise<ArrayBuffer> {
-  const groups = doc.weightsManifest;
-  if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g?.paths) && g.paths.every((p) => typeof p === 'string'))) {
-    throw new UserError('model.json has no valid "weightsManifest" (a list of { paths, weights })');
-  }
-  const shards = [];
-  for (const path of groups.flatMap((g) => g.paths)) shards.push(await readBytes(join(folder, path), 'weights file'));
-  const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-  shards.reduce((at, s) => (bytes.set(s, at), at + s.length), 0);
-  return bytes.buffer;
-}
-
 /**
  * A model as this engine's model-file text, from an engine model file, a TF.js model.json, or a folder holding a
- * TF.js model.json; `format` says which it was, `metadata` holds a TF.js file's engine metadata.
+ * TF.js model.json (its weight files are read from beside it); `format` says which it was.
  */
-export async function readModel(path: string, what: string): Promise<{ text: string; format: ModelFormat; metadata: Record<string, unknown> }> {
+export async function readModel(path: string, what: string): Promise<{ text: string; format: ModelFormat }> {
   const file = (await isDirectory(path)) ? join(path, 'model.json') : path;
   const text = await readText(file, what);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return { text, format: 'engine', metadata: {} }; // the engine's parser says what is wrong with it
-  }
-  if (!doc || typeof doc !== 'object' || !('modelTopology' in doc)) return { text, format: 'engine', metadata: {} };
-  const tfjs = doc as TfjsModelJson;
-  const metadata = tfjs.userDefinedMetadata?.[TFJS_METADATA_KEY];
-  return { text: tfjsToModelFile(tfjs, await readShards(tfjs, dirname(file))), format: 'tfjs', metadata: metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>) : {} };
+  const tfjs = asTfjsModelJson(text);
+  if (!tfjs) return { text, format: 'engine' };
+  const shards = [];
+  for (const p of tfjsWeightPaths(tfjs)) shards.push(await readBytes(join(dirname(file), p), 'weights file'));
+  return { text: tfjsToModelFile(tfjs, joinShards(shards)), format: 'tfjs' };
 }
 
 /**

@@ -249,6 +249,31 @@ function takeWeight(weights: ReturnType<typeof decodeWeights>, used: Set<string>
   return values;
 }
 
+/** The weight files a model.json names, in manifest order (their bytes, joined, are the model's weight data). */
+export function tfjsWeightPaths(modelJson: TfjsModelJson): string[] {
+  const groups = modelJson.weightsManifest;
+  check(Array.isArray(groups) && groups.every((g) => Array.isArray(g?.paths) && g.paths.every((p) => typeof p === 'string')),
+    'model.json has no valid "weightsManifest" (a list of { paths, weights })');
+  return groups.flatMap((g) => g.paths);
+}
+
+/** Weight shards joined into the one buffer fromTfjsLayersModel reads. */
+export function joinShards(shards: Uint8Array[]): ArrayBuffer {
+  const bytes = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
+  shards.reduce((at, s) => (bytes.set(s, at), at + s.length), 0);
+  return bytes.buffer;
+}
+
+/** A parsed model.json when `text` is a TF.js model, else undefined (the engine's own parser judges it). */
+export function asTfjsModelJson(text: string): TfjsModelJson | undefined {
+  try {
+    const doc = JSON.parse(text);
+    return doc && typeof doc === 'object' && 'modelTopology' in doc ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseModelJson(modelJson: TfjsModelJson | string): TfjsModelJson {
   if (typeof modelJson !== 'string') return modelJson;
   try {

@@ -116,7 +116,7 @@ describe('the README commands', () => {
   it('predict refuses a plain TF.js LSTM, saying what it lacks', async () => {
     const r = await run('predict', '--model', 'tfjs-model', '--data', 'prices.csv', '--backend', 'cpu');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/is a TF.js LSTM without this engine's risk metadata .*the features, their scaler, the window/);
+    expect(r.stderr).toMatch(/the model has no risk section \(the features, their scaler, the window .*userDefinedMetadata\["webgpu-lstm"\].risk/);
   });
 });
 
