@@ -1,5 +1,6 @@
 import type { AdamHyper } from './cpu/adam.js';
 import type { KernelChoice } from './gpu/session.js';
+import { UserError } from './errors.js';
 import type { ModelConfig } from './model.js';
 import type { EngineStats } from './train/types.js';
 
@@ -38,6 +39,7 @@ export async function openSession(kind: BackendKind, config: ModelConfig, shape:
     const { CpuSession } = await import('./cpu/session.js');
     return new CpuSession(config, shape);
   }
+  if (config.recurrentActivation === 'hard_sigmoid') throw new UserError("recurrentActivation 'hard_sigmoid' runs on the CPU backend only in this version; use backend 'cpu'");
   const { openGpuSession } = await import('./gpu/session.js');
   return openGpuSession(config, shape, shape.kernels);
 }

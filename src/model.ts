@@ -4,12 +4,19 @@ import { Rng } from './rng.js';
 /** Training loss. 'qlike' treats the output as log-variance: L = y/exp(out) - log(y/exp(out)) - 1. */
 export type LossKind = 'mse' | 'qlike';
 
+/**
+ * The LSTM gates' activation (i, f, o). 'hard_sigmoid' is TF.js's default and its definition,
+ * clip(0.2·z + 0.5, 0, 1) (Keras 3 redefined it as clip(z/6 + 0.5, 0, 1); that one is not offered).
+ */
+export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid';
+
 export interface ModelConfig {
   inputSize: number; // I: features per time step
   hiddenSize: number; // H: units per LSTM layer
   layers: number; // stacked LSTM layers; layer l > 0 takes layer l-1's h as input
   outputs: number; // O: dense head outputs, read from the last time step's h
   loss: LossKind;
+  recurrentActivation?: RecurrentActivation; // default 'sigmoid'
 }
 
 /** One LSTM layer in the Keras / TensorFlow.js layout; gate blocks are ordered i, f, c(g), o. */
@@ -60,6 +67,8 @@ export function validateConfig(config: ModelConfig): void {
   check(positiveInt(config.layers), `layers must be a positive integer (got ${config.layers})`);
   check(positiveInt(config.outputs), `outputs must be a positive integer (got ${config.outputs})`);
   check(config.loss === 'mse' || config.loss === 'qlike', `loss must be 'mse' or 'qlike' (got ${String(config.loss)})`);
+  const gate = config.recurrentActivation;
+  check(gate === undefined || gate === 'sigmoid' || gate === 'hard_sigmoid', `recurrentActivation must be 'sigmoid' or 'hard_sigmoid' (got ${String(gate)})`);
 }
 
 export function paramLayout(config: ModelConfig): ParamLayout {

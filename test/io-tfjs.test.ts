@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { modelTextFromFiles } from '../src/app/modelFile.js';
 import { fromTfjsLayersModel, modelFileToTfjs, tfjsMetadata, toTfjsLayersModel, type TfjsModelJson, type TfjsWeightSpec } from '../src/io/tfjs.js';
-import { createModel, modelToJSON, type ModelConfig } from '../src/model.js';
+import { createModel, modelToJSON, type ModelConfig, type RecurrentActivation } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { predict } from '../src/train/trainer.js';
 import { relErr } from './helpers/compare.js';
@@ -45,13 +45,14 @@ const randomInit = () => ({
   biasInitializer: tf.initializers.randomUniform({ minval: -0.4, maxval: 0.4, seed: 3 }),
 });
 
-/** A TF.js model of `layers` LSTM layers (recurrent activation sigmoid) and a Dense head, Sequential or functional. */
-function tfjsLstm(I: number, H: number, layers: number, O: number, functional: boolean): tf.LayersModel {
-  const lstm = (l: number) => tf.layers.lstm({ units: H, recurrentActivation: 'sigmoid', returnSequences: l < layers - 1, ...randomInit() });
+/** A TF.js model of `layers` LSTM layers and a Dense head, Sequential or functional. */
+function tfjsLstm(I: number, H: number, layers: number, O: number, functional: boolean, gate: RecurrentActivation = 'sigmoid'): tf.LayersModel {
+  const recurrentActivation = gate === 'hard_sigmoid' ? 'hardSigmoid' : 'sigmoid'; // TF.js's spelling in code
+  const lstm = (l: number) => tf.layers.lstm({ units: H, recurrentActivation, returnSequences: l < layers - 1, ...randomInit() });
   const dense = tf.layers.dense({ units: O, biasInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }) });
   if (!functional) {
     const model = tf.sequential();
-    for (let l = 0; l < layers; l++) model.add(l === 0 ? tf.layers.lstm({ units: H, recurrentActivation: 'sigmoid', returnSequences: layers > 1, inputShape: [T, I], ...randomInit() }) : lstm(l));
+    for (let l = 0; l < layers; l++) model.add(l === 0 ? tf.layers.lstm({ units: H, recurrentActivation, returnSequences: layers > 1, inputShape: [T, I], ...randomInit() }) : lstm(l));
     model.add(dense);
     return model;
   }
@@ -75,17 +76,20 @@ describe('TF.js LayersModel → engine', () => {
     { I: 3, H: 5, layers: 1, O: 1, functional: false },
     { I: 2, H: 8, layers: 2, O: 2, functional: false },
     { I: 4, H: 6, layers: 3, O: 1, functional: true },
+    { I: 3, H: 5, layers: 2, O: 1, functional: false, recurrentActivation: 'hard_sigmoid' as const }, // TF.js's default
   ];
   for (const c of cases) {
-    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}, ${c.functional ? 'functional' : 'Sequential'}: predictions equal TF.js's on both backends`, async () => {
-      const made = tfjsLstm(c.I, c.H, c.layers, c.O, c.functional);
+    const gate = c.recurrentActivation ?? 'sigmoid';
+    const backends = gate === 'sigmoid' ? (['cpu', 'webgpu'] as const) : (['cpu'] as const);
+    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}, ${c.functional ? 'functional' : 'Sequential'}, ${gate}: predictions equal TF.js's on ${backends.join(' and ')}`, async () => {
+      const made = tfjsLstm(c.I, c.H, c.layers, c.O, c.functional, gate);
       const { modelJson, weightData } = await saveTfjs(made);
       const model = fromTfjsLayersModel(JSON.stringify(modelJson), weightData);
-      expect(model.config).toEqual({ inputSize: c.I, hiddenSize: c.H, layers: c.layers, outputs: c.O, loss: 'mse' });
+      expect(model.config).toEqual({ inputSize: c.I, hiddenSize: c.H, layers: c.layers, outputs: c.O, loss: 'mse', ...(c.recurrentActivation ? { recurrentActivation: gate } : {}) });
       const count = 5;
       const x = inputs(count, c.I);
       const expected = tfjsPredict(made, x, count, c.I);
-      for (const backend of ['cpu', 'webgpu'] as const) {
+      for (const backend of backends) {
         const ours = await predict(model, { x, count, steps: T }, { backend });
         expect(relErr(ours, expected), backend).toBeLessThan(1e-5);
       }
@@ -151,18 +155,24 @@ describe('TF.js LayersModel → engine', () => {
 });
 
 describe('engine → TF.js LayersModel', () => {
-  for (const c of [{ I: 2, H: 6, layers: 1, O: 1 }, { I: 3, H: 4, layers: 3, O: 2 }]) {
-    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}: TF.js loads it and predicts what the engine predicts`, async () => {
-      const config: ModelConfig = { inputSize: c.I, hiddenSize: c.H, layers: c.layers, outputs: c.O, loss: 'qlike' };
+  const cases: (Omit<ModelConfig, 'inputSize' | 'hiddenSize' | 'loss'> & { I: number; H: number })[] = [
+    { I: 2, H: 6, layers: 1, outputs: 1 },
+    { I: 3, H: 4, layers: 3, outputs: 2 },
+    { I: 2, H: 5, layers: 2, outputs: 1, recurrentActivation: 'hard_sigmoid' },
+  ];
+  for (const { I, H, ...c } of cases) {
+    const backends = c.recurrentActivation === 'hard_sigmoid' ? (['cpu'] as const) : (['cpu', 'webgpu'] as const);
+    it(`${c.layers} layer(s), I=${I} H=${H} O=${c.outputs} ${c.recurrentActivation ?? 'sigmoid'}: TF.js loads it and predicts what the engine predicts on ${backends.join(' and ')}`, async () => {
+      const config: ModelConfig = { inputSize: I, hiddenSize: H, ...c, loss: 'qlike' };
       const model = createModel(config, 3);
       const rng = new Rng(2);
       for (let i = 0; i < model.params.length; i++) model.params[i] += 0.1 * rng.normal(); // biases away from 0/1
       const { modelJson, weightData } = toTfjsLayersModel(model, { note: 'risk' });
       const loaded = await loadTfjs(modelJson, weightData);
-      const x = inputs(6, c.I, 4);
-      const expected = tfjsPredict(loaded, x, 6, c.I);
+      const x = inputs(6, I, 4);
+      const expected = tfjsPredict(loaded, x, 6, I);
       loaded.dispose();
-      for (const backend of ['cpu', 'webgpu'] as const) {
+      for (const backend of backends) {
         expect(relErr(await predict(model, { x, count: 6, steps: T }, { backend }), expected), backend).toBeLessThan(1e-5);
       }
       // and back: the same weights, the loss and the metadata
@@ -195,7 +205,12 @@ describe('refusals name the layer and the setting', () => {
   it('stateful, other activations, hard_sigmoid, a non-linear head, return_sequences, dropout, mixed sizes', async () => {
     await refuse(seq(tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', stateful: true, batchInputShape: [4, T, 2], name: 'st' }), tf.layers.dense({ units: 1 })), /LSTM layer "st" has stateful = true/);
     await refuse(seq(lstm({ activation: 'relu', name: 'r' }), tf.layers.dense({ units: 1 })), /LSTM layer "r" has activation 'relu'; only 'tanh'/);
-    await refuse(seq(tf.layers.lstm({ units: 3, inputShape: [T, 2], name: 'hs' }), tf.layers.dense({ units: 1 })), /LSTM layer "hs" has recurrent_activation 'hard_sigmoid'/);
+    await refuse(seq(lstm({ recurrentActivation: 'tanh', name: 'rt' }), tf.layers.dense({ units: 1 })), /LSTM layer "rt" has recurrent_activation 'tanh'; only 'sigmoid' and 'hard_sigmoid'/);
+    await refuse(seq(lstm({ returnSequences: true }), tf.layers.lstm({ units: 3, name: 'mixed' }), tf.layers.dense({ units: 1 })), /LSTM layer "mixed" has recurrent_activation 'hard_sigmoid' and .* 'sigmoid'; all layers must use the same one/);
+    // Keras 3 redefined hard_sigmoid as clip(z/6 + 0.5, 0, 1): its files are refused, not computed the TF.js way
+    const keras3 = await saveTfjs(seq(tf.layers.lstm({ units: 3, inputShape: [T, 2], name: 'k3' }), tf.layers.dense({ units: 1 })));
+    (keras3.modelJson.modelTopology as any).keras_version = '3.4.1';
+    expect(() => fromTfjsLayersModel(keras3.modelJson, keras3.weightData)).toThrow(/LSTM layer "k3" has recurrent_activation 'hard_sigmoid' from Keras 3.4.1, where it means clip\(z\/6/);
     await refuse(seq(lstm(), tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'head' })), /Dense layer "head" has activation 'sigmoid'; only a linear head/);
     await refuse(seq(lstm({ returnSequences: true, name: 'seqs' }), tf.layers.dense({ units: 1 })), /LSTM layer "seqs" has return_sequences = true; the last LSTM layer/);
     // TF.js cannot build this one: edit a good file as a user might

@@ -23,6 +23,7 @@ export interface FastSpec {
   hiddenSize: number;
   outputs: number;
   loss: LossKind;
+  hardSigmoid: boolean; // the gates' activation: TF.js's hard sigmoid instead of the logistic one
   layers: FastLayerSlots[];
   denseKernel: number; // [H, O]
   denseBias: number; // [O]
@@ -36,6 +37,7 @@ export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
     hiddenSize: config.hiddenSize,
     outputs: config.outputs,
     loss: config.loss,
+    hardSigmoid: config.recurrentActivation === 'hard_sigmoid',
     layers: layout.layers.map((l) => ({ kernel: l.kernel.offset, recurrentKernel: l.recurrentKernel.offset, bias: l.bias.offset })),
     denseKernel: layout.denseKernel.offset,
     denseBias: layout.denseBias.offset,
@@ -175,21 +177,31 @@ export function tanh_exp(z: number): number {
   return 1 - 2 / (1 + Math.exp(2 * z));
 }
 
+/** gate_activation of ./lstm.ts: the logistic sigmoid, or clip(0.2·z + 0.5, 0, 1) when hard. */
+export function gate_f32(z: number, hard: boolean): number {
+  return hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z));
+}
+
+/** gate_derivative of ./lstm.ts, from the activation's value. */
+export function gate_slope_f32(a: number, hard: boolean): number {
+  return hard ? (a > 0 && a < 1 ? 0.2 : 0) : a * (1 - a);
+}
+
 /**
  * lstm_forward of ./lstm.ts: gates (T,B,4H) holds xproj on entry and the activations i, f, g, o on return.
  * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass.
  */
-export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number): void {
+export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number, hard: boolean): void {
   const G = 4 * H;
   for (let t = 0; t < T; t++) {
     if (t > 0) gemm_nt(gates, t * B * G, hseq, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
     for (let b = 0; b < B; b++) {
       const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
       for (let u = 0; u < H; u++) {
-        const i = 1 / (1 + Math.exp(-gates[row + u]));
-        const f = 1 / (1 + Math.exp(-gates[row + H + u]));
+        const i = gate_f32(gates[row + u], hard);
+        const f = gate_f32(gates[row + H + u], hard);
         const g = tanh_exp(gates[row + 2 * H + u]);
-        const o = 1 / (1 + Math.exp(-gates[row + 3 * H + u]));
+        const o = gate_f32(gates[row + 3 * H + u], hard);
         gates[row + u] = i;
         gates[row + H + u] = f;
         gates[row + 2 * H + u] = g;
@@ -222,6 +234,7 @@ export function lstm_backward_f32(
   T: number,
   B: number,
   H: number,
+  hard: boolean,
 ): void {
   const G = 4 * H;
   dhNext.fill(0, 0, B * H);
@@ -236,10 +249,10 @@ export function lstm_backward_f32(
         const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
         const tc = tanhC[s + u];
         const dc = dcNext[n] + dh * o * (1 - tc * tc);
-        dG[row + u] = dc * g * i * (1 - i);
-        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * f * (1 - f) : 0;
+        dG[row + u] = dc * g * gate_slope_f32(i, hard);
+        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * gate_slope_f32(f, hard) : 0;
         dG[row + 2 * H + u] = dc * i * (1 - g * g);
-        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dG[row + 3 * H + u] = dh * tc * gate_slope_f32(o, hard);
         dcNext[n] = dc * f;
       }
     }
@@ -326,7 +339,7 @@ export class FastModel {
       transpose(wxT, params, slots.kernel, I, G);
       transpose(whT, params, slots.recurrentKernel, H, G);
       matmul_forward_f32(this.gates[l], input, wxT, params, slots.bias, T * B, I, G); // xproj, in place of the gates
-      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H);
+      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H, this.spec.hardSigmoid);
       input = this.hseq[l];
     }
     // The head reads W_d (H,O) as stored: out[b,o] = bd[o] + Σ_k h[b,k] W_d[k,o].
@@ -373,7 +386,7 @@ export class FastModel {
     for (let l = L - 1; l >= 0; l--) {
       const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG;
       const input = l === 0 ? this.x : this.hseq[l - 1];
-      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H);
+      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid);
       gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
       gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
       colsum_add(grads, slots.bias, dG, T * B, G);

@@ -51,7 +51,7 @@ export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<num
     const gates = new Float64Array(T * B * G);
     matmul_forward(gates, input, w(slots.kernel), w(slots.bias), T * B, I, G); // gates holds xproj until lstm_forward overwrites it
     const hseq = new Float64Array(T * B * H), cseq = new Float64Array(T * B * H);
-    lstm_forward(hseq, cseq, gates, gates, w(slots.recurrentKernel), T, B, H);
+    lstm_forward(hseq, cseq, gates, gates, w(slots.recurrentKernel), T, B, H, config.recurrentActivation ?? 'sigmoid');
     acts.push({ input, hseq, cseq, gates });
     input = hseq;
   });
@@ -81,7 +81,7 @@ export function model_forward_backward(config: ModelConfig, params: Arr, x: Arra
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l);
     const dG = new Float64Array(T * B * G);
-    lstm_backward(dG, dh, lastStepOnly, a.gates, a.cseq, w(slots.recurrentKernel), T, B, H);
+    lstm_backward(dG, dh, lastStepOnly, a.gates, a.cseq, w(slots.recurrentKernel), T, B, H, config.recurrentActivation ?? 'sigmoid');
     const dInput = new Float64Array(T * B * I);
     matmul_backward(dInput, g(slots.kernel), g(slots.bias), dG, a.input, w(slots.kernel), T * B, I, G);
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq (h_{-1} = 0 adds nothing).

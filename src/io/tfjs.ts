@@ -1,5 +1,5 @@
 import { check, UserError } from '../errors.js';
-import { modelFromJSON, modelFromWeights, modelToJSON, weightsOf, type LossKind, type Model, type ModelConfig, type Weights } from '../model.js';
+import { modelFromJSON, modelFromWeights, modelToJSON, weightsOf, type LossKind, type Model, type ModelConfig, type RecurrentActivation, type Weights } from '../model.js';
 
 /**
  * TensorFlow.js LayersModel files (`model.json` + binary weights): what TF.js's `model.save()` writes and what
@@ -104,10 +104,11 @@ interface LstmLayer {
   name: string;
   units: number;
   returnSequences: boolean;
+  recurrentActivation: RecurrentActivation;
 }
 
 /** Checks one LSTM layer's settings against what the engine computes. */
-function readLstm(layer: Json, name: string): LstmLayer {
+function readLstm(layer: Json, name: string, kerasVersion: string): LstmLayer {
   const c = layer.config ?? {};
   const where = `LSTM layer "${name}"`;
   const units = c.units;
@@ -115,7 +116,9 @@ function readLstm(layer: Json, name: string): LstmLayer {
   const activation = activationName(c.activation, 'tanh');
   check(activation === 'tanh', `${where} has activation '${activation}'; only 'tanh' is supported`);
   const recurrent = activationName(c.recurrent_activation, 'hard_sigmoid');
-  check(recurrent === 'sigmoid', `${where} has recurrent_activation '${recurrent}'; only 'sigmoid' is supported (in Keras/TF.js set recurrent_activation='sigmoid')`);
+  check(recurrent === 'sigmoid' || recurrent === 'hard_sigmoid', `${where} has recurrent_activation '${recurrent}'; only 'sigmoid' and 'hard_sigmoid' are supported`);
+  check(recurrent === 'sigmoid' || !kerasVersion.startsWith('3'),
+    `${where} has recurrent_activation 'hard_sigmoid' from Keras ${kerasVersion}, where it means clip(z/6 + 0.5, 0, 1); the engine computes TF.js's and Keras 2's clip(0.2·z + 0.5, 0, 1). Retrain with 'sigmoid'`);
   check(c.use_bias !== false, `${where} has use_bias = false; only LSTM layers with a bias are supported`);
   for (const key of ['stateful', 'go_backwards', 'return_state'] as const) {
     check(!c[key], `${where} has ${key} = true; the engine runs each window from a zero state, forwards, returning its last h only`);
@@ -126,7 +129,7 @@ function readLstm(layer: Json, name: string): LstmLayer {
   for (const key of ['kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'] as const) {
     check(c[key] === undefined || c[key] === null, `${where} has a ${key}; regularizers and constraints are not supported (remove it)`);
   }
-  return { name, units, returnSequences: Boolean(c.return_sequences) };
+  return { name, units, returnSequences: Boolean(c.return_sequences), recurrentActivation: recurrent };
 }
 
 /** The feature count from an input shape such as [null, T, I] (InputLayer or the first layer's batch_input_shape). */
@@ -163,7 +166,7 @@ function readArchitecture(topology: Json): Architecture {
     if (cls in REFUSED) throw new UserError(`layer "${name}": ${REFUSED[cls]}`);
     if (cls === 'LSTM') {
       if (lstm.length === 0) inputSize ??= inputFeatures(c);
-      lstm.push(readLstm(layer, name));
+      lstm.push(readLstm(layer, name, String(topology.keras_version ?? '')));
     } else if (cls === 'Dense') {
       check(lstm.length > 0, `Dense layer "${name}" comes before any LSTM layer; the model must be LSTM layers then one Dense head`);
       const activation = activationName(c.activation, 'linear');
@@ -186,6 +189,7 @@ function readArchitecture(topology: Json): Architecture {
     check(l.returnSequences === !last, last
       ? `LSTM layer "${l.name}" has return_sequences = true; the last LSTM layer must return its last h only (the Dense head reads it)`
       : `LSTM layer "${l.name}" has return_sequences = false; every LSTM layer but the last must return sequences to feed the next`);
+    check(l.recurrentActivation === lstm[0].recurrentActivation, `LSTM layer "${l.name}" has recurrent_activation '${l.recurrentActivation}' and "${lstm[0].name}" '${lstm[0].recurrentActivation}'; all layers must use the same one`);
     check(l.units === lstm[0].units, `LSTM layer "${l.name}" has ${l.units} units and "${lstm[0].name}" ${lstm[0].units}; layers of different sizes are not supported yet`);
   });
   check(inputSize !== undefined, 'the model.json does not say the input shape (no InputLayer and no batch_input_shape on the first LSTM layer)');
@@ -303,6 +307,7 @@ export function fromTfjsLayersModel(modelJson: TfjsModelJson | string, weightDat
   const loss = (tfjsMetadata(doc).loss ?? 'mse') as LossKind;
   const H = arch.lstm[0].units;
   const config: ModelConfig = { inputSize: arch.inputSize, hiddenSize: H, layers: arch.lstm.length, outputs: arch.dense.units, loss };
+  if (arch.lstm[0].recurrentActivation === 'hard_sigmoid') config.recurrentActivation = 'hard_sigmoid';
   const weights = decodeWeights(doc.weightsManifest, weightData);
   const used = new Set<string>();
   const named: Weights = {
@@ -340,7 +345,7 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
       class_name: 'LSTM',
       config: {
         name, trainable: true, dtype: 'float32', ...(l === 0 ? { batch_input_shape: [null, null, I] } : {}),
-        units: H, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true,
+        units: H, activation: 'tanh', recurrent_activation: model.config.recurrentActivation ?? 'sigmoid', use_bias: true,
         // the engine's initialisers, for a model trained further from scratch elsewhere
         kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } },
         recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
