@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openSession, type Session } from '../src/backend.js';
+import { openSession } from '../src/backend.js';
+import type { Session } from '../src/engine.js';
 import { UserError } from '../src/errors.js';
 import { createModel, modelFromJSON, modelToJSON, type ModelConfig } from '../src/model.js';
 import { lossAndGradients } from '../src/train/lossAndGradients.js';
@@ -98,7 +99,7 @@ describe('bad input is a clear error', () => {
   };
   const batch = () => ({ x: Float32Array.from({ length: 2 * 3 * 2 }, () => rng.normal()), y: [0.5, 1], batchSize: 2, steps: 3 });
 
-  for (const backend of ['cpu', 'webgpu'] as const) {
+  for (const backend of ['reference', 'cpu', 'webgpu'] as const) {
     it(`rejects wrong shapes, NaN, empty batches and hidden size 0 (${backend})`, async () => {
       await expect(lossAndGradients(params(), { ...batch(), x: new Float32Array(5) }, { backend })).rejects.toThrow(/batch.x has 5 values.*needs 12/);
       await expect(lossAndGradients({ ...params(), kernel: new Float32Array(3) }, batch(), { backend })).rejects.toThrow(/layers.0.kernel has 3 values, expected 32/);
@@ -119,7 +120,7 @@ describe('bad input is a clear error', () => {
     await expect(train(model, { ...data, count: 0, x: new Float32Array(0), y: new Float32Array(0) }, { backend: 'cpu' })).rejects.toThrow(/no windows/);
     await expect(train(model, data, { backend: 'cpu', learningRate: -1 })).rejects.toThrow(/learningRate/);
     const hard = createModel({ ...one, layers: 1, outputs: 1, loss: 'mse', recurrentActivation: 'hard_sigmoid' }, 1);
-    await expect(train(hard, data, { backend: 'webgpu' })).rejects.toThrow(/'hard_sigmoid' runs on the CPU backend only/);
+    await expect(train(hard, data, { backend: 'webgpu' })).rejects.toThrow(/'hard_sigmoid' runs on the CPU backends only/);
     expect(() => createModel({ ...one, layers: 1, outputs: 1, loss: 'mse', recurrentActivation: 'relu' as never }, 1)).toThrow(/recurrentActivation must be 'sigmoid' or 'hard_sigmoid' \(got relu\)/);
   });
 });
