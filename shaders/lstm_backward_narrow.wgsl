@@ -19,6 +19,8 @@ const U = {{U}}u;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
 {{DG_BINDINGS}}
 
+{{GATES}} // gate_slope(a): the gates' activation's slope, declared in src/gpu/gates.ts
+
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let u0 = lane * U;

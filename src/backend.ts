@@ -1,5 +1,4 @@
 import type { BackendKind, Session, SessionShape } from './engine.js';
-import { UserError } from './errors.js';
 import type { ModelConfig } from './model.js';
 
 /** Opens a session on the backend asked for; each backend's code is loaded only when it is used. */
@@ -8,7 +7,6 @@ export async function openSession(kind: BackendKind, config: ModelConfig, shape:
     const { CpuSession } = await import('./cpu/session.js');
     return new CpuSession(config, shape);
   }
-  if (config.recurrentActivation === 'hard_sigmoid' && kind === 'webgpu') throw new UserError("recurrentActivation 'hard_sigmoid' runs on the CPU backends only in this version; use backend 'cpu'");
   if (kind === 'reference') {
     const { ReferenceSession } = await import('./cpu/referenceSession.js');
     return new ReferenceSession(config, shape);

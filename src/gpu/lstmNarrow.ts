@@ -1,6 +1,8 @@
 import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
+import type { RecurrentActivation } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
+import { gateConstants, GATES_WGSL } from './gates.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated, unroll } from './template.js';
 import { uniformStruct } from './uniforms.js';
@@ -38,7 +40,7 @@ function forwardCode({ H, I }: { H: number; I: number }): string {
   // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
   const sum = (n: number, v: (k: number) => string, w: (k: number) => string) => Array.from({ length: n }, (_, k) => `s = fma(vec4f(${v(k)}), ${w(k)}, s);`).join(' ');
   return fillTemplate(forwardTemplate, {
-    DIMS: FORWARD_DIMS.wgsl, H, I, U,
+    DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, H, I, U,
     INPUTS: [
       unroll(I, (k) => `xb[${k}] = x[xrow + ${k}u];`),
       unroll(H, (k) => `hb[${k}] = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u);`),
@@ -46,7 +48,7 @@ function forwardCode({ H, I }: { H: number; I: number }): string {
     // One unit at a time, its four gate sums in registers; then the cell update of every unit.
     SUMS: unroll(U, (u) => `{ var s = bias[${u}]; ${sum(I, (k) => `xb[${k}]`, (k) => `wx[${k * U + u}]`)} ${sum(H, (k) => `hb[${k}]`, (k) => `wh[${k * U + u}]`)} z[${u}] = s; }`),
     CELL: unroll(U, (u) =>
-      `{ let a = vec4f(sigmoid(z[${u}].x), sigmoid(z[${u}].y), tanh(z[${u}].z), sigmoid(z[${u}].w)); ` +
+      `{ let a = vec4f(gate(z[${u}].x), gate(z[${u}].y), tanh(z[${u}].z), gate(z[${u}].w)); ` +
       `c[${u}] = a.y * c[${u}] + a.x * a.z; h[${u}] = a.w * tanh(c[${u}]); ` +
       `let col = u0 + ${u}u; if (col < H) { textureStore(gates, ${texelAt('col', 'row')}, a); ` +
       `cseq[row * H + col] = c[${u}]; hseq[row * H + col] = h[${u}]; } }`),
@@ -62,7 +64,7 @@ function backwardCode({ H, ...out }: { H: number; buffer: boolean; texture: bool
   const ofUnit = (value: string, zero = '0.0') => (exact ? value : `select(${zero}, ${value}, col < H)`);
   const load = (buffer: string, at: string) => ofUnit(`${buffer}[${at}]`);
   return fillTemplate(backwardTemplate, {
-    DIMS: BACKWARD_DIMS.wgsl, H, U,
+    DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, H, U,
     DG_BINDINGS: [
       out.buffer ? '@group(0) @binding(5) var<storage, read_write> dG: array<f32>;' : '',
       out.texture ? '@group(0) @binding(6) var dGt: texture_storage_2d_array<rgba32float, write>;' : '',
@@ -78,7 +80,7 @@ function backwardCode({ H, ...out }: { H: number; buffer: boolean; texture: bool
         `let a = ${ofUnit(`textureLoad(gates, ${texelAt('col', 'row')}, 0)`, 'vec4f(0.0)')}; ` +
         `let cp = select(0.0, ${load('cseq', 'prev * H + col')}, t > 0u); ` +
         `let tc = tanh(cc); let dc = dcNext[${u}] + dh * a.w * (1.0 - tc * tc); ` +
-        `d[${u}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w)); ` +
+        `d[${u}] = vec4f(dc * a.z * gate_slope(a.x), dc * cp * gate_slope(a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * gate_slope(a.w)); ` +
         `dcNext[${u}] = dc * a.y; cNow[${u}] = cp; ${exact ? store : `if (col < H) { ${store} }`} }`;
     }),
     // acc_k += v · w as a chain of fma (see forwardCode).
@@ -94,7 +96,7 @@ const forwardProgram = templated('lstm_forward_narrow', forwardCode);
 const backwardProgram = templated('lstm_backward_narrow', backwardCode);
 
 export interface NarrowForwardArgs {
-  T: number; B: number; H: number; I: number;
+  T: number; B: number; H: number; I: number; gate: RecurrentActivation;
   params: GPUBuffer; kernelOffset: number; recurrentOffset: number; biasOffset: number;
   x: GPUBuffer; gates: UnitRowTexture; hseq: GPUBuffer; cseq: GPUBuffer;
 }
@@ -103,12 +105,12 @@ export interface NarrowForwardArgs {
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, kernelOffset: a.kernelOffset, recurrentOffset: a.recurrentOffset, biasOffset: a.biasOffset, rows, layerRows: a.gates.layerRows });
-  const program = forwardProgram({ H: a.H, I: a.I });
+  const program = { ...forwardProgram({ H: a.H, I: a.I }), constants: gateConstants(a.gate) };
   return makeDispatch(ctx, program, { dims, params: a.params, x: a.x, gates: a.gates.view, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / rows)], label);
 }
 
 export interface NarrowBackwardArgs {
-  T: number; B: number; H: number;
+  T: number; B: number; H: number; gate: RecurrentActivation;
   params: GPUBuffer; recurrentOffset: number;
   gates: UnitRowTexture; cseq: GPUBuffer; dhAbove: GPUBuffer; lastStepOnly: boolean;
   dG: GPUBuffer | null; dGTexture: UnitRowTexture | null; // where dG goes: either or both
@@ -117,6 +119,6 @@ export interface NarrowBackwardArgs {
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, recurrentOffset: a.recurrentOffset, lastStepOnly: Number(a.lastStepOnly), rows, layerRows: a.gates.layerRows });
-  const program = backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null });
+  const program = { ...backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null }), constants: gateConstants(a.gate) };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates.view, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dGt: a.dGTexture?.view ?? null }, [Math.ceil(a.B / rows)], label);
 }

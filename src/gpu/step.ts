@@ -36,7 +36,7 @@ export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: Session
   paramLayout(config).layers.forEach((slots, l) => {
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const I = layerInputSize(config, l);
-    const state = { T, B, H, params: b.params, ...b.acts[l] };
+    const state = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, ...b.acts[l] };
     if (choice.recurrent === 'narrow') {
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
@@ -68,7 +68,7 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l);
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const isTop = l === layout.layers.length - 1;
-    const args = { T, B, H, params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
+    const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
     // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     if (choice.recurrent === 'narrow') {
