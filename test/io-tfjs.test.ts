@@ -46,13 +46,14 @@ const randomInit = () => ({
 });
 
 /** A TF.js model of `layers` LSTM layers and a Dense head, Sequential or functional. */
-function tfjsLstm(I: number, H: number, layers: number, O: number, functional: boolean, gate: RecurrentActivation = 'sigmoid'): tf.LayersModel {
+function tfjsLstm(I: number, H: number | number[], layers: number, O: number, functional: boolean, gate: RecurrentActivation = 'sigmoid'): tf.LayersModel {
   const recurrentActivation = gate === 'hard_sigmoid' ? 'hardSigmoid' : 'sigmoid'; // TF.js's spelling in code
-  const lstm = (l: number) => tf.layers.lstm({ units: H, recurrentActivation, returnSequences: l < layers - 1, ...randomInit() });
+  const units = (l: number) => (Array.isArray(H) ? H[l] : H);
+  const lstm = (l: number) => tf.layers.lstm({ units: units(l), recurrentActivation, returnSequences: l < layers - 1, ...randomInit() });
   const dense = tf.layers.dense({ units: O, biasInitializer: tf.initializers.randomUniform({ minval: -1, maxval: 1, seed: 4 }) });
   if (!functional) {
     const model = tf.sequential();
-    for (let l = 0; l < layers; l++) model.add(l === 0 ? tf.layers.lstm({ units: H, recurrentActivation, returnSequences: layers > 1, inputShape: [T, I], ...randomInit() }) : lstm(l));
+    for (let l = 0; l < layers; l++) model.add(l === 0 ? tf.layers.lstm({ units: units(0), recurrentActivation, returnSequences: layers > 1, inputShape: [T, I], ...randomInit() }) : lstm(l));
     model.add(dense);
     return model;
   }
@@ -76,12 +77,13 @@ describe('TF.js LayersModel → engine', () => {
     { I: 3, H: 5, layers: 1, O: 1, functional: false },
     { I: 2, H: 8, layers: 2, O: 2, functional: false },
     { I: 4, H: 6, layers: 3, O: 1, functional: true },
+    { I: 3, H: [8, 4], layers: 2, O: 1, functional: false }, // the common Keras recipe LSTM(64) → LSTM(32), smaller
     { I: 3, H: 5, layers: 2, O: 1, functional: false, recurrentActivation: 'hard_sigmoid' as const }, // TF.js's default
   ];
   for (const c of cases) {
     const gate = c.recurrentActivation ?? 'sigmoid';
     const backends = ['cpu', 'webgpu'] as const;
-    it(`${c.layers} layer(s), I=${c.I} H=${c.H} O=${c.O}, ${c.functional ? 'functional' : 'Sequential'}, ${gate}: predictions equal TF.js's on ${backends.join(' and ')}`, async () => {
+    it(`${c.layers} layer(s), I=${c.I} H=${String(c.H)} O=${c.O}, ${c.functional ? 'functional' : 'Sequential'}, ${gate}: predictions equal TF.js's on ${backends.join(' and ')}`, async () => {
       const made = tfjsLstm(c.I, c.H, c.layers, c.O, c.functional, gate);
       const { modelJson, weightData } = await saveTfjs(made);
       const model = fromTfjsLayersModel(JSON.stringify(modelJson), weightData);
@@ -155,14 +157,15 @@ describe('TF.js LayersModel → engine', () => {
 });
 
 describe('engine → TF.js LayersModel', () => {
-  const cases: (Omit<ModelConfig, 'inputSize' | 'hiddenSize' | 'loss'> & { I: number; H: number })[] = [
+  const cases: (Omit<ModelConfig, 'inputSize' | 'hiddenSize' | 'loss'> & { I: number; H: number | number[] })[] = [
     { I: 2, H: 6, layers: 1, outputs: 1 },
     { I: 3, H: 4, layers: 3, outputs: 2 },
     { I: 2, H: 5, layers: 2, outputs: 1, recurrentActivation: 'hard_sigmoid' },
+    { I: 2, H: [6, 3], layers: 2, outputs: 1 },
   ];
   for (const { I, H, ...c } of cases) {
     const backends = ['cpu', 'webgpu'] as const;
-    it(`${c.layers} layer(s), I=${I} H=${H} O=${c.outputs} ${c.recurrentActivation ?? 'sigmoid'}: TF.js loads it and predicts what the engine predicts on ${backends.join(' and ')}`, async () => {
+    it(`${c.layers} layer(s), I=${I} H=${String(H)} O=${c.outputs} ${c.recurrentActivation ?? 'sigmoid'}: TF.js loads it and predicts what the engine predicts on ${backends.join(' and ')}`, async () => {
       const config: ModelConfig = { inputSize: I, hiddenSize: H, ...c, loss: 'qlike' };
       const model = createModel(config, 3);
       const rng = new Rng(2);
@@ -202,7 +205,7 @@ describe('refusals name the layer and the setting', () => {
     await refuse(seq(lstm({ returnSequences: true }), tf.layers.flatten({ name: 'flat' }), tf.layers.dense({ units: 1 })), /layer "flat" is a Flatten, which is not supported/);
   });
 
-  it('stateful, other activations, hard_sigmoid, a non-linear head, return_sequences, dropout, mixed sizes', async () => {
+  it('stateful, other activations, mixed or Keras 3 hard_sigmoid, a non-linear head, return_sequences, dropout', async () => {
     await refuse(seq(tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', stateful: true, batchInputShape: [4, T, 2], name: 'st' }), tf.layers.dense({ units: 1 })), /LSTM layer "st" has stateful = true/);
     await refuse(seq(lstm({ activation: 'relu', name: 'r' }), tf.layers.dense({ units: 1 })), /LSTM layer "r" has activation 'relu'; only 'tanh'/);
     await refuse(seq(lstm({ recurrentActivation: 'tanh', name: 'rt' }), tf.layers.dense({ units: 1 })), /LSTM layer "rt" has recurrent_activation 'tanh'; only 'sigmoid' and 'hard_sigmoid'/);
@@ -218,7 +221,6 @@ describe('refusals name the layer and the setting', () => {
     (stacked.modelJson.modelTopology as any).config.layers[0].config.return_sequences = false;
     expect(() => fromTfjsLayersModel(stacked.modelJson, stacked.weightData)).toThrow(/LSTM layer "l1" has return_sequences = false; every LSTM layer but the last/);
     await refuse(seq(lstm({ dropout: 0.2, name: 'dr' }), tf.layers.dense({ units: 1 })), /LSTM layer "dr" has dropout = 0.2/);
-    await refuse(seq(lstm({ returnSequences: true, units: 4 }), tf.layers.lstm({ units: 2, recurrentActivation: 'sigmoid', name: 'small' }), tf.layers.dense({ units: 1 })), /LSTM layer "small" has 2 units .* different sizes/);
   });
 
   it('a model with a branch is refused; a graph model file is refused', async () => {

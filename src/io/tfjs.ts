@@ -1,5 +1,5 @@
 import { check, UserError } from '../errors.js';
-import { modelFromJSON, modelFromWeights, modelToJSON, weightsOf, type LossKind, type Model, type ModelConfig, type RecurrentActivation, type Weights } from '../model.js';
+import { layerHiddenSize, layerInputSize, modelFromJSON, modelFromWeights, modelToJSON, topHiddenSize, weightsOf, type LossKind, type Model, type ModelConfig, type RecurrentActivation, type Weights } from '../model.js';
 
 /**
  * TensorFlow.js LayersModel files (`model.json` + binary weights): what TF.js's `model.save()` writes and what
@@ -190,7 +190,6 @@ function readArchitecture(topology: Json): Architecture {
       ? `LSTM layer "${l.name}" has return_sequences = true; the last LSTM layer must return its last h only (the Dense head reads it)`
       : `LSTM layer "${l.name}" has return_sequences = false; every LSTM layer but the last must return sequences to feed the next`);
     check(l.recurrentActivation === lstm[0].recurrentActivation, `LSTM layer "${l.name}" has recurrent_activation '${l.recurrentActivation}' and "${lstm[0].name}" '${lstm[0].recurrentActivation}'; all layers must use the same one`);
-    check(l.units === lstm[0].units, `LSTM layer "${l.name}" has ${l.units} units and "${lstm[0].name}" ${lstm[0].units}; layers of different sizes are not supported yet`);
   });
   check(inputSize !== undefined, 'the model.json does not say the input shape (no InputLayer and no batch_input_shape on the first LSTM layer)');
   return { inputSize, lstm, dense };
@@ -305,18 +304,19 @@ export function fromTfjsLayersModel(modelJson: TfjsModelJson | string, weightDat
   check(doc.format === undefined || doc.format === 'layers-model', `model.json has format "${doc.format}"; only "layers-model" files are supported (convert with --output_format tfjs_layers_model)`);
   const arch = readArchitecture(doc.modelTopology as Json);
   const loss = (tfjsMetadata(doc).loss ?? 'mse') as LossKind;
-  const H = arch.lstm[0].units;
-  const config: ModelConfig = { inputSize: arch.inputSize, hiddenSize: H, layers: arch.lstm.length, outputs: arch.dense.units, loss };
+  const sizes = arch.lstm.map((l) => l.units);
+  const oneSize = sizes.every((h) => h === sizes[0]);
+  const config: ModelConfig = { inputSize: arch.inputSize, hiddenSize: oneSize ? sizes[0] : sizes, layers: sizes.length, outputs: arch.dense.units, loss };
   if (arch.lstm[0].recurrentActivation === 'hard_sigmoid') config.recurrentActivation = 'hard_sigmoid';
   const weights = decodeWeights(doc.weightsManifest, weightData);
   const used = new Set<string>();
   const named: Weights = {
     layers: arch.lstm.map((l, i) => ({
-      kernel: takeWeight(weights, used, l.name, 'kernel', [i === 0 ? arch.inputSize : H, 4 * H]),
-      recurrentKernel: takeWeight(weights, used, l.name, 'recurrent_kernel', [H, 4 * H]),
-      bias: takeWeight(weights, used, l.name, 'bias', [4 * H]),
+      kernel: takeWeight(weights, used, l.name, 'kernel', [layerInputSize(config, i), 4 * l.units]),
+      recurrentKernel: takeWeight(weights, used, l.name, 'recurrent_kernel', [l.units, 4 * l.units]),
+      bias: takeWeight(weights, used, l.name, 'bias', [4 * l.units]),
     })),
-    denseKernel: takeWeight(weights, used, arch.dense.name, 'kernel', [H, arch.dense.units]),
+    denseKernel: takeWeight(weights, used, arch.dense.name, 'kernel', [topHiddenSize(config), arch.dense.units]),
     denseBias: takeWeight(weights, used, arch.dense.name, 'bias', [arch.dense.units]),
   };
   const unused = [...weights.keys()].filter((n) => !used.has(n));
@@ -330,7 +330,7 @@ export function fromTfjsLayersModel(modelJson: TfjsModelJson | string, weightDat
  * loss (the CLI puts the risk model's settings there).
  */
 export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown> = {}): { modelJson: TfjsModelJson; weightData: ArrayBuffer } {
-  const { inputSize: I, hiddenSize: H, layers: L, outputs: O } = model.config;
+  const { inputSize: I, layers: L, outputs: O } = model.config;
   const w = weightsOf(model.config, model.params);
   const layers: Json[] = [];
   const specs: TfjsWeightSpec[] = [];
@@ -340,7 +340,7 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
     tensors.push(values);
   };
   for (let l = 0; l < L; l++) {
-    const name = `lstm_${l + 1}`;
+    const name = `lstm_${l + 1}`, H = layerHiddenSize(model.config, l);
     layers.push({
       class_name: 'LSTM',
       config: {
@@ -353,7 +353,7 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
         dropout: 0, recurrent_dropout: 0, return_sequences: l < L - 1, return_state: false, go_backwards: false, stateful: false, unroll: false,
       },
     });
-    add(`${name}/kernel`, [l === 0 ? I : H, 4 * H], w.layers[l].kernel);
+    add(`${name}/kernel`, [layerInputSize(model.config, l), 4 * H], w.layers[l].kernel);
     add(`${name}/recurrent_kernel`, [H, 4 * H], w.layers[l].recurrentKernel);
     add(`${name}/bias`, [4 * H], w.layers[l].bias);
   }
@@ -365,7 +365,7 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
       bias_initializer: { class_name: 'Zeros', config: {} },
     },
   });
-  add('dense/kernel', [H, O], w.denseKernel);
+  add('dense/kernel', [topHiddenSize(model.config), O], w.denseKernel);
   add('dense/bias', [O], w.denseBias);
   const weightData = new Float32Array(tensors.reduce((n, t) => n + t.length, 0));
   let offset = 0;
