@@ -119,6 +119,35 @@ describe('TF.js LayersModel → engine', () => {
     made.dispose();
   });
 
+  it('reads a Keras 3 functional graph (class Functional, batch_shape, keras_history inbound nodes)', async () => {
+    const made = tfjsLstm(2, 4, 2, 1, true);
+    const { modelJson, weightData } = await saveTfjs(made);
+    const config = (modelJson.modelTopology as any).config;
+    const keras3Layers = config.layers.map((layer: any) => {
+      const inbound = layer.inbound_nodes.map((node: any[]) => ({
+        args: node.map(([name, i, j]: [string, number, number]) => ({ class_name: '__keras_tensor__', config: { shape: [null, T, 2], dtype: 'float32', keras_history: [name, i, j] } })),
+        kwargs: { training: false, mask: null },
+      }));
+      const c = { ...layer.config, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' } } };
+      if (layer.class_name === 'InputLayer') {
+        c.batch_shape = c.batch_input_shape;
+        delete c.batch_input_shape;
+      }
+      return { module: 'keras.layers', class_name: layer.class_name, config: c, registered_name: null, name: layer.name, inbound_nodes: inbound };
+    });
+    const keras3 = {
+      ...modelJson,
+      modelTopology: {
+        keras_version: '3.5.0', backend: 'tensorflow',
+        model_config: { class_name: 'Functional', config: { name: 'functional', layers: keras3Layers, input_layers: config.input_layers[0], output_layers: config.output_layers[0] } },
+      },
+    };
+    const x = inputs(3, 2);
+    const ours = await predict(fromTfjsLayersModel(keras3, weightData), { x, count: 3, steps: T }, { backend: 'cpu' });
+    expect(relErr(ours, tfjsPredict(made, x, 3, 2))).toBeLessThan(1e-5);
+    made.dispose();
+  });
+
   it('dequantizes float16 and uint8 weights as TF.js does', async () => {
     const made = tfjsLstm(3, 4, 2, 1, false);
     const { modelJson, weightData } = await saveTfjs(made);
