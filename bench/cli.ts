@@ -3,7 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { UserError } from '../src/index.js';
 import { trainingFlopsPerStep } from './flops.js';
-import { CONTENDERS, makePlan, sweepShapes, sweepSpec, type ContenderName, type RunOutcome, type RunSpec } from './plan.js';
+import { CONTENDERS, H_SWEEP_CONTENDERS, makePlan, sweepShapes, sweepSpec, type ContenderName, type RunOutcome, type RunSpec } from './plan.js';
 import { sweepSvg } from './plot.js';
 import { checks, contenderResult, fmt, formatAdapter, formatReport, sweepResult, type Report } from './report.js';
 import { openNodeRunner, type Runner } from './runner.js';
@@ -15,7 +15,7 @@ export interface Host {
 
 const USAGE = `usage: npm run bench -- [--quick] [--node] [--json PATH]
   --quick      a smaller run (fewer samples, 2 epochs, a tiny sweep) that finishes in under two minutes
-  --node       run the engine contenders in Node on Dawn (npm webgpu) instead of headless Chromium; no TF.js
+  --node       run in Node on Dawn (npm webgpu) instead of headless Chromium: the engine and TF.js wasm only
   --json PATH  also write the results as JSON to PATH and the sweep plot as SVG beside it (PATH with .svg)`;
 
 interface Options {
@@ -72,7 +72,7 @@ export async function main(argv: string[], host: Host): Promise<void> {
     }
     log(`adapter: ${formatAdapter(adapter)}; ${runner.where}`);
 
-    const names: readonly ContenderName[] = opts.node ? ['engine-webgpu', 'engine-cpu'] : CONTENDERS;
+    const names: readonly ContenderName[] = opts.node ? ['engine-webgpu', 'engine-cpu', 'tfjs-wasm'] : CONTENDERS;
     const reference = new Map<ContenderName, RunOutcome>();
     const results = [];
     for (const name of names) {
@@ -85,13 +85,16 @@ export async function main(argv: string[], host: Host): Promise<void> {
     const sweep = [];
     for (const { shape, axes } of sweepShapes(plan)) {
       const isReference = shape.T === plan.reference.steps && shape.H === plan.reference.hiddenSize && shape.B === plan.reference.batchSize;
-      const measured = reference.get('engine-webgpu');
-      if (isReference && measured && !('error' in measured)) {
-        sweep.push(sweepResult({ ...plan.reference, contender: 'engine-webgpu' }, axes, measured)); // the reference run is the sweep's centre
-        continue;
+      const contenders = ['engine-webgpu' as const, ...(axes.includes('H') ? H_SWEEP_CONTENDERS.filter((c) => names.includes(c)) : [])];
+      for (const contender of contenders) {
+        const measured = reference.get(contender);
+        if (isReference && measured && !('error' in measured)) {
+          sweep.push(sweepResult({ ...plan.reference, contender }, axes, measured)); // the reference run is the sweep's centre
+          continue;
+        }
+        const spec = sweepSpec(plan, shape, contender);
+        sweep.push(sweepResult(spec, axes, await timed(runner, spec, `sweep ${contender} ${axes.join(',')}`)));
       }
-      const spec = sweepSpec(plan, shape);
-      sweep.push(sweepResult(spec, axes, await timed(runner, spec, `sweep ${axes.join(',')}`)));
     }
 
     const ref = plan.reference;
