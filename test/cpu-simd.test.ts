@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { model_forward, model_forward_backward } from '../src/cpu/model.js';
-import { adam_update, type AdamHyper } from '../src/cpu/adam.js';
+import { adam_update } from '../src/cpu/adam.js';
+import type { StepHyper } from '../src/engine.js';
 import * as fast from '../src/cpu/fast.js';
 import { SimdModel, instantiateLstmWasm } from '../src/cpu/simd.js';
 import { compileLstmWasm } from '../src/cpu/simdModule.js';
@@ -40,7 +41,7 @@ async function simdModel(config: ModelConfig, T: number, capacity: number): Prom
   return new SimdModel(fast.fastSpecOf(config, paramLayout(config)), T, capacity, instantiateLstmWasm(compiled.module), fast);
 }
 
-const hyper = (t: number): AdamHyper => ({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 1, t });
+const hyper = (t: number): StepHyper => ({ learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 1, t });
 
 describe('WebAssembly SIMD CPU path vs the Float64 reference', () => {
   it('the committed src/cpu/lstmWasm.ts is what wasm/lstm_cpu.ts compiles to', async () => {
