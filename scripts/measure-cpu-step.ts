@@ -8,7 +8,7 @@ import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { model_forward_backward } from '../src/cpu/model.js';
 import { adam_update } from '../src/cpu/adam.js';
 import type { StepHyper } from '../src/engine.js';
-import { FastModel, fastSpecOf, loss_backward_f32, loss_forward_f32 } from '../src/cpu/fast.js';
+import { FastModel, fastSpecOf, loss_backward_f32, loss_forward_f32, toTimeMajor } from '../src/cpu/fast.js';
 import { SimdModel, instantiateLstmWasm } from '../src/cpu/simd.js';
 import { compileLstmWasm } from '../src/cpu/simdModule.js';
 import { CpuSession } from '../src/cpu/session.js';
@@ -72,7 +72,7 @@ const fast = new FastModel(fastSpecOf(config, layout), T, B);
 const fastStep = adamLoop((params, grads) => fast.forwardBackward(params, x, y, B, grads));
 const compiled = await compileLstmWasm();
 if (!compiled) throw new Error('no WebAssembly SIMD in this Node');
-const simd = new SimdModel(fastSpecOf(config, layout), T, B, instantiateLstmWasm(compiled.module), { loss_forward_f32, loss_backward_f32 });
+const simd = new SimdModel(fastSpecOf(config, layout), T, B, instantiateLstmWasm(compiled.module), { loss_forward_f32, loss_backward_f32, toTimeMajor });
 const simdStep = adamLoop((params, grads) => simd.forwardBackward(params, x, y, B, grads));
 const peak = instantiateLstmWasm(compiled.module);
 const variants: Variant[] = [

@@ -3,17 +3,18 @@
 // updates, the bias sums) run there four lanes at a time; only the loss stays in JS.
 //
 // Like ./fast.ts this module imports nothing at run time (types only), so ./workers.ts can ship its source text to
-// a worker; the JS loss functions come in through the constructor, and the WebAssembly module as a compiled
-// WebAssembly.Module, which postMessage carries to workers.
+// a worker; the JS helpers it shares with ./fast.ts come in through the constructor, and the WebAssembly as a
+// compiled WebAssembly.Module, which postMessage carries to workers.
 
-import type { FastSpec, loss_backward_f32, loss_forward_f32 } from './fast.js';
+import type { FastSpec, loss_backward_f32, loss_forward_f32, toTimeMajor } from './fast.js';
 
 type F32 = Float32Array;
 
-/** What SimdModel needs from ./fast.ts (passed in, so that this file imports nothing at run time). */
-export interface SimdLoss {
+/** What SimdModel shares with ./fast.ts (passed in, so that this file imports nothing at run time). */
+export interface SimdHelpers {
   loss_forward_f32: typeof loss_forward_f32;
   loss_backward_f32: typeof loss_backward_f32;
+  toTimeMajor: typeof toTimeMajor;
 }
 
 /** The exports of wasm/lstm_cpu.ts (pointers are byte addresses in `memory`). */
@@ -73,7 +74,7 @@ export class SimdModel {
     readonly steps: number,
     capacity: number,
     private readonly wasm: LstmWasmExports,
-    private readonly loss: SimdLoss,
+    private readonly js: SimdHelpers,
   ) {
     this.ensure(capacity);
   }
@@ -120,12 +121,7 @@ export class SimdModel {
     this.ensure(B);
     const w = this.wasm, { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
     this.params.view.set(params);
-    const x0 = this.x.view;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        for (let i = 0; i < I0; i++) x0[(t * B + b) * I0 + i] = x[(b * T + t) * I0 + i];
-      }
-    }
+    this.js.toTimeMajor(this.x.view, x, B, T, I0);
     const p = (offset: number) => this.params.at + 4 * offset;
     let input = this.x.at;
     for (let l = 0; l < this.spec.layers.length; l++) {
@@ -155,8 +151,8 @@ export class SimdModel {
     const w = this.wasm, { hiddenSize: H, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
     const L = layers.length, n = B * O, dout = this.dout.view;
     this.grads.view.fill(0);
-    const lossValue = (this.loss.loss_forward_f32(out, y, n, this.spec.loss) * B) / meanOverBatch;
-    this.loss.loss_backward_f32(dout, out, y, n, meanOverBatch * O, this.spec.loss);
+    const lossValue = (this.js.loss_forward_f32(out, y, n, this.spec.loss) * B) / meanOverBatch;
+    this.js.loss_backward_f32(dout, out, y, n, meanOverBatch * O, this.spec.loss);
     const p = (offset: number) => this.params.at + 4 * offset, g = (offset: number) => this.grads.at + 4 * offset;
 
     // Dense head: dW_d += h_lastᵀ·dout, db_d += Σ dout, dh_last = dout·W_dᵀ (B,H).
