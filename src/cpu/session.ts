@@ -9,7 +9,7 @@ import { compileLstmWasm } from './simdModule.js';
 import { cpuModel, KernelWorker, type CpuModel, type Job, type Reply } from './workers.js';
 
 export interface CpuSessionOptions {
-  /** Worker threads that split each batch (default 4); fewer where the machine has fewer cores, none on one core. */
+  /** Threads that split each batch, the calling one and workers (default 4); at most one per core. */
   threads?: number;
   /** WebAssembly SIMD kernels where the runtime has them (default true); false runs the plain JS kernels. */
   simd?: boolean;
@@ -169,20 +169,26 @@ export class CpuSession implements Session {
     return (await this.workers).filter((w) => w.alive);
   }
 
-  /** Splits the batch into one contiguous slice per worker; a slice whose worker fails runs here instead. */
+  /**
+   * Splits the batch into contiguous slices, the first for this thread and one per worker: the workers' jobs are
+   * posted first, then this thread computes its slice while they compute theirs. A slice whose worker fails runs
+   * here too.
+   */
   private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
     const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
-    const n = Math.min(workers.length, b);
-    return Promise.all(
-      Array.from({ length: n }, (_, i) => {
-        const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
-        return workers[i].run(job).catch((e: Error) => {
-          this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
-          return this.runHere(job);
-        });
+    const n = Math.min(workers.length + 1, b);
+    const jobs = Array.from({ length: n }, (_, i): Job => {
+      const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
+      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
+    });
+    const theirs = jobs.slice(1).map((job, i) =>
+      workers[i].run(job).catch((e: Error) => {
+        this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
+        return this.runHere(job);
       }),
     );
+    const mine = this.runHere(jobs[0]);
+    return Promise.all([mine, ...theirs]);
   }
 
   private runHere(job: Job): Reply {

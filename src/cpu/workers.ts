@@ -118,17 +118,20 @@ export class KernelWorker {
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private error: Error | null = null;
 
-  /** Starts `count` workers (fewer if the machine has fewer threads), or none where workers are unavailable. */
-  static async start(count: number, spec: FastSpec, steps: number, capacity: number, wasm: WebAssembly.Module | null): Promise<KernelWorker[]> {
-    const n = Math.min(count, await cores());
-    if (n < 2) return []; // one thread: the calling thread does it all without copying
+  /**
+   * Starts the workers for `threads` threads in all (fewer if the machine has fewer): threads − 1 workers, since the
+   * calling thread computes a slice of every batch too; none where workers are unavailable.
+   */
+  static async start(threads: number, spec: FastSpec, steps: number, capacity: number, wasm: WebAssembly.Module | null): Promise<KernelWorker[]> {
+    const n = Math.min(threads, await cores()) - 1;
+    if (n < 1) return []; // one thread: the calling thread does it all without copying
     const workers: KernelWorker[] = [];
     try {
       for (let i = 0; i < n; i++) {
         const w = new KernelWorker();
         w.handle = await spawn((m) => w.answer(m), (e) => w.fail(e));
         if (!w.handle) break;
-        w.handle.post({ spec, steps, capacity: Math.ceil(capacity / n), wasm }); // each holds a slice of the batch
+        w.handle.post({ spec, steps, capacity: Math.ceil(capacity / (n + 1)), wasm }); // each holds a slice of the batch
         workers.push(w);
       }
     } catch {
