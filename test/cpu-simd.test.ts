@@ -15,7 +15,7 @@ import { generated, OUTPUT } from '../scripts/build-wasm.mjs';
 
 // The WebAssembly SIMD path against the Float64 reference (checked against finite differences in
 // cpu-reference.test.ts). Shapes cover the 4x8 tiles' edges: B, H, I not multiples of 4 or 8, B = 1, T = 1, and
-// more rows than one 128-row block of the weight-gradient GEMMs.
+// more rows than one 256-row block of the weight-gradient GEMMs.
 const shapes: [string, ModelConfig, number, number][] = [
   ['1 layer mse, reference-like', { inputSize: 8, hiddenSize: 16, layers: 1, outputs: 1, loss: 'mse' }, 8, 12],
   ['issue 3 benchmark shape', { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' }, 64, 60],

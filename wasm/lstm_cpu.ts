@@ -16,7 +16,7 @@ export function heapBase(): usize {
 }
 
 /** Rows of B walked per pass of the GEMM: a block of B (KC × N floats) stays in cache while every row tile uses it. */
-const KC: i32 = 128;
+const KC: i32 = 256;
 
 /**
  * C[M,N] (=, or += when accumulate) Σ_k A(m,k) · B[k,n]. A(m,k) is at a + 4·(m·sam + k·sak), so A is read as
