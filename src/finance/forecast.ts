@@ -2,7 +2,7 @@
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
@@ -18,7 +18,7 @@ export interface ForecastInput {
   source?: string;
   /** Override the column choices saved with the model. */
   dataOptions?: DataOptions;
-  backend?: BackendKind;
+  backend?: BackendChoice;
 }
 
 export interface ForecastReport {
@@ -69,7 +69,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
-  const backend = input.backend ?? 'webgpu';
+  const backend = input.backend ?? 'auto';
   const last = M - 1;
   const series = [];
   for (const s of market.series) {

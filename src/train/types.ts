@@ -1,4 +1,4 @@
-import type { BackendKind, EngineStats } from '../engine.js';
+import type { BackendChoice, EngineStats } from '../engine.js';
 import type { LearningRateSchedule, ReduceOnPlateau } from './schedule.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
@@ -22,7 +22,7 @@ export interface TrainProgress {
 }
 
 export interface TrainOptions {
-  backend?: BackendKind; // default 'webgpu'
+  backend?: BackendChoice; // default 'auto': result.engine says which ran and why
   epochs?: number; // default 20
   batchSize?: number; // default 64
   learningRate?: number; // the base rate; default 1e-3
