@@ -16,8 +16,8 @@ export {
   type ParamLayout,
   type Weights,
 } from './model.js';
-export { openSession } from './backend.js';
-export type { BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
+export { openSession, type Job } from './backend.js';
+export type { BackendChoice, BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
 export type { EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
