@@ -26,8 +26,8 @@ export {
   type TfjsModelJson,
   type TfjsWeightSpec,
 } from './io/tfjs.js';
-export { openSession } from './backend.js';
-export type { BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
+export { openSession, type Job } from './backend.js';
+export type { BackendChoice, BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export type { LearningRateSchedule, ReduceOnPlateau } from './train/schedule.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
