@@ -2,7 +2,7 @@
 // fastest (cached per adapter, model and batch shape), and how the choice is reported.
 import type { KernelChoice } from '../engine.js';
 import { UserError } from '../errors.js';
-import type { ModelConfig } from '../model.js';
+import { layerHiddenSize, type ModelConfig } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, wideTiling } from './lstm.js';
 import { NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
@@ -17,8 +17,11 @@ export const MAX_ROWS_PER_LANE = 8;
 
 /** The variants that run here for `rows` = T·B rows, fastest-first guess first; only `forced` if given (or why not). */
 export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
+  const hidden = Array.from({ length: config.layers }, (_, l) => layerHiddenSize(config, l));
+  const narrowRuns = hidden.every((H) => narrowEligible(ctx, H, rows));
+  const fused = hidden.every((H) => fusedFits(ctx, H));
   if (forced) {
-    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, rows)) {
+    if (forced.recurrent === 'narrow' && !narrowRuns) {
       throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN} and steps x batch within the adapter's texture limits`);
     }
     if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
@@ -28,14 +31,13 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
       throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
     }
-    if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize, R)) {
-      throw new UserError(`hidden size ${config.hiddenSize} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
+    if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
+      throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
-  const fused = fusedFits(ctx, config.hiddenSize);
   // Several rows a lane: for GPUs only (a CPU adapter such as SwiftShader would spend its time compiling and timing them).
-  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [fusedFits(ctx, config.hiddenSize, 4) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
+  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
   const all: KernelChoice[] = fused
     ? [
         { recurrent: 'wide', gradients: 'wide' },
@@ -48,7 +50,7 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
         { recurrent: 'stepwise', gradients: 'narrow' },
         ...multiRow,
       ];
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowRuns) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
 }
 
 /** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */

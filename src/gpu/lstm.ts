@@ -1,6 +1,8 @@
 import forwardTemplate from '../../shaders/lstm_forward.wgsl?raw';
 import backwardTemplate from '../../shaders/lstm_backward.wgsl?raw';
+import type { RecurrentActivation } from '../model.js';
 import type { GpuContext } from './device.js';
+import { gateConstants, GATES_WGSL } from './gates.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated } from './template.js';
 import { uniformStruct } from './uniforms.js';
@@ -9,8 +11,8 @@ import { uniformStruct } from './uniforms.js';
 const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
 const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', lastStepOnly: 'u32', t: 'u32' });
 // R: batch rows each lane carries, so that each weight it loads serves R rows (the code unrolls over them).
-const forwardProgram = templated('lstm_forward', ({ R }: { R: number }) => fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, R }));
-const backwardProgram = templated('lstm_backward', ({ R }: { R: number }) => fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, R }));
+const forwardProgram = templated('lstm_forward', ({ R }: { R: number }) => fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
+const backwardProgram = templated('lstm_backward', ({ R }: { R: number }) => fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
 
 /** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes, each lane carrying rowsPerLane. */
 export interface RecurrentTiling {
@@ -38,6 +40,7 @@ export interface LstmForwardArgs {
   T: number;
   B: number;
   H: number;
+  gate: RecurrentActivation;
   params: GPUBuffer;
   whOffset: number;
   gates: GPUBuffer; // xproj in, activations out
@@ -47,7 +50,7 @@ export interface LstmForwardArgs {
 
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
-  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
+  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
@@ -55,6 +58,7 @@ export interface LstmBackwardArgs {
   T: number;
   B: number;
   H: number;
+  gate: RecurrentActivation;
   whT: GPUBuffer; // W_hᵀ (4H,H), made by transpose() from the params buffer
   gates: GPUBuffer;
   cseq: GPUBuffer;
@@ -65,7 +69,7 @@ export interface LstmBackwardArgs {
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t: 0 });
-  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
+  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
@@ -74,14 +78,14 @@ const stepGroups = (B: number, H: number, rowsPerLane: number): [number] => [Mat
 
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
 export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs, rowsPerLane = 1): Promise<Dispatch>[] {
-  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H } };
+  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, t) =>
     makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
 export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }, rowsPerLane = 1): Promise<Dispatch>[] {
-  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H } };
+  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
     const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t });
