@@ -22,12 +22,15 @@ export interface RecurrentTiling {
 }
 
 /**
- * The "wide" tiling for GPUs: about 64+ lanes per workgroup, one lane per unit in rowsPerLane rows, and as many such
+ * The "wide" tiling for GPUs: 64 lanes or more per workgroup, one lane per unit in rowsPerLane rows, and as many such
  * slices of rows as make 64 lanes where H is small.
  */
 export function wideTiling(ctx: GpuContext, H: number, rowsPerLane = 1): RecurrentTiling {
   const slices = Math.max(1, Math.ceil(64 / H));
-  const lanes = Math.min(ctx.device.limits.maxComputeInvocationsPerWorkgroup, 256, Math.ceil((slices * H) / 32) * 32);
+  // Up to a lane per unit and slice, as far as the adapter allows: device.ts requests the adapter's own maximum
+  // (WebGPU's default is 256); past it a lane walks several units.
+  const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX } = ctx.device.limits;
+  const lanes = Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX, Math.ceil((slices * H) / 32) * 32);
   return { rows: slices * rowsPerLane, lanes, rowsPerLane };
 }
 

@@ -35,6 +35,16 @@ function layer({ H, B, T, I, gate }: (typeof shapes)[number], seed: number) {
 }
 
 describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
+  it('the wide tiling gives every unit of a slice its own lane as far as the adapter allows', async () => {
+    const ctx = await requireGpu();
+    const { maxComputeInvocationsPerWorkgroup: most } = ctx.device.limits;
+    for (const H of [5, 64, 300, 1000]) {
+      const { rows, lanes, rowsPerLane } = wideTiling(ctx, H, 2);
+      expect(lanes, `H=${H}`).toBeLessThanOrEqual(most);
+      expect(lanes, `H=${H}`).toBeGreaterThanOrEqual(Math.min(most, (rows / rowsPerLane) * H));
+    }
+  });
+
   for (const shape of shapes) {
     const { H, B, T, I, gate } = shape;
     const G = 4 * H;
