@@ -70,9 +70,9 @@ export function model_forward_backward(config: ModelConfig, params: Arr, x: Arra
   const g = (s: { offset: number; size: number }) => grads.subarray(s.offset, s.offset + s.size);
 
   const { out, acts } = model_forward(config, params, x, B, T);
-  const loss = loss_forward(out, y, B * O, config.loss);
+  const loss = loss_forward(out, y, B, O, config.loss);
   const dout = new Float64Array(B * O);
-  loss_backward(dout, out, y, B * O, config.loss);
+  loss_backward(dout, out, y, B, O, config.loss);
 
   const top = acts[acts.length - 1];
   let dh = new Float64Array(B * H); // gradient reaching the layer's h: (B,H) at the last step for the top layer

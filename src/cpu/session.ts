@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import { paramLayout, type ModelConfig } from '../model.js';
+import { paramLayout, targetsPerWindow, type ModelConfig } from '../model.js';
 import type { Session, SessionShape, StepHyper } from '../backend.js';
 import type { EngineStats } from '../train/types.js';
 import { adam_update } from './adam.js';
@@ -61,8 +61,8 @@ export class CpuSession implements Session {
   }
 
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
-    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
-    const xb = x.slice(0, b * T * I), yb = y.slice(0, b * O), h = { ...hp };
+    const I = this.config.inputSize, Y = targetsPerWindow(this.config), T = this.shape.steps;
+    const xb = x.slice(0, b * T * I), yb = y.slice(0, b * Y), h = { ...hp };
     this.enqueue(async () => {
       let loss = 0;
       const workers = await this.pool();
@@ -154,12 +154,12 @@ export class CpuSession implements Session {
 
   /** Splits the batch into one contiguous slice per worker; a slice whose worker fails runs here instead. */
   private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
-    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
+    const I = this.config.inputSize, Y = targetsPerWindow(this.config), T = this.shape.steps;
     const n = Math.min(workers.length, b);
     return Promise.all(
       Array.from({ length: n }, (_, i) => {
         const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
+        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), b: to - from, meanOver: b };
         return workers[i].run(job).catch((e: Error) => {
           this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
           return this.runHere(job);

@@ -12,7 +12,7 @@ const KERNELS: { name: string }[] = Object.values(kernels).filter((k) => typeof 
 export interface Job {
   params: Float32Array;
   x: Float32Array; // (b,T,I)
-  y: Float32Array | null; // (b,O)
+  y: Float32Array | null; // (b, targets per window)
   b: number;
   meanOver: number; // windows in the whole batch, so slices' losses and gradients add up
 }
