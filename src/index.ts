@@ -19,5 +19,14 @@ export {
 export { openSession, type BackendKind, type Session } from './backend.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
+export {
+  inputGradients,
+  integratedGradients,
+  type Completeness,
+  type InputGradientOptions,
+  type IntegratedGradientOptions,
+  type IntegratedGradients,
+  type Windows,
+} from './train/attributions.js';
 export type { EngineStats, EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
 export * from './finance/index.js';

@@ -318,6 +318,7 @@ export class FastModel {
   private gates: F32[] = []; // per layer (T,B,4H)
   private dG!: F32; // (T,B,4H), reused by every layer
   private dh: F32[] = []; // the gradient reaching a layer's h: (B,H) for one layer, else two (T,B,H) ping-ponged down the stack
+  private dx0!: F32; // (T,B,I): the gradient w.r.t. the input, for input gradients
   private dhNext!: F32; // (B,H)
   private dcNext!: F32; // (B,H)
   private out!: F32; // (B,O)
@@ -348,6 +349,7 @@ export class FastModel {
     this.gates = Array.from({ length: L }, () => f(T * B * 4 * H));
     this.dG = f(T * B * 4 * H);
     this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
+    this.dx0 = f(T * B * I);
     this.dhNext = f(B * H);
     this.dcNext = f(B * H);
     this.out = f(B * O);
@@ -393,10 +395,33 @@ export class FastModel {
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     this.forward(params, x, B);
-    const { hiddenSize: H, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
-    const L = layers.length, out = this.out, dout = this.dout;
-    grads.fill(0);
-    const lossValue = loss_f32(out, y, B, O, meanOverBatch, loss, dout);
+    const lossValue = loss_f32(this.out, y, B, this.spec.outputs, meanOverBatch, this.spec.loss, this.dout);
+    this.backward(params, B, grads);
+    return lossValue;
+  }
+
+  /**
+   * ∂out[b, output]/∂x[b] for every window, (B,T,I) batch-major into dx: one forward and one backward from a
+   * head gradient of 1, without weight gradients.
+   */
+  inputGradients(params: F32, x: F32, B: number, output: number, dx: F32): void {
+    this.forward(params, x, B);
+    const O = this.spec.outputs, I = this.spec.inputSize, T = this.steps;
+    this.dout.fill(0, 0, B * O);
+    for (let b = 0; b < B; b++) this.dout[b * O + output] = 1;
+    this.backward(params, B, null);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        for (let i = 0; i < I; i++) dx[(b * T + t) * I + i] = this.dx0[(t * B + b) * I + i];
+      }
+    }
+  }
+
+  /** Backpropagates this.dout: the weight gradients into grads (zeroed first), or with grads null the input's into dx0. */
+  private backward(params: F32, B: number, grads: F32 | null): void {
+    const { hiddenSize: H, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
+    const L = layers.length, dout = this.dout;
+    grads?.fill(0);
 
     // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
     const top = this.hseq[L - 1], hLast = (T - 1) * B * H;
@@ -407,11 +432,11 @@ export class FastModel {
         for (let o = 0; o < O; o++) {
           const d = dout[b * O + o];
           s += d * params[wd + k * O + o];
-          grads[wd + k * O + o] += top[hLast + b * H + k] * d;
+          if (grads) grads[wd + k * O + o] += top[hLast + b * H + k] * d;
         }
         dh[b * H + k] = s;
       }
-      for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
+      if (grads) for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
     }
 
     let lastStepOnly = true;
@@ -419,15 +444,16 @@ export class FastModel {
       const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG;
       const input = l === 0 ? this.x : this.hseq[l - 1];
       lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H);
-      gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
-      gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
-      colsum_add(grads, slots.bias, dG, T * B, G);
-      if (l > 0) {
-        dh = this.dh[(L - l) % 2];
+      if (grads) {
+        gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
+        gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
+        colsum_add(grads, slots.bias, dG, T * B, G);
+      }
+      if (l > 0 || !grads) {
+        dh = l > 0 ? this.dh[(L - l) % 2] : this.dx0;
         gemm_nt(dh, 0, dG, 0, params, slots.kernel, T * B, I, G, false); // d(input) = dG · W_xᵀ, for the layer below
       }
       lastStepOnly = false;
     }
-    return lossValue;
   }
 }

@@ -96,6 +96,25 @@ export class CpuSession implements Session {
     });
   }
 
+  inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array> {
+    const xb = x.slice(0, b * this.shape.steps * this.config.inputSize);
+    return this.after(async () => {
+      const workers = await this.pool();
+      const dx = new Float32Array(xb.length);
+      if (workers.length === 0) {
+        this.local.inputGradients(this.params, xb, b, output, dx);
+        return dx;
+      }
+      let at = 0;
+      for (const r of await this.scatter(workers, xb, null, b, output)) {
+        if (!('dx' in r)) throw new Error('internal: an input-gradient slice came back without dx');
+        dx.set(r.dx, at);
+        at += r.dx.length;
+      }
+      return dx;
+    });
+  }
+
   forward(x: Float32Array, b: number): Promise<Float32Array> {
     const xb = x.slice(0, b * this.shape.steps * this.config.inputSize);
     return this.after(() => this.forwardNow(xb, b));
@@ -153,13 +172,13 @@ export class CpuSession implements Session {
   }
 
   /** Splits the batch into one contiguous slice per worker; a slice whose worker fails runs here instead. */
-  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
+  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number, output?: number): Promise<Reply[]> {
     const I = this.config.inputSize, Y = targetsPerWindow(this.config), T = this.shape.steps;
     const n = Math.min(workers.length, b);
     return Promise.all(
       Array.from({ length: n }, (_, i) => {
         const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), b: to - from, meanOver: b };
+        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), output, b: to - from, meanOver: b };
         return workers[i].run(job).catch((e: Error) => {
           this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
           return this.runHere(job);
@@ -169,6 +188,11 @@ export class CpuSession implements Session {
   }
 
   private runHere(job: Job): Reply {
+    if (job.output !== undefined) {
+      const dx = new Float32Array(job.x.length);
+      this.local.inputGradients(job.params, job.x, job.b, job.output, dx);
+      return { dx };
+    }
     if (!job.y) return { out: this.local.forward(job.params, job.x, job.b).slice() };
     const grads = new Float32Array(this.size);
     return { loss: this.local.forwardBackward(job.params, job.x, job.y, job.b, grads, job.meanOver), grads };

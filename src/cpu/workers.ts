@@ -8,16 +8,17 @@ import type { FastModel, FastSpec } from './fast.js';
 /** Every function and class of fast.ts, which imports nothing: all that FastModel can reach. */
 const KERNELS: { name: string }[] = Object.values(kernels).filter((k) => typeof k === 'function');
 
-/** A slice of a batch: forward + backward when y is given, else forward only. */
+/** A slice of a batch: forward + backward when y is given, input gradients of `output` when that is given, else forward only. */
 export interface Job {
   params: Float32Array;
   x: Float32Array; // (b,T,I)
   y: Float32Array | null; // (b, targets per window)
+  output?: number;
   b: number;
   meanOver: number; // windows in the whole batch, so slices' losses and gradients add up
 }
 
-export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array };
+export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array } | { dx: Float32Array };
 
 type Message = { spec: FastSpec; steps: number; capacity: number } | Job;
 
@@ -33,6 +34,10 @@ function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown):
       } else if (msg.y) {
         const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver);
         port.post({ loss, grads });
+      } else if (msg.output !== undefined) {
+        const dx = new Float32Array(msg.x.length);
+        model!.inputGradients(msg.params, msg.x, msg.b, msg.output, dx);
+        port.post({ dx });
       } else {
         port.post({ out: model!.forward(msg.params, msg.x, msg.b).slice() });
       }
