@@ -2,6 +2,7 @@
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
+import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
 import { backend, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
@@ -87,11 +88,12 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
     }
     if (command === 'train') return await train(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train' or 'predict'`);
+    if (command === 'explain') return await explain(args, io);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'predict' or 'explain'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${['train', 'predict', 'explain'].includes(command) ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

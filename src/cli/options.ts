@@ -68,6 +68,18 @@ export const PREDICT_OPTIONS: OptionSpec[] = [
   { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
 ];
 
+export const EXPLAIN_OPTIONS: OptionSpec[] = [
+  { name: 'model', type: 'string', value: 'FILE', help: "a model written by 'webgpu-lstm train --out' (required)" },
+  { name: 'data', type: 'string', value: 'FILE', help: 'CSV of daily prices (default: the bundled S&P 500 file)' },
+  { name: 'date', type: 'string', value: 'YYYY-MM-DD', help: "the day whose forecast (made at that day's close) to explain (default: the file's last day)" },
+  { name: 'from', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day from this one (with --to: a range; the mean absolute attributions too)' },
+  { name: 'to', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day up to this one' },
+  { name: 'steps', type: 'string', value: 'N', help: 'integrated-gradient interpolation points (default: 32)' },
+  ...ENGINE,
+  { name: 'json', type: 'string', value: 'FILE', help: 'write the attributions as JSON here' },
+  { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
+];
+
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** Strict parsing: an unknown flag or a missing value is a UsageError naming it. */
@@ -83,7 +95,7 @@ export function parse(specs: OptionSpec[], args: string[]): Values {
   }
 }
 
-function integer(values: Values, name: string): number | undefined {
+export function integer(values: Values, name: string): number | undefined {
   const v = values[name] as string | undefined;
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number (got '${v}')`);
@@ -166,6 +178,7 @@ Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CP
 Commands:
   train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
   predict   forecast the next day's volatility, VaR and ES from a saved model
+  explain   which days and features drive a saved model's forecast (integrated gradients)
 
 Run 'webgpu-lstm <command> --help' for its options.
 Exit codes: 0 success, 1 error (bad data, bad settings, failed run), 2 bad command line, 130 interrupted.`;
@@ -193,3 +206,15 @@ ${optionLines(PREDICT_OPTIONS)}
 
 Example:
   webgpu-lstm predict --model model.json --data prices.csv`;
+
+export const EXPLAIN_HELP = `Usage: webgpu-lstm explain --model FILE [--date D | --from D --to D] [options]
+
+Takes the LSTM's log-variance forecast apart with integrated gradients: for each day, how much each feature at
+each lag (0 = the day itself) moved the forecast away from the baseline's (every feature at its training mean).
+The attributions add up to forecast - baseline forecast; the completeness error says how closely.
+
+Options:
+${optionLines(EXPLAIN_OPTIONS)}
+
+Example:
+  webgpu-lstm explain --model model.json --date 2020-03-16 --json explain.json`;
