@@ -85,7 +85,12 @@ describe('integrated gradients', () => {
         expect(c.delta).toBeCloseTo(ig.forecast[w] - ig.baselineForecast, 6);
         expect(c.sum).toBeCloseTo(ig.attributions.subarray(w * stride, (w + 1) * stride).reduce((a, b) => a + b, 0), 4);
       });
-      worst.push(Math.max(...ig.completeness.map((c) => c.relativeError)));
+      // Where f(x) is within 0.01 of f(baseline) the relative error divides by almost nothing: those windows are
+      // held to the absolute error instead (on the whole test split at 32 steps: 1 of 741, delta 0.0016, off by 4e-5).
+      const clear = ig.completeness.filter((c) => Math.abs(c.delta) >= 0.01);
+      expect(clear.length).toBeGreaterThan(0.9 * windows.count);
+      worst.push(Math.max(...clear.map((c) => c.relativeError)));
+      if (steps >= 32) for (const c of ig.completeness) expect(Math.abs(c.sum - c.delta)).toBeLessThan(1e-3);
       if (steps === 32) expect(worst.at(-1)).toBeLessThanOrEqual(1e-2);
     }
     console.log('IG worst completeness error at 8/16/32/64 steps:', worst.map((e) => e.toExponential(2)).join(' '));

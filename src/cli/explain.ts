@@ -1,5 +1,5 @@
 // `webgpu-lstm explain`: integrated gradients of a saved model's forecast, as a table and optionally JSON.
-import { explainForecast, type ExplainReport } from '../finance/explain.js';
+import { explainForecast, topDrivers, type ExplainReport } from '../finance/explain.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
 import { backend, EXPLAIN_HELP, EXPLAIN_OPTIONS, integer, parse, UsageError } from './options.js';
 import { fixed, formatTable } from './table.js';
@@ -21,6 +21,7 @@ export function explainTable(report: ExplainReport, day: ExplainReport['days'][n
     `${report.series}, forecast made at the close of ${day.date}: log-variance ${fixed(day.forecast)} (volatility ${fixed(Math.sqrt(Math.exp(day.forecast)), 2)}% a day); baseline ${fixed(day.baselineForecast)}.`,
     formatTable(header, rows, header.map((h) => h !== 'feature')),
     `Attributions in log-variance units (lag 0 = ${day.date}); they add up to ${fixed(c.sum, 4)} against forecast - baseline = ${fixed(c.delta, 4)} (completeness error ${(100 * c.relativeError).toFixed(2)}%, ${report.steps} steps).`,
+    topDrivers(day, report.features),
   ].join('\n');
 }
 

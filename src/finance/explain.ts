@@ -106,6 +106,23 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   return report;
 }
 
+/**
+ * The three largest contributions of a day, summed over lags per feature except for the most recent day, which
+ * is named apart: "most of the forecast's rise comes from log RV 22d (+0.41) and return on the day itself (+0.20) …".
+ */
+export function topDrivers(day: ExplainedDay, features: string[]): string {
+  const parts: { what: string; value: number }[] = [];
+  features.forEach((name, f) => {
+    parts.push({ what: `${name} on the day itself`, value: day.attributions[0][f] });
+    const older = day.attributions.slice(1).reduce((s, row) => s + row[f], 0);
+    if (day.attributions.length > 1) parts.push({ what: `${name} over the ${day.attributions.length - 1} days before`, value: older });
+  });
+  const top = parts.sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, 3);
+  const delta = day.forecast - day.baselineForecast;
+  const list = top.map((p) => `${p.what} (${p.value >= 0 ? '+' : ''}${p.value.toFixed(2)})`);
+  return `The forecast sits ${Math.abs(delta).toFixed(2)} ${delta >= 0 ? 'above' : 'below'} the baseline's (log-variance); the largest contributions: ${list.join(', ')}.`;
+}
+
 function meanAbs(days: ExplainedDay[], features: string[]): NonNullable<ExplainReport['meanAbs']> {
   const byFeature = new Array<number>(features.length).fill(0);
   const byLag = new Array<number>(days[0].attributions.length).fill(0);
