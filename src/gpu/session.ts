@@ -1,6 +1,6 @@
 import type { Session, SessionShape, StepHyper } from '../backend.js';
 import { check, UserError } from '../errors.js';
-import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import { layerInputSize, paramLayout, targetsPerWindow, type ModelConfig } from '../model.js';
 import type { EngineStats } from '../train/types.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
@@ -38,7 +38,7 @@ export class GpuSession implements Session {
     kernelChoice: Record<string, string>,
   ) {
     this.xHost = new Float32Array(shape.steps * shape.batchSize * config.inputSize);
-    this.yHost = new Float32Array(shape.batchSize * config.outputs);
+    this.yHost = new Float32Array(shape.batchSize * targetsPerWindow(config));
     const dispatches = forwardPass.length + 1 + backwardPass.length + optimizer.dispatches.length;
     this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
   }
@@ -69,7 +69,7 @@ export class GpuSession implements Session {
       m: make('adam.m', layout.size),
       v: make('adam.v', layout.size),
       x: make('x', T * B * config.inputSize),
-      y: make('y', B * O),
+      y: make('y', B * targetsPerWindow(config)),
       headOut: make('headOut', 2 * B * O),
       lossLog: make('lossLog', LOSS_LOG),
     };
@@ -134,7 +134,7 @@ export class GpuSession implements Session {
   /** Uploads a (b,T,I) batch time-major and its targets, zero-padding rows b..B-1. */
   private upload(x: Float32Array, y: Float32Array | null, b: number): void {
     const { steps: T, batchSize: B } = this.shape;
-    const I = this.config.inputSize, O = this.config.outputs;
+    const I = this.config.inputSize, Y = targetsPerWindow(this.config);
     check(b > 0 && b <= B, `batch of ${b} windows does not fit this session's batch size ${B}`);
     check(x.length === b * T * I, `batch x has ${x.length} values, expected ${b}x${T}x${I}`);
     const xt = this.xHost;
@@ -143,7 +143,7 @@ export class GpuSession implements Session {
     const q = this.ctx.device.queue;
     q.writeBuffer(this.buf.x, 0, xt);
     if (y) {
-      check(y.length === b * O, `batch y has ${y.length} values, expected ${b}x${O}`);
+      check(y.length === b * Y, `batch y has ${y.length} values, expected ${b}x${Y}`);
       this.yHost.fill(1); // padding rows need a finite, positive target (QLIKE takes its log)
       this.yHost.set(y);
       q.writeBuffer(this.buf.y, 0, this.yHost);
@@ -179,7 +179,7 @@ export class GpuSession implements Session {
     check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
     this.upload(x, y, b);
     if (this.pending === 0) this.pendingSince = performance.now();
-    this.head.setStep(b, this.pending++, false);
+    this.head.setStep(b, this.pending++, 'train');
     this.optimizer.setHyper(hp);
     this.submit(this.stepDispatches());
   }
@@ -207,7 +207,7 @@ export class GpuSession implements Session {
     const losses = await this.drainLosses(); // keeps the loss slots of queued steps
     check(losses.length === 0, 'internal: lossAndGradients called with training steps unread');
     this.upload(x, y, b);
-    this.head.setStep(b, 0, false);
+    this.head.setStep(b, 0, 'train');
     this.submit([...this.forwardPass, this.head.dispatch, ...this.backwardPass]);
     const [loss] = await this.read(this.buf.lossLog, 0, 1);
     const grads = await this.read(this.buf.grads, 0, paramLayout(this.config).size);
@@ -216,7 +216,7 @@ export class GpuSession implements Session {
 
   async forward(x: Float32Array, b: number): Promise<Float32Array> {
     this.upload(x, null, b);
-    this.head.setStep(b, 0, true);
+    this.head.setStep(b, 0, 'forward');
     this.submit([...this.forwardPass, this.head.dispatch]);
     return this.read(this.buf.headOut, 0, b * this.config.outputs);
   }
