@@ -5,11 +5,15 @@ import { model_forward, model_input_gradients } from '../src/cpu/model.js';
 import { parseMarketData } from '../src/finance/data.js';
 import { buildWindows } from '../src/finance/features.js';
 import { prepareData, resolveRiskOptions } from '../src/finance/pipeline.js';
-import { createModel, type Model, type ModelConfig } from '../src/model.js';
+import { openSession } from '../src/backend.js';
+import type { KernelChoice } from '../src/engine.js';
+import { narrowEligible } from '../src/gpu/lstmNarrow.js';
+import { createModel, targetsPerWindow, type Model, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { inputGradients, integratedGradients } from '../src/train/attributions.js';
 import { train } from '../src/train/trainer.js';
 import { relErr } from './helpers/compare.js';
+import { requireGpu } from './helpers/gpu.js';
 
 // Input gradients: the Float64 reference against finite differences, the fast CPU path against the reference;
 // integrated gradients' completeness on windows of the bundled data.
@@ -56,6 +60,40 @@ describe('input gradients', () => {
       expect(relErr(dx, ref)).toBeLessThan(1e-3);
     });
   }
+
+  // Every GPU kernel variant (the narrow one where the adapter allows it) against the reference.
+  const choices: KernelChoice[] = [
+    { recurrent: 'wide', gradients: 'wide' },
+    { recurrent: 'narrow', gradients: 'narrow' },
+    { recurrent: 'stepwise', gradients: 'wide' },
+  ];
+  for (const [name, config, B, T, output] of [shapes[1], shapes[3]]) for (const kernels of choices) {
+    it(`${name}: the webgpu backend [${kernels.recurrent}/${kernels.gradients}] against the reference (≤ 1e-3)`, async () => {
+      const ctx = await requireGpu();
+      if (kernels.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, T * B)) return; // opening refuses it: gpu-vs-cpu tests that
+      const { model, x } = problem(config, B, T);
+      const ref = model_input_gradients(config, model.params, x, B, T, output);
+      const session = await openSession('webgpu', config, { batchSize: B + 2, steps: T, kernels }); // padding rows too
+      try {
+        session.setParams(model.params);
+        expect(relErr(await session.inputGradients(x, B, output), ref)).toBeLessThan(1e-3);
+        // and again after a training step has used the same buffers
+        session.trainStep(x, new Float32Array(B * targetsPerWindow(config)).fill(0.5), B, { learningRate: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 0, t: 1 });
+        expect(relErr(await session.inputGradients(x, B, output), ref)).toBeLessThan(1e-3);
+      } finally {
+        session.destroy();
+      }
+    });
+  }
+
+  it('the public call batches windows on every backend', async () => {
+    const [name, config, B, T, output] = shapes[1];
+    const { model, x } = problem(config, B, T);
+    const ref = model_input_gradients(config, model.params, x, B, T, output);
+    for (const backend of ['reference', 'webgpu'] as const) {
+      expect(relErr(await inputGradients(model, { x, count: B, steps: T }, { backend, output, batchSize: 2 }), ref), `${name} ${backend}`).toBeLessThan(1e-3);
+    }
+  });
 
   it('rejects an output the model does not have', async () => {
     const { model, x } = problem(shapes[0][1], 4, 6);

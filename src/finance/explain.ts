@@ -1,7 +1,7 @@
 // `explain`: which days and which features drive the LSTM's volatility forecast. Integrated gradients of the
 // log-variance output for chosen days (the engine computes them), and permutation importance as the model-agnostic
 // cross-check. Environment-agnostic like the pipeline.
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';

@@ -1,6 +1,7 @@
 // Which inputs drive a forecast: input gradients (one forward and one backward pass per batch, the head's gradient
 // seeded to 1 instead of a loss's) and integrated gradients (Sundararajan, Taly & Yan 2017) built on them.
-import { openSession, type BackendKind, type Session } from '../backend.js';
+import { openSession } from '../backend.js';
+import type { BackendKind, Session } from '../engine.js';
 import { check } from '../errors.js';
 import type { Model } from '../model.js';
 import { validateWindows } from './trainer.js';
