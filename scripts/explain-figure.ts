@@ -1,7 +1,7 @@
 // The README's explainability figures: trains the LSTM on the bundled S&P 500 data (default settings), draws the
 // integrated-gradient heatmap of one day as docs/explain-heatmap.svg, and times the integrated gradients of the
 // whole test split, with their completeness errors.
-// Run: bash scripts/explain-figure.sh [backend=cpu|webgpu] [date=2020-03-16] [steps=32]
+// Run: bash scripts/explain-figure.sh [backend=cpu|webgpu] [date=2020-03-16] [steps=32] [ig=8,16,32,64] [epochs=20]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { heatmapSvg } from '../src/app/heatmap.js';
 import { bundledDataPath } from '../src/cli/files.js';
@@ -31,7 +31,7 @@ const o = resolveRiskOptions({ backend });
 const prepared = prepareData(parseMarketData(csvText, o), o);
 const origins = prepared.origins.test;
 const windows = { x: buildWindows(prepared.matrices[0], prepared.scaler, origins, o.window), count: origins.length, steps: o.window };
-for (const m of [8, 16, 32, 64]) {
+for (const m of arg('ig', '8,16,32,64').split(',').map(Number)) {
   t0 = performance.now();
   const ig = await integratedGradients(model, windows, { steps: m, backend });
   const seconds = (performance.now() - t0) / 1000;

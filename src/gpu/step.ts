@@ -12,6 +12,7 @@ import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTil
 import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
+import { matmulRows } from './matmulRows.js';
 import type { Dispatch } from './program.js';
 import type { UnitRowTexture } from './unitRowTexture.js';
 
@@ -83,8 +84,8 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
 
 /**
  * model_backward's dispatches for input gradients, after the head seeded dhLast: per layer from the top,
- * lstm_backward and dX = dG·W_xᵀ, into dX for the layer below or, at the first layer, into dInput (T,B,I).
- * No weight gradients.
+ * lstm_backward and dX = dG·W_xᵀ (matmul_rows: one lane a row), into dX for the layer below or, at the first layer,
+ * into dInput (T,B,I). No weight gradients.
  */
 export function inputGradientPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, dInput: GPUBuffer, choice: KernelChoice): Promise<Dispatch[]> {
   const layout = paramLayout(config);
@@ -92,7 +93,7 @@ export function inputGradientPass(ctx: GpuContext, config: ModelConfig, shape: S
   const pass: Promise<Dispatch>[] = [];
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     pass.push(...recurrenceBackward(ctx, config, shape, b, choice, l, true));
-    pass.push(matmul(ctx, `dX.${l}`, { M: T * B, N: layerInputSize(config, l), K: G, a: b.dG, b: b.params, bOffset: layout.layers[l].kernel.offset, transB: true, c: l > 0 ? b.dX! : dInput }));
+    pass.push(matmulRows(ctx, `dX.${l}`, { M: T * B, N: layerInputSize(config, l), K: G, a: b.dG, b: b.params, bOffset: layout.layers[l].kernel.offset, c: l > 0 ? b.dX! : dInput }));
   }
   return Promise.all(pass);
 }
