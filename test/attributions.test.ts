@@ -70,7 +70,7 @@ describe('input gradients', () => {
   for (const [name, config, B, T, output] of [shapes[1], shapes[3]]) for (const kernels of choices) {
     it(`${name}: the webgpu backend [${kernels.recurrent}/${kernels.gradients}] against the reference (≤ 1e-3)`, async () => {
       const ctx = await requireGpu();
-      if (kernels.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, T * B)) return; // opening refuses it: gpu-vs-cpu tests that
+      if (kernels.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize as number, T * B)) return; // opening refuses it: gpu-vs-cpu tests that
       const { model, x } = problem(config, B, T);
       const ref = model_input_gradients(config, model.params, x, B, T, output);
       const session = await openSession('webgpu', config, { batchSize: B + 2, steps: T, kernels }); // padding rows too

@@ -4,6 +4,7 @@ import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
 import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
+import { modelTextFromFiles } from './modelFile.js';
 import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, type Settings } from './settings.js';
@@ -293,7 +294,7 @@ function stopTraining(): void {
   runState.textContent = 'stopping at the next step, then evaluating the best weights so far…';
 }
 
-async function forecastWith(file: File): Promise<void> {
+async function forecastWith(files: File[]): Promise<void> {
   showError(modelError, null);
   if (!source) {
     showError(modelError, 'load data first (section 1): the model forecasts the day after its last date');
@@ -301,13 +302,13 @@ async function forecastWith(file: File): Promise<void> {
   }
   let modelText: string;
   try {
-    modelText = await readTextFile(file);
+    modelText = await modelTextFromFiles(files);
   } catch (e) {
     showError(modelError, errorText(e));
     return;
   }
   $('model-summary').textContent = '';
-  begin('forecast', file.name);
+  begin('forecast', files.map((f) => f.name).join(' + '));
   results.clear('Forecasting with the loaded model…');
   const request: ForecastRequest = {
     type: 'forecast',
@@ -326,9 +327,9 @@ function wireModel(): void {
   $('download-report').addEventListener('click', () => report && download(report.name, report.text));
   const input = $<HTMLInputElement>('model-input');
   input.addEventListener('change', () => {
-    const file = input.files?.[0];
+    const files = [...(input.files ?? [])];
     input.value = '';
-    if (file) void forecastWith(file);
+    if (files.length) void forecastWith(files);
   });
 }
 

@@ -37,7 +37,7 @@ const DATA: OptionSpec[] = [
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
 ];
 
-const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded Float32 CPU path) (default: ${d.backend})` }];
+const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'auto' (WebGPU on a GPU; on a CPU-emulated adapter or none, the faster of the two for the shape, measured once), 'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded WebAssembly SIMD path) (default: ${d.backend})` }];
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
   ...DATA,
@@ -61,7 +61,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
 ];
 
 export const PREDICT_OPTIONS: OptionSpec[] = [
-  { name: 'model', type: 'string', value: 'FILE', help: "a model written by 'webgpu-lstm train --out' (required)" },
+  { name: 'model', type: 'string', value: 'PATH', help: "a model written by 'webgpu-lstm train --out', or that model converted to TF.js (its folder or model.json) (required)" },
   ...DATA.map((o) => (o.name === 'data' ? o : { ...o, help: `${o.help.replace(/ \(default:.*\)$/, '')} (default: as in training)` })),
   ...ENGINE,
   { name: 'report', type: 'string', value: 'FILE', help: 'write the forecast as JSON here' },
@@ -77,6 +77,12 @@ export const EXPLAIN_OPTIONS: OptionSpec[] = [
   { name: 'steps', type: 'string', value: 'N', help: 'integrated-gradient interpolation points (default: 32)' },
   ...ENGINE,
   { name: 'json', type: 'string', value: 'FILE', help: 'write the attributions as JSON here' },
+  { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
+];
+
+export const CONVERT_OPTIONS: OptionSpec[] = [
+  { name: 'from', type: 'string', value: 'PATH', help: "the model to read: an engine model file (from 'train --out'), or a TF.js model (its folder or its model.json) (required)" },
+  { name: 'to', type: 'string', value: 'PATH', help: 'where to write the other format: a folder (or a .json path) for the TF.js model, a .json file for the engine model (required)' },
   { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
 ];
 
@@ -141,7 +147,7 @@ export function dataOptions(values: Values): DataOptions {
 }
 
 export function backend(values: Values) {
-  return oneOf(values, 'backend', ['webgpu', 'cpu'] as const);
+  return oneOf(values, 'backend', ['auto', 'webgpu', 'cpu'] as const);
 }
 
 /** The pipeline options the flags set (unset flags stay unset: the pipeline's defaults apply). */
@@ -178,6 +184,7 @@ Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CP
 Commands:
   train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
   predict   forecast the next day's volatility, VaR and ES from a saved model
+  convert   turn a model file into a TensorFlow.js LayersModel (model.json + weights.bin), or back
   explain   which days and features drive a saved model's forecast (integrated gradients)
 
 Run 'webgpu-lstm <command> --help' for its options.
@@ -206,6 +213,20 @@ ${optionLines(PREDICT_OPTIONS)}
 
 Example:
   webgpu-lstm predict --model model.json --data prices.csv`;
+
+export const CONVERT_HELP = `Usage: webgpu-lstm convert --from PATH --to PATH
+
+Converts between this engine's model file and a TensorFlow.js LayersModel (model.json + weights), the format of
+TF.js's model.save() and of 'tensorflowjs_converter --output_format tfjs_layers_model' (from a Keras model). A risk
+model keeps its settings in model.json's userDefinedMetadata, so 'predict' reads the converted model too.
+
+Options:
+${optionLines(CONVERT_OPTIONS)}
+
+Examples:
+  webgpu-lstm convert --from model.json --to tfjs-model/
+  webgpu-lstm convert --from tfjs-model/ --to model.json`;
+
 
 export const EXPLAIN_HELP = `Usage: webgpu-lstm explain --model FILE [--date D | --from D --to D] [options]
 

@@ -1,7 +1,7 @@
 // `explain`: which days and which features drive the LSTM's volatility forecast. Integrated gradients of the
 // log-variance output for chosen days (the engine computes them), and permutation importance as the model-agnostic
 // cross-check. Environment-agnostic like the pipeline.
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
@@ -22,7 +22,7 @@ export interface ExplainInput {
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
   dataOptions?: DataOptions;
-  backend?: BackendKind;
+  backend?: BackendChoice;
 }
 
 export interface ExplainedDay {
@@ -140,7 +140,7 @@ function meanAbs(days: ExplainedDay[], features: string[]): NonNullable<ExplainR
 export interface PermutationOptions {
   shuffles?: number; // default 5
   seed?: number; // default 1
-  backend?: BackendKind;
+  backend?: BackendChoice;
   batchSize?: number;
 }
 

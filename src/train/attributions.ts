@@ -1,7 +1,7 @@
 // Which inputs drive a forecast: input gradients (one forward and one backward pass per batch, the head's gradient
 // seeded to 1 instead of a loss's) and integrated gradients (Sundararajan, Taly & Yan 2017) built on them.
 import { openSession } from '../backend.js';
-import type { BackendKind, Session } from '../engine.js';
+import type { BackendChoice, Session } from '../engine.js';
 import { check } from '../errors.js';
 import type { Model } from '../model.js';
 import { validateWindows } from './trainer.js';
@@ -14,7 +14,7 @@ export interface Windows {
 }
 
 export interface InputGradientOptions {
-  backend?: BackendKind; // default 'webgpu'
+  backend?: BackendChoice; // default 'webgpu'
   output?: number; // which head output to differentiate; default 0
   batchSize?: number; // windows (or interpolation points) per pass; default 512
 }

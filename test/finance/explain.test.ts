@@ -11,7 +11,7 @@ import { businessDays, garchCsv, pricesFrom, simulateGarch } from './helpers.js'
 const SMALL = { backend: 'cpu' as const, window: 10, hidden: 8, epochs: 2, batchSize: 32 };
 
 function archCsv(rows: number): string {
-  const returns = simulateGarch({ mu: 0, omega: 0.3, alpha: 0.7, beta: 0 }, rows - 1, 11);
+  const returns = simulateGarch({ mu: 0, omega: 0.3, alpha: 0.7, gamma: 0, beta: 0, nu: null }, rows - 1, 11);
   const prices = pricesFrom(returns);
   return ['date,close', ...businessDays(rows).map((d, i) => `${d},${prices[i].toFixed(6)}`)].join('\n');
 }
