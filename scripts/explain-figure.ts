@@ -1,7 +1,7 @@
 // The README's explainability figures: trains the LSTM on the bundled S&P 500 data (default settings), draws the
 // integrated-gradient heatmap of one day as docs/explain-heatmap.svg, and times the integrated gradients of the
 // whole test split, with their completeness errors.
-// Run: bash scripts/explain-figure.sh [backend=cpu|webgpu] [date=2020-03-16] [steps=32] [ig=8,16,32,64] [epochs=20]
+// Run: bash scripts/explain-figure.sh [backend=cpu|webgpu] [date=2020-03-16] [steps=32] [ig=8,16,32,64] [batch=64] [epochs=20]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { heatmapSvg } from '../src/app/heatmap.js';
 import { bundledDataPath } from '../src/cli/files.js';
@@ -33,7 +33,7 @@ const origins = prepared.origins.test;
 const windows = { x: buildWindows(prepared.matrices[0], prepared.scaler, origins, o.window), count: origins.length, steps: o.window };
 for (const m of arg('ig', '8,16,32,64').split(',').map(Number)) {
   t0 = performance.now();
-  const ig = await integratedGradients(model, windows, { steps: m, backend });
+  const ig = await integratedGradients(model, windows, { steps: m, backend, batchSize: Number(arg('batch', '64')) });
   const seconds = (performance.now() - t0) / 1000;
   const errors = ig.completeness.map((c) => c.relativeError).sort((a, b) => a - b);
   const median = errors[Math.floor(errors.length / 2)], worst = errors[errors.length - 1];
@@ -41,7 +41,7 @@ for (const m of arg('ig', '8,16,32,64').split(',').map(Number)) {
   const clear = ig.completeness.filter((c) => Math.abs(c.delta) >= 0.01);
   const worstClear = Math.max(...clear.map((c) => c.relativeError)), worstAbs = Math.max(...ig.completeness.map((c) => Math.abs(c.sum - c.delta)));
   console.log(
-    `IG of ${origins.length} test windows x ${m} steps (${backend}): ${seconds.toFixed(2)} s; relative completeness error median ${median.toExponential(2)}, ` +
+    `IG of ${origins.length} test windows x ${m} steps (${backend}, batches of ${arg('batch', '64')}): ${seconds.toFixed(2)} s; relative completeness error median ${median.toExponential(2)}, ` +
       `max ${worst.toExponential(2)} (max ${worstClear.toExponential(2)} over the ${clear.length} windows with |delta| >= 0.01); max absolute ${worstAbs.toExponential(2)}`,
   );
 }
