@@ -22,6 +22,7 @@ const shapes: [string, ModelConfig, number, number, number][] = [
   ['2 layers, output 1 of 2', { inputSize: 2, hiddenSize: 7, layers: 2, outputs: 2, loss: 'student-t' }, 5, 9, 1],
   ['3 layers, T=1 B=1', { inputSize: 1, hiddenSize: 3, layers: 3, outputs: 1, loss: 'qlike' }, 1, 1, 0],
   ['3 layers odd shape', { inputSize: 5, hiddenSize: 9, layers: 3, outputs: 3, loss: 'mse' }, 7, 4, 2],
+  ['3 layers of sizes 7, 4, 9', { inputSize: 3, hiddenSize: [7, 4, 9], layers: 3, outputs: 1, loss: 'qlike' }, 5, 4, 0],
 ];
 
 function problem(config: ModelConfig, B: number, T: number): { model: Model; x: Float32Array } {
@@ -67,10 +68,10 @@ describe('input gradients', () => {
     { recurrent: 'narrow', gradients: 'narrow' },
     { recurrent: 'stepwise', gradients: 'wide' },
   ];
-  for (const [name, config, B, T, output] of [shapes[1], shapes[3]]) for (const kernels of choices) {
+  for (const [name, config, B, T, output] of [shapes[1], shapes[3], shapes[4]]) for (const kernels of choices) {
     it(`${name}: the webgpu backend [${kernels.recurrent}/${kernels.gradients}] against the reference (≤ 1e-3)`, async () => {
       const ctx = await requireGpu();
-      if (kernels.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize as number, T * B)) return; // opening refuses it: gpu-vs-cpu tests that
+      if (kernels.recurrent === 'narrow' && !narrowEligible(ctx, Math.max(...[config.hiddenSize].flat()), T * B)) return; // opening refuses it: gpu-vs-cpu tests that
       const { model, x } = problem(config, B, T);
       const ref = model_input_gradients(config, model.params, x, B, T, output);
       const session = await openSession('webgpu', config, { batchSize: B + 2, steps: T, kernels }); // padding rows too
