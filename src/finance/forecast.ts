@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
-import { parseMarketData, type DataKind, type DataOptions } from './data.js';
+import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
@@ -36,7 +36,7 @@ function isTail(t: unknown): t is Tail {
 }
 
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
-function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
+export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
   const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
   if (!risk || typeof risk !== 'object') {
@@ -54,11 +54,8 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   return risk;
 }
 
-export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
-  const { model, extra } = modelFromJSON(input.modelText);
-  const risk = readRiskMeta(extra, model);
-  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
-  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+/** The file must give the features the model was trained on. */
+export function checkFeatures(risk: RiskModelMeta, market: MarketData): void {
   const features = featureNames(market.series[0].range !== undefined);
   if (features.join() !== risk.features.join()) {
     throw new UserError(
@@ -66,6 +63,14 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
         (risk.features.length > features.length ? 'use a file with open/high/low/close columns' : 'name a single price column with --price, as in training'),
     );
   }
+}
+
+export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
+  const { model, extra } = modelFromJSON(input.modelText);
+  const risk = readRiskMeta(extra, model);
+  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
+  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+  checkFeatures(risk, market);
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
