@@ -1,8 +1,10 @@
 // Global-norm gradient clipping and Adam over the ONE flat buffer that holds every parameter.
-// grad_norm: one workgroup sums the squares of all gradients; adam: one lane per parameter.
+// grad_norm: up to PARTIALS workgroups each sum the squares of a strided share of the gradients into partials;
+// grad_norm_total: one workgroup adds those up (a tree in workgroup memory); adam: one lane per parameter.
 // CPU reference: grad_norm / adam_update in src/cpu/adam.ts.
 
 const WG = 256u;
+const PARTIALS = 256u; // grad_norm's most workgroups: grad_norm_total's lanes each add one partial sum
 
 {{HYPER}} // struct Hyper: its fields are declared in src/gpu/adam.ts
 
@@ -12,19 +14,32 @@ const WG = 256u;
 @group(0) @binding(3) var<storage, read_write> m: array<f32>;
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<storage, read_write> norm: array<f32>;
+@group(0) @binding(6) var<storage, read_write> partials: array<f32>; // [PARTIALS], zero past grad_norm's workgroups
 
 var<workgroup> partial: array<f32, WG>;
 
-@compute @workgroup_size(WG)
-fn grad_norm(@builtin(local_invocation_index) li: u32) {
-  var s = 0.0;
-  for (var i = li; i < hp.n; i += WG) { s += grads[i] * grads[i]; }
-  partial[li] = s;
+// The block-sum of a workgroup's values in partial[]: left in partial[0].
+fn workgroup_sum(li: u32) {
   workgroupBarrier();
   for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
     if (li < stride) { partial[li] += partial[li + stride]; }
     workgroupBarrier();
   }
+}
+
+@compute @workgroup_size(WG)
+fn grad_norm(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  var s = 0.0;
+  for (var i = gid.x; i < hp.n; i += nwg.x * WG) { s += grads[i] * grads[i]; } // consecutive lanes, consecutive i
+  partial[li] = s;
+  workgroup_sum(li);
+  if (li == 0u) { partials[wg.x] = partial[0]; }
+}
+
+@compute @workgroup_size(WG)
+fn grad_norm_total(@builtin(local_invocation_index) li: u32) {
+  partial[li] = partials[li];
+  workgroup_sum(li);
   if (li == 0u) { norm[0] = sqrt(partial[0]); }
 }
 

@@ -1,14 +1,16 @@
 // Backpropagation through time for one layer in one dispatch ("wide" variant, for GPUs): each workgroup owns
-// ROWS batch rows and walks t = T-1..0. A lane owns (row, unit) pairs: it turns dh, dc into the four gate
-// pre-activation gradients dG_t of its unit, then, after one barrier, computes dh_{t-1} = dG_t · W_hᵀ for its
-// unit from dG_t in workgroup memory (double-buffered, so one barrier a step).
-// In:  gates (T,B,4H) activations, cseq (T,B,H), W_h in the flat params buffer, dhAbove: (T,B,H) from the
+// ROWS batch rows and walks t = T-1..0. A lane owns a unit in {{R}} batch rows (a slice of ROWS): it turns dh, dc
+// into the four gate pre-activation gradients dG_t of its unit, then, after one barrier, computes
+// dh_{t-1} = dG_t · W_hᵀ for the same unit and rows from dG_t in workgroup memory (double-buffered, so one barrier
+// a step): each W_h load serves the {{R}} rows.
+// W_h is read transposed, whT (4H,H) (see transpose.wgsl): lanes owning units k, k+1, ... read consecutive addresses.
+// In:  gates (T,B,4H) activations, cseq (T,B,H), whT (4H,H), dhAbove: (T,B,H) from the
 //      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
 // Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
 // CPU reference: lstm_backward in src/cpu/lstm.ts.
 
 override H: u32;
-override ROWS: u32 = 1u;
+override ROWS: u32 = 1u; // a multiple of {{R}}
 override WG: u32 = 64u;
 override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
 override ST_LEN: u32 = ROWS * H;
@@ -16,7 +18,7 @@ override ST_LEN: u32 = ROWS * H;
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
-@group(0) @binding(1) var<storage, read> params: array<f32>;
+@group(0) @binding(1) var<storage, read> whT: array<f32>; // W_hᵀ (4H,H)
 @group(0) @binding(2) var<storage, read> gates: array<f32>;
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
@@ -61,54 +63,71 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var s = 0u; s < dims.T; s++) {
     let t = dims.T - 1u - s;
     let buf = (s % 2u) * ROWS * G;
-    for (var p = li; p < ROWS * H; p += WG) {
-      let r = p / H;
+    // Lane p owns unit p % H in the same {{R}} rows in both halves, so it reads only the dhNext it wrote itself.
+    for (var p = li; p < (ROWS / {{R}}u) * H; p += WG) {
       let u = p % H;
-      let bRow = row0 + r;
-      if (bRow >= dims.B) { continue; }
-      var dh = 0.0;
-      var dcIn = 0.0;
-      if (s > 0u) {
-        dh = dhNext[p];
-        dcIn = dcNext[p];
+      for (var r = (p / H) * {{R}}u; r < (p / H + 1u) * {{R}}u; r++) {
+        let bRow = row0 + r;
+        if (bRow >= dims.B) { break; }
+        let e = r * H + u;
+        var dh = 0.0;
+        var dcIn = 0.0;
+        if (s > 0u) {
+          dh = dhNext[e];
+          dcIn = dcNext[e];
+        }
+        let cg = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn);
+        let q = buf + r * G + u;
+        dgs[q] = cg.d.x;
+        dgs[q + H] = cg.d.y;
+        dgs[q + 2u * H] = cg.d.z;
+        dgs[q + 3u * H] = cg.d.w;
+        dcNext[e] = cg.dcPrev;
       }
-      let cg = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn);
-      let q = buf + r * G + u;
-      dgs[q] = cg.d.x;
-      dgs[q + H] = cg.d.y;
-      dgs[q + 2u * H] = cg.d.z;
-      dgs[q + 3u * H] = cg.d.w;
-      dcNext[p] = cg.dcPrev;
     }
     workgroupBarrier();
-    for (var p = li; p < ROWS * H; p += WG) {
-      let r = p / H;
+    for (var p = li; p < (ROWS / {{R}}u) * H; p += WG) {
+      let r0 = (p / H) * {{R}}u;
       let k = p % H;
-      var acc = 0.0;
-      let w = dims.whOffset + k * G;
-      for (var j = 0u; j < G; j++) { acc += dgs[buf + r * G + j] * params[w + j]; }
-      dhNext[p] = acc;
+      var acc = array<f32, {{R}}>(); // zeroed each pass: SwiftShader kept a bare declaration's value from the last one
+      for (var j = 0u; j < G; j++) {
+        let w = whT[j * H + k];
+{{#for r < R}}
+        acc[{{r}}] += dgs[buf + (r0 + {{r}}u) * G + j] * w;
+{{/for}}
+      }
+{{#for r < R}}
+      dhNext[(r0 + {{r}}u) * H + k] = acc[{{r}}];
+{{/for}}
     }
   }
 }
 
-// The per-step fallback for very large H: one dispatch per step t (walked T-1..0 by the host), one lane per
-// (row, unit). dh_t's recurrent part, dG_{t+1} · W_hᵀ, is read from dG; dc_{t+1}·f_{t+1} lives in dcState.
+// The per-step fallback for very large H: one dispatch per step t (walked T-1..0 by the host), one lane per unit in
+// {{R}} batch rows. dh_t's recurrent part, dG_{t+1} · W_hᵀ, is read from dG; dc_{t+1}·f_{t+1} lives in dcState.
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) gid: vec3u) {
   let G = 4u * H;
   let p = gid.x;
-  if (p >= dims.B * H) { return; }
-  let bRow = p / H;
+  if (p >= ((dims.B + {{R}}u - 1u) / {{R}}u) * H) { return; }
+  let r0 = (p / H) * {{R}}u;
   let u = p % H;
   let t = dims.t;
-  var dh = 0.0;
-  var dcIn = 0.0;
+  var dh = array<f32, {{R}}>();
   if (t + 1u < dims.T) {
-    let next = ((t + 1u) * dims.B + bRow) * G;
-    let w = dims.whOffset + u * G;
-    for (var j = 0u; j < G; j++) { dh += dG[next + j] * params[w + j]; }
-    dcIn = dcState[p];
+    for (var j = 0u; j < G; j++) {
+      let w = whT[j * H + u];
+{{#for r < R}}
+      dh[{{r}}] += dG[((t + 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * G + j] * w; // a row past B repeats the last, unused
+{{/for}}
+    }
   }
-  dcState[p] = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn).dcPrev;
+{{#for r < R}}
+  if (r0 + {{r}}u < dims.B) {
+    let q = (r0 + {{r}}u) * H + u;
+    var dcIn = 0.0;
+    if (t + 1u < dims.T) { dcIn = dcState[q]; }
+    dcState[q] = cell_backward(t, (t * dims.B + r0 + {{r}}u) * G + u, t * dims.B * H + q, dh[{{r}}] + dh_above(t, r0 + {{r}}u, u), dcIn).dcPrev;
+  }
+{{/for}}
 }

@@ -1,13 +1,14 @@
 // The LSTM recurrence of one layer over ALL time steps in one dispatch ("wide" variant, for GPUs).
 // Batch rows are independent, so each workgroup owns ROWS of them and walks t = 0..T-1 by itself, keeping
-// h_{t-1} in workgroup memory (double-buffered: one barrier a step). Each lane owns (row, unit) pairs and
-// computes all four gates of its unit, so the cell update needs no exchange.
+// h_{t-1} in workgroup memory (double-buffered: one barrier a step). Each lane owns a unit in {{R}} batch rows (a
+// slice of ROWS) and computes all four gates of its unit, so the cell update needs no exchange; each W_h load (lanes
+// of consecutive units read consecutive addresses) serves the lane's {{R}} rows.
 // In:  gates (T,B,4H) holds xproj = x·W_x + b on entry; W_h (H,4H) lives in the flat params buffer.
 // Out: gates (T,B,4H) overwritten in place by the activations i, f, g, o; hseq, cseq (T,B,H).
 // CPU reference: lstm_forward in src/cpu/lstm.ts.
 
 override H: u32;
-override ROWS: u32 = 1u; // batch rows per workgroup
+override ROWS: u32 = 1u; // batch rows per workgroup, a multiple of {{R}}
 override WG: u32 = 64u; // lanes per workgroup
 override HS_LEN: u32 = 2u * ROWS * H;
 override CS_LEN: u32 = ROWS * H;
@@ -47,51 +48,71 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var t = 0u; t < dims.T; t++) {
     let cur = (t % 2u) * ROWS * H;
     let nxt = ((t + 1u) % 2u) * ROWS * H;
-    for (var p = li; p < ROWS * H; p += WG) {
-      let r = p / H;
+    for (var p = li; p < (ROWS / {{R}}u) * H; p += WG) {
+      let r0 = (p / H) * {{R}}u; // the slice's first row in the workgroup
       let u = p % H;
-      let bRow = row0 + r;
-      if (bRow >= dims.B) { continue; }
-      let g0 = (t * dims.B + bRow) * G + u;
-      var z = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
+      var z = array<vec4f, {{R}}>();
+{{#for r < R}}
+      if (row0 + r0 + {{r}}u < dims.B) {
+        let g0 = (t * dims.B + row0 + r0 + {{r}}u) * G + u;
+        z[{{r}}] = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
+      }
+{{/for}}
       if (t > 0u) {
         for (var k = 0u; k < H; k++) {
-          let hk = hs[cur + r * H + k];
           let w = dims.whOffset + k * G + u;
-          z += hk * vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+          let wk = vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+{{#for r < R}}
+          z[{{r}}] += hs[cur + (r0 + {{r}}u) * H + k] * wk;
+{{/for}}
         }
       }
-      var cPrev = 0.0;
-      if (t > 0u) { cPrev = cs[p]; }
-      let ch = cell_forward(g0, (t * dims.B + bRow) * H + u, z, cPrev);
-      cs[p] = ch.x;
-      hs[nxt + p] = ch.y;
+{{#for r < R}}
+      if (row0 + r0 + {{r}}u < dims.B) {
+        let q = (r0 + {{r}}u) * H + u;
+        var cPrev = 0.0;
+        if (t > 0u) { cPrev = cs[q]; }
+        let bRow = row0 + r0 + {{r}}u;
+        let ch = cell_forward((t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, z[{{r}}], cPrev);
+        cs[q] = ch.x;
+        hs[nxt + q] = ch.y;
+      }
+{{/for}}
     }
     workgroupBarrier();
   }
 }
 
 // The per-step fallback for shapes whose state does not fit workgroup memory (very large H): one dispatch per
-// time step, all encoded into the same command buffer, one lane per (row, unit), h_{t-1} and c_{t-1} read back
-// from hseq and cseq. dims.t is the step.
+// time step, all encoded into the same command buffer, one lane per unit in {{R}} batch rows, h_{t-1} and c_{t-1}
+// read back from hseq and cseq. dims.t is the step.
 @compute @workgroup_size(64)
 fn step(@builtin(global_invocation_id) gid: vec3u) {
   let G = 4u * H;
   let p = gid.x;
-  if (p >= dims.B * H) { return; }
-  let bRow = p / H;
+  if (p >= ((dims.B + {{R}}u - 1u) / {{R}}u) * H) { return; }
+  let r0 = (p / H) * {{R}}u;
   let u = p % H;
   let t = dims.t;
-  let g0 = (t * dims.B + bRow) * G + u;
-  var z = vec4f(gates[g0], gates[g0 + H], gates[g0 + 2u * H], gates[g0 + 3u * H]);
-  var cPrev = 0.0;
+  var z = array<vec4f, {{R}}>();
+{{#for r < R}}
+  let g{{r}} = (t * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * G + u; // a row past B repeats the last one, unwritten
+  z[{{r}}] = vec4f(gates[g{{r}}], gates[g{{r}} + H], gates[g{{r}} + 2u * H], gates[g{{r}} + 3u * H]);
+{{/for}}
   if (t > 0u) {
-    let prev = ((t - 1u) * dims.B + bRow) * H;
     for (var k = 0u; k < H; k++) {
       let w = dims.whOffset + k * G + u;
-      z += hseq[prev + k] * vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+      let wk = vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+{{#for r < R}}
+      z[{{r}}] += hseq[((t - 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * H + k] * wk;
+{{/for}}
     }
-    cPrev = cseq[prev + u];
   }
-  cell_forward(g0, (t * dims.B + bRow) * H + u, z, cPrev);
+{{#for r < R}}
+  if (r0 + {{r}}u < dims.B) {
+    var cPrev = 0.0;
+    if (t > 0u) { cPrev = cseq[((t - 1u) * dims.B + r0 + {{r}}u) * H + u]; }
+    cell_forward(g{{r}}, (t * dims.B + r0 + {{r}}u) * H + u, z[{{r}}], cPrev);
+  }
+{{/for}}
 }

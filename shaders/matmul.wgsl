@@ -1,6 +1,8 @@
 // C[M,N] (+)= op(A)[M,K] · op(B)[K,N] (+ bias[N]): the input projection, dX = dG·W_xᵀ and the weight gradients
 // (dW_x = Xᵀ·dG, dW_h = H_prevᵀ·dG) are all this one tiled kernel with different transposes and offsets.
 // Each workgroup computes a 64x64 tile of C; each of its 256 lanes a 4x4 block held in registers.
+// Split over K (for a small M×N with a long K, such as the weight gradients' K = T·B): workgroup z sums
+// k in [z·kChunk, (z+1)·kChunk) into its own slice z of C (C at cOffset + z·M·N), and sum_splits adds the slices up.
 // CPU reference: src/cpu/matmul.ts.
 
 override TRANS_A: bool = false; // A is stored [K, M] (so op(A) = Aᵀ)
@@ -21,14 +23,14 @@ const TK = 16u;
 var<workgroup> As: array<f32, 1024>; // [TK][TILE]: op(A) tile, k-major
 var<workgroup> Bs: array<f32, 1024>; // [TK][TILE]: op(B) tile, k-major
 
-fn loadA(m: u32, k: u32) -> f32 {
-  if (m >= dims.M || k >= dims.K) { return 0.0; }
+fn loadA(m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= dims.M || k >= kEnd) { return 0.0; }
   if (TRANS_A) { return a[dims.aOffset + k * dims.M + m]; }
   return a[dims.aOffset + m * dims.K + k];
 }
 
-fn loadB(k: u32, n: u32) -> f32 {
-  if (k >= dims.K || n >= dims.N) { return 0.0; }
+fn loadB(k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= dims.N) { return 0.0; }
   if (TRANS_B) { return b[dims.bOffset + n * dims.K + k]; }
   return b[dims.bOffset + k * dims.N + n];
 }
@@ -38,14 +40,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
   var acc: array<vec4f, 4>; // acc[i][j] is C[m0 + 4*lid.y + i, n0 + 4*lid.x + j]
-  for (var k0 = 0u; k0 < dims.K; k0 += TK) {
+  let kEnd = min(dims.K, (wg.z + 1u) * dims.kChunk);
+  for (var k0 = wg.z * dims.kChunk; k0 < kEnd; k0 += TK) {
     // 256 lanes load the two 16x64 tiles, 4 values each.
     for (var e = 0u; e < 4u; e++) {
       let idx = li * 4u + e;
       let kk = idx / TILE;
       let mm = idx % TILE;
-      As[idx] = loadA(m0 + mm, k0 + kk);
-      Bs[idx] = loadB(k0 + kk, n0 + mm);
+      As[idx] = loadA(m0 + mm, k0 + kk, kEnd);
+      Bs[idx] = loadB(k0 + kk, n0 + mm, kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
@@ -66,21 +69,33 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (n >= dims.N) { continue; }
       var v = acc[i][j];
       if (HAS_BIAS) { v += b[dims.biasOffset + n]; }
-      let at = dims.cOffset + m * dims.N + n;
+      let at = dims.cOffset + wg.z * dims.M * dims.N + m * dims.N + n;
       if (ACCUMULATE) { v += c[at]; }
       c[at] = v;
     }
   }
 }
 
-// dbias[N] (+)= Σ_r dout[r, N]: the bias gradient, one lane per column.
+// dbias[N] = Σ_r dout[r, N]: the bias gradient, one lane per column, split over the rows like main over K:
+// workgroup z sums rows [z·kChunk, (z+1)·kChunk) into slice z (c at cOffset + z·N).
 @compute @workgroup_size(64)
-fn colsum(@builtin(global_invocation_id) gid: vec3u) {
+fn colsum(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
   let n = gid.x;
   if (n >= dims.N) { return; }
   var s = 0.0;
-  for (var r = 0u; r < dims.M; r++) { s += a[dims.aOffset + r * dims.N + n]; }
-  let at = dims.cOffset + n;
+  for (var r = wg.z * dims.kChunk; r < min(dims.M, (wg.z + 1u) * dims.kChunk); r++) { s += a[dims.aOffset + r * dims.N + n]; }
+  c[dims.cOffset + wg.z * dims.N + n] = s;
+}
+
+// c[cOffset + i] (+)= Σ_z a[aOffset + z·M·N + i], z < K: adds up the slices of a split GEMM or colsum.
+@compute @workgroup_size(64)
+fn sum_splits(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * 64u; // 2-D dispatch past 65535 workgroups' worth
+  let size = dims.M * dims.N;
+  if (i >= size) { return; }
+  var s = 0.0;
+  for (var z = 0u; z < dims.K; z++) { s += a[dims.aOffset + z * size + i]; }
+  let at = dims.cOffset + i;
   if (ACCUMULATE) { s += c[at]; }
   c[at] = s;
 }

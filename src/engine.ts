@@ -34,6 +34,9 @@ export interface KernelChoice {
   // points, one dispatch a step, for H too large for the fused kernels' workgroup memory.
   recurrent: 'wide' | 'narrow' | 'stepwise';
   gradients: 'wide' | 'narrow'; // dW_x and dW_h: matmul.wgsl (64x64 tiles) or matmul_narrow.wgsl
+  // Batch rows each lane of the wide or stepwise recurrence carries, each W_h load serving them all (1 if absent):
+  // fewer lanes and loads for the same work, which pays where weight loads, not lanes, are scarce.
+  rowsPerLane?: number;
 }
 
 /** What a session reports about how it runs. */

@@ -33,6 +33,13 @@ const choices: KernelChoice[] = [
   { recurrent: 'stepwise', gradients: 'wide' },
 ];
 
+// Several batch rows a lane (the autotuner offers them on GPUs only), on shapes where B leaves a partial slice of rows.
+const multiRow: KernelChoice[] = [
+  { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 },
+  { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 },
+];
+const multiRowCases = new Set(['H=7 odd, B=5', 'H=64 qlike', '3 layers of sizes 12, 6, 9', '3 layers H=20 B=67']);
+
 describe('GPU kernels vs CPU reference', () => {
   it('falls back to the per-step kernels when H is too large for the fused ones', async () => {
     const ctx = await requireGpu();
@@ -56,8 +63,8 @@ describe('GPU kernels vs CPU reference', () => {
     gpu.destroy();
   });
 
-  for (const { name, config, B, T } of cases) for (const kernels of choices) {
-    it(`${name} [${kernels.recurrent}/${kernels.gradients}]`, async () => {
+  for (const { name, config, B, T } of cases) for (const kernels of [...choices, ...(multiRowCases.has(name) ? multiRow : [])]) {
+    it(`${name} [${kernels.recurrent}/${kernels.gradients}${kernels.rowsPerLane ? `, ${kernels.rowsPerLane} rows a lane` : ''}]`, async () => {
       const ctx = await requireGpu();
       if (kernels.recurrent === 'narrow') {
         // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
@@ -82,6 +89,7 @@ describe('GPU kernels vs CPU reference', () => {
         expect(relErr(got.grads.subarray(...r), want.grads.subarray(...r)), slot.name).toBeLessThan(1e-3);
       }
       expect(gpu.stats.kernelChoice.recurrent).toMatch(new RegExp(`^${kernels.recurrent}`));
+      if (kernels.recurrent !== 'narrow') expect(gpu.stats.kernelChoice.recurrent).toContain(`rows a lane=${kernels.rowsPerLane ?? 1})`);
       // The narrow pair passes dG in a texture (the adapter's limits hold every shape here).
       if (kernels.recurrent === 'narrow') expect(gpu.stats.kernelChoice.gradients).toMatch(/dG from texture/);
       gpu.destroy();

@@ -16,15 +16,23 @@ function hyperValues(n: number, hp: StepHyper): UniformValues<typeof HYPER.field
   return { n, learningRate, beta1, beta2, epsilon, weightDecay, clipNorm, correction1: 1 - Math.pow(beta1, hp.t), correction2: 1 - Math.pow(beta2, hp.t) };
 }
 
-/** Global-norm clip + Adam over the flat parameter buffer: two dispatches; `setHyper` before each step. */
-export async function adam(ctx: GpuContext, a: { n: number; params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; norm: GPUBuffer }) {
+/** grad_norm's most workgroups (PARTIALS in adam.wgsl): the `partials` buffer holds this many f32, zeroed. */
+export const NORM_PARTIALS = 256;
+
+/**
+ * Global-norm clip + Adam over the flat parameter buffer: three dispatches (the norm in parallel partial sums, their
+ * total, the update); `setHyper` before each step.
+ */
+export async function adam(ctx: GpuContext, a: { n: number; params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; norm: GPUBuffer; partials: GPUBuffer }) {
   const initial: StepHyper = { learningRate: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 0, t: 1 };
   const hp = HYPER.buffer(ctx, 'adam', hyperValues(a.n, initial));
   const lanes = 256;
   const groups = Math.ceil(a.n / lanes);
   const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
   const dispatches: Dispatch[] = await Promise.all([
-    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'grad_norm', constants: {} }, { hp, grads: a.grads, norm: a.norm }, [1], 'grad_norm'),
+    // Each lane sums at least 4 squares; the unused partial sums stay zero.
+    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'grad_norm', constants: {} }, { hp, grads: a.grads, partials: a.partials }, [Math.min(NORM_PARTIALS, Math.ceil(a.n / (4 * lanes)))], 'grad_norm'),
+    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'grad_norm_total', constants: {} }, { partials: a.partials, norm: a.norm }, [1], 'grad_norm_total'),
     makeDispatch(ctx, { name: 'adam', code, entryPoint: 'adam', constants: {} }, { hp, params: a.params, grads: a.grads, m: a.m, v: a.v, norm: a.norm }, [x, Math.ceil(groups / x)], 'adam'),
   ]);
   const setHyper = (h: StepHyper) => HYPER.write(ctx, hp, hyperValues(a.n, h));

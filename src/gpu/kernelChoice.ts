@@ -12,6 +12,9 @@ import { encodeDispatches, type Dispatch } from './program.js';
 /** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
 export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
 
+/** The most batch rows a lane of the wide or stepwise recurrence carries (the kernels unroll over them). */
+export const MAX_ROWS_PER_LANE = 8;
+
 /** The variants that run here for `rows` = T·B rows, fastest-first guess first; only `forced` if given (or why not). */
 export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
   const hidden = Array.from({ length: config.layers }, (_, l) => layerHiddenSize(config, l));
@@ -24,20 +27,28 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
       throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
     }
-    if (forced.recurrent === 'wide' && !fused) {
+    const R = forced.rowsPerLane ?? 1;
+    if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
+      throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
+    }
+    if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
       throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
+  // Several rows a lane: for GPUs only (a CPU adapter such as SwiftShader would spend its time compiling and timing them).
+  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
   const all: KernelChoice[] = fused
     ? [
         { recurrent: 'wide', gradients: 'wide' },
         { recurrent: 'narrow', gradients: 'narrow' },
         { recurrent: 'wide', gradients: 'narrow' },
+        ...multiRow,
       ]
     : [
         { recurrent: 'stepwise', gradients: 'wide' },
         { recurrent: 'stepwise', gradients: 'narrow' },
+        ...multiRow,
       ];
   return all.filter((c) => (c.recurrent !== 'narrow' || narrowRuns) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
 }
@@ -89,12 +100,13 @@ async function fastest(ctx: GpuContext, candidates: KernelChoice[], step: (c: Ke
 
 /** What a choice runs, in words, for EngineStats.kernelChoice. */
 export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number, B: number, T: number): Record<string, string> {
-  const wide = wideTiling(ctx, H);
+  const R = choice.rowsPerLane ?? 1;
+  const wide = wideTiling(ctx, H, R);
   return {
     recurrent: {
-      wide: `wide(rows=${wide.rows},lanes=${wide.lanes})`,
+      wide: `wide(rows=${wide.rows},lanes=${wide.lanes},rows a lane=${R})`,
       narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
-      stepwise: `stepwise(${T} dispatches a pass)`,
+      stepwise: `stepwise(${T} dispatches a pass,rows a lane=${R})`,
     }[choice.recurrent],
     gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };

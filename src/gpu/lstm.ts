@@ -4,31 +4,39 @@ import type { RecurrentActivation } from '../model.js';
 import type { GpuContext } from './device.js';
 import { gateConstants, GATES_WGSL } from './gates.js';
 import { makeDispatch, type Dispatch } from './program.js';
-import { fillTemplate } from './template.js';
+import { fillTemplate, templated } from './template.js';
 import { uniformStruct } from './uniforms.js';
 
 // whOffset: W_h in the flat params buffer; t: the step of a per-step dispatch (the fused entry points ignore it).
 const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
-const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', lastStepOnly: 'u32', t: 'u32' });
-const forwardCode = fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL });
-const backwardCode = fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL });
+const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', lastStepOnly: 'u32', t: 'u32' });
+// R: batch rows each lane carries, so that each weight it loads serves R rows (the code unrolls over them).
+const forwardProgram = templated('lstm_forward', ({ R }: { R: number }) => fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
+const backwardProgram = templated('lstm_backward', ({ R }: { R: number }) => fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
 
-/** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes. */
+/** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes, each lane carrying rowsPerLane. */
 export interface RecurrentTiling {
   rows: number;
   lanes: number;
+  rowsPerLane: number;
 }
 
-/** The "wide" tiling for GPUs: about 64+ lanes per workgroup, one lane per (row, unit) pair where possible. */
-export function wideTiling(ctx: GpuContext, H: number): RecurrentTiling {
-  const rows = Math.max(1, Math.ceil(64 / H));
-  const lanes = Math.min(ctx.device.limits.maxComputeInvocationsPerWorkgroup, 256, Math.ceil((rows * H) / 32) * 32);
-  return { rows, lanes };
+/**
+ * The "wide" tiling for GPUs: 64 lanes or more per workgroup, one lane per unit in rowsPerLane rows, and as many such
+ * slices of rows as make 64 lanes where H is small.
+ */
+export function wideTiling(ctx: GpuContext, H: number, rowsPerLane = 1): RecurrentTiling {
+  const slices = Math.max(1, Math.ceil(64 / H));
+  // Up to a lane per unit and slice, as far as the adapter allows: device.ts requests the adapter's own maximum
+  // (WebGPU's default is 256); past it a lane walks several units.
+  const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX } = ctx.device.limits;
+  const lanes = Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX, Math.ceil((slices * H) / 32) * 32);
+  return { rows: slices * rowsPerLane, lanes, rowsPerLane };
 }
 
 /** Whether the fused kernels' state fits workgroup memory; lstm_backward needs the most: [2][ROWS][4H] + 2·[ROWS][H] f32. */
-export function fusedFits(ctx: GpuContext, H: number): boolean {
-  return 10 * wideTiling(ctx, H).rows * H * 4 <= ctx.device.limits.maxComputeWorkgroupStorageSize;
+export function fusedFits(ctx: GpuContext, H: number, rowsPerLane = 1): boolean {
+  return 10 * wideTiling(ctx, H, rowsPerLane).rows * H * 4 <= ctx.device.limits.maxComputeWorkgroupStorageSize;
 }
 
 export interface LstmForwardArgs {
@@ -45,7 +53,7 @@ export interface LstmForwardArgs {
 
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
-  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
+  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
@@ -54,8 +62,7 @@ export interface LstmBackwardArgs {
   B: number;
   H: number;
   gate: RecurrentActivation;
-  params: GPUBuffer;
-  whOffset: number;
+  whT: GPUBuffer; // W_hᵀ (4H,H), made by transpose() from the params buffer
   gates: GPUBuffer;
   cseq: GPUBuffer;
   dhAbove: GPUBuffer;
@@ -64,24 +71,27 @@ export interface LstmBackwardArgs {
 }
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
-  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t: 0 });
-  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
-  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
+  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t: 0 });
+  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
+  return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
+/** Workgroups of 64 lanes for the per-step kernels: one lane per unit in rowsPerLane rows. */
+const stepGroups = (B: number, H: number, rowsPerLane: number): [number] => [Math.ceil((Math.ceil(B / rowsPerLane) * H) / 64)];
+
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
-export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs): Promise<Dispatch>[] {
-  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
+export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs, rowsPerLane = 1): Promise<Dispatch>[] {
+  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, t) =>
-    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`));
+    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
-export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }): Promise<Dispatch>[] {
-  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
+export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }, rowsPerLane = 1): Promise<Dispatch>[] {
+  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
-    const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t });
-    return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`);
+    const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t });
+    return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`);
   });
 }

@@ -2,13 +2,13 @@ import { fromTimeMajor, toTimeMajor } from '../cpu/fast.js';
 import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
 import { check } from '../errors.js';
 import { layerHiddenSize, paramLayout, targetsPerWindow, topHiddenSize, type ModelConfig } from '../model.js';
-import { adam } from './adam.js';
+import { adam, NORM_PARTIALS } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
 import { chooseKernels, describeKernels, kernelCandidates, narrowPair } from './kernelChoice.js';
 import { unitRowTexture } from './unitRowTexture.js';
 import { encodeDispatches, type Dispatch } from './program.js';
-import { backwardPass, forwardPass, inputGradientPass, type StepBuffers } from './step.js';
+import { backwardPass, forwardPass, gradientScratchFloats, inputGradientPass, type StepBuffers } from './step.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
 
@@ -86,7 +86,7 @@ export class GpuSession implements Session {
       B, H: Htop, O, T, loss: config.loss, params: buf.params, wOffset: layout.denseKernel.offset, bOffset: layout.denseBias.offset,
       hseq: top.hseq, y: buf.y, out: buf.headOut, grads: buf.grads, dh: dhLast, lossLog: buf.lossLog,
     });
-    const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
+    const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm, partials: make('gradNorm partials', NORM_PARTIALS) });
     const dcState = make('dcState', B * H);
     const candidates = kernelCandidates(ctx, config, T * B, shape.kernels);
     // The narrow kernels pass gates (per layer) and dG in textures (see unitRowTexture).
@@ -98,7 +98,9 @@ export class GpuSession implements Session {
     const narrow = candidates.some((c) => c.recurrent === 'narrow');
     const gatesTextures = narrow ? hidden.map((h, l) => texture(`gates texture.${l}`, h)) : null;
     const dGTexture = candidates.some(narrowPair) ? texture('dG texture', H) : null;
-    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, acts };
+    const whT = make('W_hᵀ', H * G);
+    const splitK = make('split-K slices', gradientScratchFloats(config, shape));
+    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, whT, splitK, acts };
     const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice), backwardPass(ctx, config, shape, stepBuffers, choice)]);
     const headDispatch = (await head).dispatch;
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;

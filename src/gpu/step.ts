@@ -10,10 +10,11 @@ import type { GpuContext } from './device.js';
 import { narrowPair } from './kernelChoice.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
-import { colsum, matmul } from './matmul.js';
+import { colsum, colsumScratchFloats, matmul, matmulScratchFloats } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
 import { matmulRows } from './matmulRows.js';
 import type { Dispatch } from './program.js';
+import { transpose } from './transpose.js';
 import type { UnitRowTexture } from './unitRowTexture.js';
 
 /** The buffers a step reads and writes; all (T,B,X) tensors are time-major, as in ../cpu/model.ts. */
@@ -27,7 +28,19 @@ export interface StepBuffers {
   dX: GPUBuffer | null; // the gradient reaching a lower layer's h, with 2+ layers
   dhLast: GPUBuffer; // (B,H): the head's gradient into the top layer's last h
   dcState: GPUBuffer; // (B,H): dc between the stepwise backward dispatches
+  whT: GPUBuffer; // (4H,H): the layer's W_hᵀ for the wide and stepwise backward kernels, remade per layer
+  splitK: GPUBuffer; // gradientScratchFloats: the slices of the wide weight-gradient GEMMs and colsum split over rows
   acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[]; // per layer
+}
+
+/** The scratch the wide weight gradients need (StepBuffers.splitK): the most any one of their split dispatches takes. */
+export function gradientScratchFloats(config: ModelConfig, shape: SessionShape): number {
+  const { batchSize: B, steps: T } = shape;
+  const perLayer = paramLayout(config).layers.map((_, l) => {
+    const H = layerHiddenSize(config, l), G = 4 * H;
+    return Math.max(matmulScratchFloats(layerInputSize(config, l), G, T * B), T > 1 ? matmulScratchFloats(H, G, (T - 1) * B) : 0, colsumScratchFloats(T * B, G));
+  });
+  return Math.max(1, ...perLayer);
 }
 
 /** model_forward's dispatches up to the head, for one kernel choice. */
@@ -41,10 +54,10 @@ export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: Session
     if (choice.recurrent === 'narrow') {
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
-      forward.push(matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
+      forward.push(...matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
       const args = { ...state, whOffset: slots.recurrentKernel.offset };
-      if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H)));
-      else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args));
+      if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H, choice.rowsPerLane)));
+      else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args, choice.rowsPerLane));
     }
   });
   return Promise.all(forward);
@@ -60,10 +73,10 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
   // dG from row `firstRow` on, times A [R, M], into grads at cOffset.
   const weightGradient = (label: string, G: number, M: number, R: number, a: GPUBuffer, firstRow: number, cOffset: number, onesOffset?: number) =>
     texture
-      ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: texture, bOffset: firstRow, c: b.grads, cOffset, onesOffset })
+      ? [matmulNarrowTN(ctx, label, { M, N: G, R, a, b: texture, bOffset: firstRow, c: b.grads, cOffset, onesOffset })]
       : narrowGemm
-        ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset, onesOffset })
-        : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset });
+        ? [matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset, onesOffset })]
+        : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset }, b.splitK);
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
@@ -71,11 +84,11 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
     backward.push(...recurrenceBackward(ctx, config, shape, b, choice, l, dGBufferRead));
-    backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, G, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
+    backward.push(...weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, G, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
-    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
-    if (!biasInGemm) backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
-    if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
+    if (T > 1) backward.push(...weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
+    if (!biasInGemm) backward.push(...colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }, b.splitK));
+    if (l > 0) backward.push(...matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
   }
   return Promise.all(backward);
 }
@@ -106,6 +119,7 @@ function recurrenceBackward(ctx: GpuContext, config: ModelConfig, shape: Session
     const texture = narrowPair(choice) ? b.dGTexture : null;
     return [lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBuffer ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset })];
   }
-  if (choice.recurrent === 'wide') return [lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H))];
-  return lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState });
+  const whT = transpose(ctx, `W_hᵀ.${l}`, { M: H, N: 4 * H, src: b.params, srcOffset: slots.recurrentKernel.offset, dst: b.whT });
+  if (choice.recurrent === 'wide') return [whT, lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT }, wideTiling(ctx, H, choice.rowsPerLane))];
+  return [whT, ...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, dcState: b.dcState }, choice.rowsPerLane)];
 }

@@ -1,9 +1,9 @@
 import { describe, it } from 'vitest';
-import { adam_update } from '../../src/cpu/adam.js';
+import { adam_update, grad_norm } from '../../src/cpu/adam.js';
 import { loss_backward, loss_forward } from '../../src/cpu/loss.js';
 import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
 import type { StepHyper } from '../../src/engine.js';
-import { adam } from '../../src/gpu/adam.js';
+import { adam, NORM_PARTIALS } from '../../src/gpu/adam.js';
 import { denseLoss } from '../../src/gpu/denseLoss.js';
 import type { LossKind } from '../../src/model.js';
 import { requireGpu } from '../helpers/gpu.js';
@@ -55,12 +55,12 @@ describe('dense_loss.wgsl alone vs src/cpu/matmul.ts + src/cpu/loss.ts', () => {
 });
 
 describe('adam.wgsl alone vs src/cpu/adam.ts', () => {
-  for (const clipNorm of [0, 0.5]) {
-    it(`3 steps over 1000 parameters, clipNorm ${clipNorm}, weight decay`, async () => {
+  // 5000 parameters: the norm's partial sums come from 5 workgroups.
+  for (const [n, clipNorm] of [[1000, 0], [1000, 0.5], [5000, 0.5]]) {
+    it(`3 steps over ${n} parameters, clipNorm ${clipNorm}, weight decay`, async () => {
       const ctx = await requireGpu();
-      const n = 1000;
       const want = randn(n, 5), m = new Float32Array(n), v = new Float32Array(n);
-      const bufs = { params: buffer(ctx, want), grads: buffer(ctx, n), m: buffer(ctx, n), v: buffer(ctx, n), norm: buffer(ctx, 1) };
+      const bufs = { params: buffer(ctx, want), grads: buffer(ctx, n), m: buffer(ctx, n), v: buffer(ctx, n), norm: buffer(ctx, 1), partials: buffer(ctx, NORM_PARTIALS) };
       const optimizer = await adam(ctx, { n, ...bufs });
       for (let t = 1; t <= 3; t++) {
         const grads = randn(n, 10 + t, 0.1);
@@ -68,6 +68,7 @@ describe('adam.wgsl alone vs src/cpu/adam.ts', () => {
         ctx.device.queue.writeBuffer(bufs.grads, 0, grads);
         optimizer.setHyper(hp);
         await run(ctx, optimizer.dispatches);
+        expectClose(await read(ctx, bufs.norm, 1), [grad_norm(grads)], `gradient norm at step ${t}`, { atol: 0, rtol: 1e-5 });
         adam_update(want, grads, m, v, hp);
       }
       expectClose(await read(ctx, bufs.params, n), want, 'params', { atol: 1e-6, rtol: 1e-5 });

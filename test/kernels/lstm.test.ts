@@ -6,6 +6,7 @@ import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from '../../src/gpu/lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, narrowEligible } from '../../src/gpu/lstmNarrow.js';
 import { matmulNarrowTN } from '../../src/gpu/matmulNarrow.js';
+import { transpose } from '../../src/gpu/transpose.js';
 import { unitRowTexture } from '../../src/gpu/unitRowTexture.js';
 import { requireGpu } from '../helpers/gpu.js';
 import { buffer, expectClose, randn, read, run } from './validate.js';
@@ -34,19 +35,30 @@ function layer({ H, B, T, I, gate }: (typeof shapes)[number], seed: number) {
 }
 
 describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
+  it('the wide tiling gives every unit of a slice its own lane as far as the adapter allows', async () => {
+    const ctx = await requireGpu();
+    const { maxComputeInvocationsPerWorkgroup: most } = ctx.device.limits;
+    for (const H of [5, 64, 300, 1000]) {
+      const { rows, lanes, rowsPerLane } = wideTiling(ctx, H, 2);
+      expect(lanes, `H=${H}`).toBeLessThanOrEqual(most);
+      expect(lanes, `H=${H}`).toBeGreaterThanOrEqual(Math.min(most, (rows / rowsPerLane) * H));
+    }
+  });
+
   for (const shape of shapes) {
     const { H, B, T, I, gate } = shape;
     const G = 4 * H;
     const name = `H=${H} B=${B} T=${T} I=${I} ${gate}`;
 
-    for (const variant of ['wide', 'stepwise'] as const) {
-      it(`lstm_forward, lstm_backward [${variant}]: ${name}`, async () => {
+    // rowsPerLane 3: B = 5 leaves a slice with a row past the batch.
+    for (const [variant, R] of [['wide', 1], ['stepwise', 1], ['wide', 3], ['stepwise', 3]] as const) {
+      it(`lstm_forward, lstm_backward [${variant}, ${R} rows a lane]: ${name}`, async () => {
         const ctx = await requireGpu();
         const L = layer(shape, 10);
         const params = buffer(ctx, L.params);
         const gates = buffer(ctx, L.xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
         const fwd = { T, B, H, gate, params, whOffset: L.offsets.recurrent, gates, hseq, cseq };
-        await run(ctx, variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H))] : lstmForwardSteps(ctx, 'forward', fwd));
+        await run(ctx, variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H, R))] : lstmForwardSteps(ctx, 'forward', fwd, R));
         expectClose(await read(ctx, gates, T * B * G), L.gates, 'gate activations');
         expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
         expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
@@ -56,9 +68,13 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
           const want = new Float64Array(T * B * G);
           lstm_backward(want, Float64Array.from(above), lastStepOnly, L.gates, L.cseq, L.wh, T, B, H, gate);
           const dG = buffer(ctx, T * B * G);
-          // The backward kernels read the CPU's activations: this checks them alone.
-          const bwd = { T, B, H, gate, params, whOffset: L.offsets.recurrent, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
-          await run(ctx, variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) }));
+          // The backward kernels read the CPU's activations: this checks them alone, with W_hᵀ made as the engine makes it.
+          const whT = buffer(ctx, G * H);
+          const bwd = { T, B, H, gate, whT, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
+          await run(ctx, [
+            transpose(ctx, 'W_hᵀ', { M: H, N: G, src: params, srcOffset: L.offsets.recurrent, dst: whT }),
+            ...(variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H, R))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) }, R)),
+          ]);
           expectClose(await read(ctx, dG, T * B * G), want, `dG (lastStepOnly ${lastStepOnly})`, { atol: 1e-5, rtol: 1e-3 });
         }
       });

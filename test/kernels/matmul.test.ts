@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
 import { subgroupsOf4 } from '../../src/gpu/device.js';
 import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
-import { colsum, matmul } from '../../src/gpu/matmul.js';
+import { colsum, colsumScratchFloats, matmul, matmulScratchFloats } from '../../src/gpu/matmul.js';
 import { matmulNarrowTN } from '../../src/gpu/matmulNarrow.js';
 import { requireGpu } from '../helpers/gpu.js';
 import { buffer, expectClose, randn, read, run } from './validate.js';
@@ -26,23 +26,23 @@ describe('matmul.wgsl (wide) alone vs src/cpu/matmul.ts', () => {
       const b = buffer(ctx, [...padded(B), ...bias]);
       const want = new Float64Array(M * N);
       matmul_forward(want, A, B, bias, M, K, N);
-      await run(ctx, [matmul(ctx, 'plain', { M, N, K, a, aOffset: at, b, bOffset: at, biasOffset: at + K * N, c, cOffset: at })]);
+      await run(ctx, matmul(ctx, 'plain', { M, N, K, a, aOffset: at, b, bOffset: at, biasOffset: at + K * N, c, cOffset: at }));
       expectClose(await read(ctx, c, M * N, at), want, 'A·B + bias');
 
       // Aᵀ·B with A stored [K, M]: the weight-gradient shape
       const At = randn(K * M, 5), transA = new Float64Array(M * N);
       matmul_backward(null, transA, null, Float64Array.from(B), At, B, K, M, N);
-      await run(ctx, [matmul(ctx, 'transA', { M, N, K, a: buffer(ctx, padded(At)), aOffset: at, transA: true, b, bOffset: at, c, cOffset: at })]);
+      await run(ctx, matmul(ctx, 'transA', { M, N, K, a: buffer(ctx, padded(At)), aOffset: at, transA: true, b, bOffset: at, c, cOffset: at }));
       expectClose(await read(ctx, c, M * N, at), transA, 'Aᵀ·B');
 
       // A·Bᵀ with B stored [N, K]: dX = dG·W_xᵀ
       const Bt = randn(N * K, 6), transB = new Float64Array(M * N);
       matmul_backward(transB, null, null, Float64Array.from(A), A, Bt, M, N, K);
-      await run(ctx, [matmul(ctx, 'transB', { M, N, K, a, aOffset: at, b: buffer(ctx, padded(Bt)), bOffset: at, transB: true, c, cOffset: at })]);
+      await run(ctx, matmul(ctx, 'transB', { M, N, K, a, aOffset: at, b: buffer(ctx, padded(Bt)), bOffset: at, transB: true, c, cOffset: at }));
       expectClose(await read(ctx, c, M * N, at), transB, 'A·Bᵀ');
 
       const accumulated = buffer(ctx, padded(C0));
-      await run(ctx, [matmul(ctx, 'accumulate', { M, N, K, a, aOffset: at, b, bOffset: at, c: accumulated, cOffset: at, accumulate: true })]);
+      await run(ctx, matmul(ctx, 'accumulate', { M, N, K, a, aOffset: at, b, bOffset: at, c: accumulated, cOffset: at, accumulate: true }));
       const wantAcc = new Float64Array(M * N);
       matmul_forward(wantAcc, A, B, null, M, K, N);
       expectClose(await read(ctx, accumulated, M * N, at), wantAcc.map((v, i) => v + C0[i]), 'C += A·B');
@@ -50,8 +50,29 @@ describe('matmul.wgsl (wide) alone vs src/cpu/matmul.ts', () => {
       // colsum: the bias gradient Σ_r C0[r, :]
       const sums = new Float64Array(N);
       matmul_backward(null, null, sums, Float64Array.from(C0), C0, C0, M, 1, N);
-      await run(ctx, [colsum(ctx, 'colsum', { M, N, a: buffer(ctx, padded(C0)), aOffset: at, c, cOffset: at })]);
+      await run(ctx, colsum(ctx, 'colsum', { M, N, a: buffer(ctx, padded(C0)), aOffset: at, c, cOffset: at }));
       expectClose(await read(ctx, c, N, at), sums, 'colsum');
+    });
+  }
+});
+
+describe('matmul.wgsl split over K (the weight-gradient GEMMs, colsum) alone vs src/cpu/matmul.ts', () => {
+  // Few tiles, a long K that does not divide into the chunks: 3 and 4 slices, the last one short.
+  for (const { M, N, K } of [{ M: 5, N: 70, K: 700 }, { M: 3, N: 9, K: 1000 }]) {
+    it(`C (+)= Aᵀ·B and Σ_r B, split: M=${M} N=${N} K=${K}`, async () => {
+      const ctx = await requireGpu();
+      const At = randn(K * M, 9), B = randn(K * N, 10), C0 = randn(M * N, 11);
+      const scratch = buffer(ctx, Math.max(matmulScratchFloats(M, N, K), colsumScratchFloats(K, N)));
+      expect(matmulScratchFloats(M, N, K)).toBeGreaterThan(2 * M * N); // it does split
+      const a = buffer(ctx, padded(At)), b = buffer(ctx, padded(B)), c = buffer(ctx, padded(C0));
+      const want = new Float64Array(M * N), sums = new Float64Array(N);
+      matmul_backward(null, want, sums, Float64Array.from(B), At, B, K, M, N);
+      const gemm = matmul(ctx, 'split', { M, N, K, a, aOffset: at, transA: true, b, bOffset: at, c, cOffset: at, accumulate: true }, scratch);
+      expect(gemm.length).toBe(2);
+      await run(ctx, gemm);
+      expectClose(await read(ctx, c, M * N, at), want.map((v, i) => v + C0[i]), 'C += Aᵀ·B', { atol: 1e-4, rtol: 1e-4 });
+      await run(ctx, colsum(ctx, 'colsum split', { M: K, N, a: b, aOffset: at, c, cOffset: at }, scratch));
+      expectClose(await read(ctx, c, N, at), sums, 'Σ_r B', { atol: 1e-4, rtol: 1e-4 });
     });
   }
 });
