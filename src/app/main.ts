@@ -1,7 +1,8 @@
 // The page: WebGPU status, data, settings, training in a worker with live progress, results and downloads.
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
-import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
+import type { PipelineResult } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';

@@ -2,7 +2,9 @@
 import type { BackendKind } from '../backend.js';
 import type { DataOptions } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
-import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
+import type { RiskOptions } from '../finance/options.js';
+import type { PipelineResult } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 
 export interface TrainRequest {
   type: 'train';

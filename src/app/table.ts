@@ -1,7 +1,7 @@
 // The page's tables: the backtest table (reportTable's rows, the CLI's `train` columns) and the next trading
 // day's risk figures (the CLI's `predict` columns).
 import { MODEL_NAMES, type NextDay } from '../finance/evaluate.js';
-import { reportTable, type RiskReport, type TableRow } from '../finance/pipeline.js';
+import { reportTable, type RiskReport, type TableRow } from '../finance/report.js';
 
 export const MODEL_LABELS = { lstm: 'LSTM', har: 'HAR', garch: 'GARCH(1,1)', ewma: 'EWMA' } as const;
 

@@ -1,6 +1,6 @@
 // Training progress on stderr: a bar on a terminal, one line per epoch otherwise (logs, CI, pipes).
 import cliProgress from 'cli-progress';
-import type { PipelineProgress } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 
 export interface ProgressView {
   update(p: PipelineProgress): void;

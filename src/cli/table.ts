@@ -1,7 +1,7 @@
 // Plain-text tables for the terminal; the numbers come from reportTable and the forecast report.
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
-import { reportTable, type RiskReport } from '../finance/pipeline.js';
+import { reportTable, type RiskReport } from '../finance/report.js';
 
 /** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
 export function formatTable(header: string[], rows: string[][], numeric: boolean[]): string {

@@ -9,7 +9,7 @@ import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTarget
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
-import type { RiskModelMeta } from './pipeline.js';
+import type { RiskModelMeta } from './report.js';
 import { VAR_LEVELS, type Tail } from './risk.js';
 
 export interface ForecastInput {

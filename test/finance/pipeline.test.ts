@@ -6,7 +6,9 @@ import { baselineForecasts, fitBaselines } from '../../src/finance/baselines.js'
 import { parseMarketData } from '../../src/finance/data.js';
 import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
-import { prepareData, reportTable, resolveRiskOptions, runRiskPipeline, type PipelineResult, type RiskOptions } from '../../src/finance/pipeline.js';
+import { resolveRiskOptions, type RiskOptions } from '../../src/finance/options.js';
+import { prepareData, runRiskPipeline, type PipelineResult } from '../../src/finance/pipeline.js';
+import { reportTable } from '../../src/finance/report.js';
 import { backtestVar, gaussianTail, valueAtRisk } from '../../src/finance/risk.js';
 import { modelFromJSON } from '../../src/model.js';
 import { garchCsv } from './helpers.js';
@@ -150,7 +152,7 @@ describe('several series, ensembles, and refusals', () => {
 
   it('refuses bad settings and too little data with what to do', async () => {
     const csv = garchCsv(ROWS);
-    await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, ensemble: 2 } })).rejects.toThrow(/ensemble must be 1 .* or 5 to 100/);
+    await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, ensemble: 2 } })).rejects.toThrow(/ensemble: use 1 .* or 5 to 100/);
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, split: { train: 0.5, validation: 0.2, test: 0.2 } } })).rejects.toThrow(/add up to 1/);
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, window: 0 } })).rejects.toThrow(UserError);
     await expect(runRiskPipeline({ csvText: garchCsv(500), options: SMALL })).rejects.toThrow(/too few rows: the data has 500, .* need at least \d+/);
