@@ -172,7 +172,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const chartExceptions = Number(Object.keys(risk).find((k) => k.startsWith('LSTM exceptions'))?.match(/\((\d+)\)/)?.[1]);
 
       const header = await page.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
-      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs HAR', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
+      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
       const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
       expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
       for (const row of rows) {

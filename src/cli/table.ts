@@ -13,7 +13,7 @@ export function formatTable(header: string[], rows: string[][], numeric: boolean
 export const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 export const pValue = (p: number | null) => (p === null ? '-' : p < 0.001 ? '<0.001' : p.toFixed(3));
 
-const TRAIN_HEADER = ['model', 'QLIKE', 'MSE', 'DM p vs HAR', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'traffic light'];
+const TRAIN_HEADER = ['model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'traffic light'];
 
 /** The compact table `train` prints: one row per model (and series). */
 export function trainTable(report: RiskReport): string {
@@ -35,7 +35,7 @@ export function trainTable(report: RiskReport): string {
   return [
     `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} days'` : "day's"} returns.`,
     formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series' && h !== 'traffic light')),
-    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano on QLIKE against HAR; VaR99: Gaussian one-day 99% VaR,',
+    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano test of the LSTM against that model on QLIKE; VaR99: Gaussian one-day 99% VaR,',
     `exceptions on the test split (expected); traffic light: Basel zone over the last ${report.var.ewma['0.99'].trafficLightDays} test days. FHS VaR, 95% and ES are in the report.`,
   ].join('\n');
 }

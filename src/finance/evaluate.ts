@@ -1,5 +1,6 @@
-// Scoring variance forecasts on the test origins: losses, Diebold–Mariano against HAR, VaR/ES and backtests.
-import { dieboldMariano, forecastLosses, lossSeries, qlike, type TestResult } from './metrics.js';
+// Scoring variance forecasts on out-of-sample days: losses, Diebold–Mariano of the LSTM against each baseline,
+// VaR/ES and their backtests.
+import { dieboldMariano, forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses, type TestResult } from './metrics.js';
 import { backtestEs, backtestVar, empiricalTail, expectedShortfall, gaussianTail, valueAtRisk, VAR_LEVELS, type EsBacktest, type Tail, type VarBacktest, type VarLevel } from './risk.js';
 
 export const MODEL_NAMES = ['lstm', 'har', 'garch', 'ewma'] as const;
@@ -13,27 +14,28 @@ export type PerLevel<T> = Record<LevelKey, T>;
 /** Forecasts of every model, indexed by origin t (NaN where a model made none). */
 export type ForecastSet = Record<ModelName, Float64Array>;
 
-export interface ModelEvaluation {
-  qlike: number;
-  mse: number;
-  mae: number;
-  n: number;
-  /** Diebold–Mariano on QLIKE against HAR (null for HAR itself); negative statistic: lower loss than HAR. */
-  dmVsHar: TestResult | null;
+export const BASELINE_NAMES = MODEL_NAMES.filter((m) => m !== 'lstm') as Exclude<ModelName, 'lstm'>[];
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+
+/** Diebold–Mariano of the LSTM against one baseline, on QLIKE and on MSE; negative statistic: the LSTM's loss is lower. */
+export interface DmVsLstm {
+  qlike: TestResult;
+  mse: TestResult;
 }
 
 export interface LevelBacktest extends VarBacktest {
-  /** The same backtest for the filtered-historical-simulation VaR. */
-  fhs: VarBacktest;
+  /** The same backtest for the filtered-historical-simulation VaR, over the days it had residuals for (null: none). */
+  fhs: VarBacktest | null;
 }
 
 export interface EsReport {
   gaussian: EsBacktest;
-  fhs: EsBacktest;
+  fhs: EsBacktest | null;
 }
 
 export interface SeriesEvaluation {
-  forecasts: Record<ModelName, ModelEvaluation>;
+  forecasts: Record<ModelName, ForecastLosses>;
+  comparison: { dm: Record<BaselineName, DmVsLstm> };
   var: Record<ModelName, PerLevel<LevelBacktest>>;
   es: Record<ModelName, PerLevel<EsReport>>;
 }
@@ -95,13 +97,71 @@ export interface TestDays {
   /** The realized variance of the h days the forecast covers (its target), percent². */
   realized: Float64Array;
   forecasts: Record<ModelName, Float64Array>;
-  /** One-day VaR, percent of the position (positive = loss). */
+  /** One-day VaR, percent of the position (positive = loss); NaN where FHS had no residuals yet. */
   var: Record<ModelName, PerLevel<{ gaussian: Float64Array; fhs: Float64Array }>>;
 }
 
+/** Diebold–Mariano of the LSTM against every baseline, on QLIKE and MSE, over the given days. */
+export function dmVsLstm(proxy: Float64Array, forecasts: Record<ModelName, Float64Array>, horizon: number): Record<BaselineName, DmVsLstm> {
+  const lstm = { qlike: lossSeries(qlike, proxy, forecasts.lstm), mse: lossSeries(squaredError, proxy, forecasts.lstm) };
+  return Object.fromEntries(
+    BASELINE_NAMES.map((m) => [
+      m,
+      { qlike: dieboldMariano(lstm.qlike, lossSeries(qlike, proxy, forecasts[m]), horizon), mse: dieboldMariano(lstm.mse, lossSeries(squaredError, proxy, forecasts[m]), horizon) },
+    ]),
+  ) as Record<BaselineName, DmVsLstm>;
+}
+
+/** The days whose entry is finite, and the series restricted to them. */
+function finiteDays(values: Float64Array, ...others: ArrayLike<number>[]): Float64Array[] | null {
+  const keep: number[] = [];
+  values.forEach((v, i) => Number.isFinite(v) && keep.push(i));
+  if (keep.length === 0) return null;
+  return [values, ...others].map((a) => Float64Array.from(keep, (i) => a[i]));
+}
+
 /**
- * Scores every model on the test origins. `fhs` holds each model's standardised-residual tails from its
- * training origins; `proxies[t]` is the realised h-day variance at origin t.
+ * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the realised h-day
+ * variance, `forecasts[m][i]` the model's h-day variance forecast, `fhs[m][i]` its FHS tails in force that day
+ * (from out-of-sample residuals only; null where there were too few yet: the FHS backtests skip those days).
+ */
+export function evaluateDays(
+  realised: Float64Array,
+  proxy: Float64Array,
+  forecasts: Record<ModelName, Float64Array>,
+  fhs: Record<ModelName, (PerLevel<Tail> | null)[]>,
+  horizon: number,
+): { evaluation: SeriesEvaluation; days: TestDays } {
+  const gaussian = gaussianTails();
+  const evaluation: SeriesEvaluation = { forecasts: {} as SeriesEvaluation['forecasts'], comparison: { dm: dmVsLstm(proxy, forecasts, horizon) }, var: {} as SeriesEvaluation['var'], es: {} as SeriesEvaluation['es'] };
+  const days: TestDays = { horizon, returns: realised, realized: proxy, forecasts, var: {} as TestDays['var'] };
+  for (const name of MODEL_NAMES) {
+    const f = forecasts[name];
+    evaluation.forecasts[name] = forecastLosses(proxy, f);
+    const sigma = f.map((v) => Math.sqrt(v / horizon));
+    const levels = VAR_LEVELS.map((level) => {
+      const key = levelKey(level);
+      const g = { var: sigma.map((s) => valueAtRisk(s, gaussian[key])), es: sigma.map((s) => expectedShortfall(s, gaussian[key])) };
+      const tail = (i: number) => fhs[name][i]?.[key];
+      const h = { var: sigma.map((s, i) => (tail(i) ? valueAtRisk(s, tail(i)!) : NaN)), es: sigma.map((s, i) => (tail(i) ? expectedShortfall(s, tail(i)!) : NaN)) };
+      const hDays = finiteDays(h.var, h.es, realised);
+      return {
+        key,
+        values: { gaussian: g.var, fhs: h.var },
+        var: { ...backtestVar(realised, g.var, level), fhs: hDays && backtestVar(hDays[2], hDays[0], level) },
+        es: { gaussian: backtestEs(realised, g.var, g.es, level), fhs: hDays && backtestEs(hDays[2], hDays[0], hDays[1], level) },
+      };
+    });
+    evaluation.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.var])) as PerLevel<LevelBacktest>;
+    evaluation.es[name] = Object.fromEntries(levels.map((l) => [l.key, l.es])) as PerLevel<EsReport>;
+    days.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.values])) as TestDays['var'][ModelName];
+  }
+  return { evaluation, days };
+}
+
+/**
+ * Scores every model on the test origins of one split. `fhs` holds each model's standardised-residual tails
+ * (from out-of-sample days before the test split); `proxies[t]` is the realised h-day variance at origin t.
  */
 export function evaluateSeries(
   returns: Float64Array,
@@ -111,33 +171,8 @@ export function evaluateSeries(
   origins: number[],
   horizon: number,
 ): { evaluation: SeriesEvaluation; days: TestDays } {
-  const proxy = Float64Array.from(origins, (t) => proxies[t]);
-  const realised = Float64Array.from(origins, (t) => returns[t + 1]);
-  const at = (name: ModelName) => Float64Array.from(origins, (t) => forecasts[name][t]);
-  const harLoss = lossSeries(qlike, proxy, at('har'));
-  const gaussian = gaussianTails();
-  const evaluation = { forecasts: {}, var: {}, es: {} } as SeriesEvaluation;
-  const days: TestDays = { horizon, returns: realised, realized: proxy, forecasts: {} as TestDays['forecasts'], var: {} as TestDays['var'] };
-  for (const name of MODEL_NAMES) {
-    const f = at(name);
-    evaluation.forecasts[name] = { ...forecastLosses(proxy, f), dmVsHar: name === 'har' ? null : dieboldMariano(lossSeries(qlike, proxy, f), harLoss, horizon) };
-    const sigma = f.map((v) => Math.sqrt(v / horizon));
-    const levels = VAR_LEVELS.map((level) => {
-      const key = levelKey(level);
-      const series = (tail: Tail) => ({ var: sigma.map((s) => valueAtRisk(s, tail)), es: sigma.map((s) => expectedShortfall(s, tail)) });
-      const g = series(gaussian[key]);
-      const h = series(fhs[name][key]);
-      return {
-        key,
-        values: { gaussian: g.var, fhs: h.var },
-        var: { ...backtestVar(realised, g.var, level), fhs: backtestVar(realised, h.var, level) },
-        es: { gaussian: backtestEs(realised, g.var, g.es, level), fhs: backtestEs(realised, h.var, h.es, level) },
-      };
-    });
-    evaluation.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.var])) as PerLevel<LevelBacktest>;
-    evaluation.es[name] = Object.fromEntries(levels.map((l) => [l.key, l.es])) as PerLevel<EsReport>;
-    days.forecasts[name] = f;
-    days.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.values])) as TestDays['var'][ModelName];
-  }
-  return { evaluation, days };
+  const at = (values: Float64Array) => Float64Array.from(origins, (t) => values[t]);
+  const perDay = Object.fromEntries(MODEL_NAMES.map((m) => [m, at(forecasts[m])])) as Record<ModelName, Float64Array>;
+  const tails = Object.fromEntries(MODEL_NAMES.map((m) => [m, origins.map(() => fhs[m])])) as Record<ModelName, PerLevel<Tail>[]>;
+  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), at(proxies), perDay, tails, horizon);
 }

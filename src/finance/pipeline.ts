@@ -67,7 +67,7 @@ export interface PipelineResult {
 }
 
 /**
- * Reads the CSV, builds features and chronological splits, fits EWMA/GARCH/HAR on the training split, trains
+ * Reads the CSV, builds features and chronological splits, fits EWMA/GARCH/HAR on the training and validation splits, trains
  * the LSTM (early-stopped on validation), and scores everything on the same test origins.
  */
 export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks = {}): Promise<PipelineResult> {
@@ -81,9 +81,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const M = market.dates.length;
   const t1 = now();
 
-  progress('baselines', 'fitting EWMA, GARCH(1,1) and HAR on the training split');
+  progress('baselines', 'fitting EWMA, GARCH(1,1) and HAR on the training and validation splits');
   hooks.signal?.throwIfAborted();
-  const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.train.to }, o.horizon));
+  // The baselines see the same days as the LSTM, which trains on one split and early-stops on the other.
+  const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.validation.to }, o.horizon));
   const t2 = now();
 
   progress('training', `training ${o.ensemble > 1 ? `${o.ensemble} LSTM members` : 'the LSTM'} on ${trainSet.count} windows`);
@@ -98,9 +99,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
 
   progress('evaluation', 'forecasting the test split and backtesting VaR');
   const calibration = await calibrate(models, trainSet, targets, origins.train, o);
-  const lstmTrain = await Promise.all(matrices.map(async (m) => atOrigins(M, origins.train, (await lstmForecasts(models, calibration, m, scaler, origins.train, o)).mean)));
-  // One pooled model, one pooled residual distribution for its filtered historical simulation.
-  const lstmFhs = fhsTails(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmTrain[i], origins.train, o.horizon)))));
+  // FHS tails from the validation windows, which the network did not fit (in-sample residuals are too thin);
+  // one pooled model, one pooled residual distribution.
+  const lstmValidation = await Promise.all(matrices.map(async (m) => atOrigins(M, origins.validation, (await lstmForecasts(models, calibration, m, scaler, origins.validation, o)).mean)));
+  const lstmFhs = fhsTails(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon)))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
 
@@ -111,7 +113,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
-    const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.train, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
+    const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
     const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, fhs, origins.test, o.horizon);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;

@@ -112,6 +112,7 @@ export interface TableRow {
   model: ModelName;
   qlike: number;
   mse: number;
+  /** Diebold–Mariano p-value of the LSTM against this model on QLIKE (null on the LSTM's row). */
   dmP: number | null;
   exceptions99: number;
   expected99: number;
@@ -129,7 +130,7 @@ export function reportTable(report: RiskReport): TableRow[] {
         model,
         qlike: s.forecasts[model].qlike,
         mse: s.forecasts[model].mse,
-        dmP: s.forecasts[model].dmVsHar?.pValue ?? null,
+        dmP: model === 'lstm' ? null : s.comparison.dm[model].qlike.pValue,
         exceptions99: v.exceptions,
         expected99: v.expected,
         kupiecP: v.kupiecP,

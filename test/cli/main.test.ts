@@ -102,7 +102,7 @@ describe('train and predict', () => {
   it('prints the table, writes the report and the model, and leaves no temporary files', () => {
     expect(trained.code).toBe(0);
     const lines = trained.stdout.split('\n');
-    expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs HAR\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
+    expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
     for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
     expect(trained.stdout).toMatch(/GARCH\(1,1\) on the training split: mu .* alpha .* beta/);
     expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch

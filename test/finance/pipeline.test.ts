@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundledDataPath } from '../../src/cli/files.js';
 import { UserError } from '../../src/errors.js';
 import { baselineForecasts, fitBaselines } from '../../src/finance/baselines.js';
+import { fitBaselinesOn } from '../../src/finance/steps.js';
 import { parseMarketData } from '../../src/finance/data.js';
 import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
@@ -57,12 +58,13 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
         const v = r.var[m][level];
         expect(Object.keys(v)).toEqual(expect.arrayContaining(['exceptions', 'n', 'kupiecP', 'christoffersenP', 'conditionalCoverageP', 'trafficLight']));
         expect(v.n).toBe(r.data.split.test.windows);
-        for (const p of [v.kupiecP, v.christoffersenP, v.conditionalCoverageP, v.fhs.kupiecP]) expect(p).toBeGreaterThanOrEqual(0);
+        for (const p of [v.kupiecP, v.christoffersenP, v.conditionalCoverageP, v.fhs!.kupiecP]) expect(p).toBeGreaterThanOrEqual(0);
         expect(Number.isFinite(r.es[m][level].gaussian.averageEs)).toBe(true);
       }
     }
-    expect(r.forecasts.har.dmVsHar).toBeNull();
-    expect(r.forecasts.lstm.dmVsHar!.pValue).toBeGreaterThanOrEqual(0);
+    // Diebold–Mariano of the LSTM against every baseline, on QLIKE and MSE.
+    expect(Object.keys(r.comparison.dm).sort()).toEqual(MODEL_NAMES.filter((m) => m !== 'lstm').sort());
+    for (const test of Object.values(r.comparison.dm)) for (const loss of [test.qlike, test.mse]) expect(loss.pValue).toBeGreaterThanOrEqual(0);
     expect(r.var.garch['0.99'].trafficLight).toMatch(/green|yellow|red/);
     expect(r.var.garch['0.95'].trafficLight).toBeNull();
     expect(Object.keys(r.garch)).toEqual(expect.arrayContaining(['mu', 'omega', 'alpha', 'beta', 'logLikelihood']));
@@ -109,8 +111,8 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
   });
 });
 
-describe('preparation: scaler and baselines see the training split only', () => {
-  it('gives identical training windows, scaler and baseline fits when validation and test change', () => {
+describe('preparation: the scaler sees the training split only, the baselines training and validation', () => {
+  it('gives identical training windows, scaler and baseline fits when the later splits change', () => {
     const o = resolveRiskOptions(SMALL);
     const csv = garchCsv(ROWS, 3);
     const a = prepareData(parseMarketData(csv), o);
@@ -118,8 +120,11 @@ describe('preparation: scaler and baselines see the training split only', () => 
     expect(b.scaler).toEqual(a.scaler);
     expect(b.trainSet).toEqual(a.trainSet);
     expect(b.validationSet.y).not.toEqual(a.validationSet.y);
-    const fit = (p: typeof a) => fitBaselines(p.market.series[0].returns, p.targets[0], p.splits.train.to, p.origins.train);
-    expect(fit(b)).toEqual(fit(a));
+    // The baselines see what the LSTM sees (training and validation): a different test split leaves them alone.
+    const c = prepareData(parseMarketData(withFuture(csv, a.splits.validation.to, 5)), o);
+    const fit = (p: typeof a) => fitBaselinesOn(p.market.series[0].returns, p.targets[0], { from: 0, to: p.splits.validation.to }, 1);
+    expect(fit(c)).toEqual(fit(a));
+    expect(fit(b)).not.toEqual(fit(a));
   });
 });
 
