@@ -1,12 +1,13 @@
-// `webgpu-lstm train|predict`: files, flags, progress, the table and exit codes around the finance pipeline.
+// `webgpu-lstm train|backtest|predict`: files, flags, progress, the tables and exit codes around the finance runs.
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
+import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
-import { backend, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
+import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
-import { predictTable, trainSummary, trainTable } from './table.js';
+import { backtestSummary, backtestTable, predictTable, trainSummary, trainTable } from './table.js';
 
 export interface CliStreams {
   stdout: NodeJS.WriteStream;
@@ -53,6 +54,31 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
   return 0;
 }
 
+async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
+  const values = parse(BACKTEST_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${BACKTEST_HELP}\n`);
+    return 0;
+  }
+  const options = backtestOptions(values);
+  const outputs = await outputsWritable(values, ['report', 'forecasts']);
+  const source = dataSource(values);
+  const csvText = await readText(source.path, 'data file');
+  const view = progressView(io.stderr, values.quiet === true, true);
+  let result;
+  try {
+    result = await runBacktest({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
+  } finally {
+    view.stop();
+  }
+  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
+  const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) };
+  await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
+  io.stdout.write(`${backtestTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
+  if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
+  return 0;
+}
+
 async function predict(args: string[], io: CliStreams): Promise<number> {
   const values = parse(PREDICT_OPTIONS, args);
   if (values.help) {
@@ -86,12 +112,13 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
       return command === undefined ? 2 : 0;
     }
     if (command === 'train') return await train(args, io, controller.signal);
+    if (command === 'backtest') return await backtest(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train' or 'predict'`);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'backtest' or 'predict'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'backtest' || command === 'predict' ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

@@ -182,6 +182,7 @@ Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CP
 
 Commands:
   train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
+  backtest  walk-forward: re-fit every model through the last years, one-day-ahead forecasts, tests, VaR backtests
   predict   forecast the next day's volatility, VaR and ES from a saved model
 
 Run 'webgpu-lstm <command> --help' for its options.
@@ -199,6 +200,21 @@ ${optionLines(TRAIN_OPTIONS)}
 
 Example:
   webgpu-lstm train --data prices.csv --backend cpu --report report.json --out model.json`;
+
+export const BACKTEST_HELP = `Usage: webgpu-lstm backtest [options]
+
+Walk-forward (rolling-origin) evaluation: over the out-of-sample period (default: the last half of the data, at
+least 2 years) every forecast of day t+1 uses data up to day t only. The baselines (EWMA, GARCH, HAR) are
+re-estimated every --refit-every days, on an expanding or a rolling window; the LSTM ensemble is re-trained every
+--retrain-every days on all data so far (its last 15% early-stops it), warm-started from its previous weights.
+The schedule starts at the first out-of-sample day, so appending rows never changes an earlier forecast. Prints
+QLIKE and MSE per model, Diebold-Mariano tests of the LSTM against each baseline and the 99% VaR exceptions.
+
+Options:
+${optionLines(BACKTEST_OPTIONS)}
+
+Example:
+  webgpu-lstm backtest --data prices.csv --test-from 2015-01-02 --report backtest.json --forecasts forecasts.csv`;
 
 export const PREDICT_HELP = `Usage: webgpu-lstm predict --model FILE [options]
 

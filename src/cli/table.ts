@@ -2,6 +2,7 @@
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
 import { reportTable, type RiskReport } from '../finance/report.js';
+import type { BacktestReport } from '../finance/walkForward.js';
 
 /** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
 export function formatTable(header: string[], rows: string[][], numeric: boolean[]): string {
@@ -79,4 +80,50 @@ export function predictTable(forecast: ForecastReport): string {
       ].join('\n');
     })
     .join('\n\n');
+}
+
+/** The compact table `backtest` prints: one row per model (and series) over the whole out-of-sample period. */
+export function backtestTable(report: BacktestReport): string {
+  const several = report.series.length > 1;
+  const header = [...(several ? ['series'] : []), 'model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p'];
+  const cells = report.series.flatMap((s) =>
+    MODEL_NAMES.map((m) => {
+      const v = s.var[m]['0.99'];
+      return [
+        ...(several ? [s.name] : []),
+        m,
+        fixed(s.forecasts[m].qlike),
+        fixed(s.forecasts[m].mse),
+        m === 'lstm' ? '-' : pValue(s.comparison.dm[m].qlike.pValue),
+        `${v.exceptions} (${v.expected.toFixed(1)})`,
+        pValue(v.kupiecP),
+        pValue(v.christoffersenP),
+      ];
+    }),
+  );
+  const w = report.walkForward;
+  return [
+    `Walk-forward ${w.testFrom}..${w.testTo}: ${w.forecasts} one-day-ahead forecasts per model${several ? ' and series' : ''}.`,
+    formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series')),
+    'QLIKE and MSE of the variance forecast (lower is better). DM p: Diebold-Mariano test (Newey-West variance, HLN',
+    'correction) of equal QLIKE between the LSTM and that model. VaR99 exc: days the loss exceeded the one-day 99% VaR',
+    '(expected count); Kupiec p: unconditional coverage test; Christoffersen p: independence of exceptions test.',
+  ].join('\n');
+}
+
+/** Lines under the backtest table: the schedule, the trainings, warm starts against fits from scratch. */
+export function backtestSummary(report: BacktestReport): string {
+  const w = report.walkForward;
+  const lines = [
+    `Schedule: baselines re-estimated every ${w.refitEvery} days (${w.refits} fits, ${w.windowKind}${w.fitDays ? ` ${w.fitDays} days` : ''}), ` +
+      `LSTM re-trained every ${w.retrainEvery} days (${w.retrains} times, ${w.trainings} trainings) in ${fixed(w.seconds, 1)} s on ${report.training.backend}${report.training.adapter ? ` (${report.training.adapter})` : ''}`,
+    `Epochs per training: ${fixed(w.epochs.fromScratch, 1)} from scratch (${fixed(w.trainingSeconds.fromScratch, 1)} s), ` +
+      (w.epochs.warmStart === null ? 'no warm start' : `${fixed(w.epochs.warmStart, 1)} warm-started (${fixed(w.trainingSeconds.warmStart!, 1)} s)`),
+  ];
+  for (const s of report.series) {
+    if (!s.ensemble) continue;
+    const q = s.ensemble.memberQlike;
+    lines.push(`Ensemble${report.series.length > 1 ? ` ${s.name}` : ''} of ${s.ensemble.members}: member QLIKE ${q.map((x) => fixed(x)).join(', ')}; ensemble ${fixed(s.forecasts.lstm.qlike)}`);
+  }
+  return lines.join('\n');
 }
