@@ -65,7 +65,8 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     // Diebold–Mariano of the LSTM against every baseline, on QLIKE and MSE.
     expect(Object.keys(r.comparison.dm).sort()).toEqual(MODEL_NAMES.filter((m) => m !== 'lstm').sort());
     for (const test of Object.values(r.comparison.dm)) for (const loss of [test.qlike, test.mse]) expect(loss.pValue).toBeGreaterThanOrEqual(0);
-    expect(r.var.garch['0.99'].trafficLight).toMatch(/green|yellow|red/);
+    // About 120 test days: too few for Basel's 250-day traffic light.
+    expect(r.var.garch['0.99']).toMatchObject({ trafficLight: null, trafficLightReason: expect.stringMatching(/needs 250/) });
     expect(r.var.garch['0.95'].trafficLight).toBeNull();
     expect(Object.keys(r.garch)).toEqual(expect.arrayContaining(['mu', 'omega', 'alpha', 'beta', 'logLikelihood']));
     expect(r.garch.persistence).toBeLessThan(1);
