@@ -26,8 +26,8 @@ const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
-/** A model's one-day Gaussian 99% VaR on each test day: the table's VaR99. */
-const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].gaussian;
+/** A model's one-day Student-t 99% VaR on each test day: the table's VaR99. */
+const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].t;
 
 /** Days with a return below -VaR, as the backtest counts them. */
 function exceptionCount(s: TestSeries, m: ModelName): number {

@@ -7,7 +7,7 @@ import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
 import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
-import { backtestSummary, backtestTable, predictTable, trainSummary, trainTable } from './table.js';
+import { backtestSummary, backtestTable, predictTable, riskControlTable, trainSummary, trainTable } from './table.js';
 
 export interface CliStreams {
   stdout: NodeJS.WriteStream;
@@ -74,7 +74,7 @@ async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Pr
   for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
   const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) };
   await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
-  io.stdout.write(`${backtestTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
+  io.stdout.write(`${backtestTable(result.report)}\n\n${riskControlTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
   if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
   return 0;
 }

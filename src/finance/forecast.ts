@@ -6,11 +6,11 @@ import type { BackendKind } from '../backend.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
-import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
+import { MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
 import type { RiskModelMeta } from './report.js';
-import { VAR_LEVELS, type Tail } from './risk.js';
+import { NU_BOUNDS } from './risk.js';
 
 export interface ForecastInput {
   modelText: string;
@@ -31,10 +31,6 @@ export interface ForecastReport {
 /** The fewest returns predict takes: the LSTM's window after the 22-day look-back, and a year for GARCH. */
 export const MIN_PREDICT_RETURNS = 250;
 
-function isTail(t: unknown): t is Tail {
-  return typeof t === 'object' && t !== null && Number.isFinite((t as Tail).quantile) && Number.isFinite((t as Tail).tailMean);
-}
-
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
 function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
@@ -48,7 +44,8 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
   if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length))) throw bad('has broken ensemble weights');
   if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
-  if (!VAR_LEVELS.every((l) => isTail(risk.fhs?.[String(l) as keyof PerLevel<Tail>]))) throw bad('has no FHS tails');
+  if (!(risk.nu >= NU_BOUNDS[0] && risk.nu <= NU_BOUNDS[1])) throw bad('has no valid Student-t ν');
+  if (!Array.isArray(risk.residuals) || risk.residuals.length < 50 || !risk.residuals.every((v) => Number.isFinite(v))) throw bad('has no standardised residuals for FHS');
   return risk;
 }
 
@@ -80,8 +77,8 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     const baselines = baselineForecasts(s.returns, risk.horizon, fits);
     const variance: Record<ModelName, number> = { lstm: lstm.mean[0], har: baselines.har[last], garch: baselines.garch[last], ewma: baselines.ewma[last] };
     const tails = Object.fromEntries(
-      MODEL_NAMES.map((m) => [m, m === 'lstm' ? risk.fhs : fhsTails(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
-    ) as Record<ModelName, PerLevel<Tail>>;
+      MODEL_NAMES.map((m) => [m, m === 'lstm' ? tailSet(Float64Array.from(risk.residuals), risk.nu) : tailSet(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
+    ) as Record<ModelName, TailSet>;
     series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
   }
   return {

@@ -7,10 +7,9 @@ import { parseMarketData, type MarketData } from './data.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
-import { evaluateSeries, fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ForecastSet, type ModelName, type PerLevel } from './evaluate.js';
+import { evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import type { Tail } from './risk.js';
 import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, sequences, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
@@ -102,7 +101,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   // FHS tails from the validation windows, which the network did not fit (in-sample residuals are too thin);
   // one pooled model, one pooled residual distribution.
   const lstmValidation = await Promise.all(matrices.map(async (m) => atOrigins(M, origins.validation, (await lstmForecasts(models, calibration, m, scaler, origins.validation, o)).mean)));
-  const lstmFhs = fhsTails(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon)))));
+  const lstmTails = tailSet(Float64Array.from(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon))))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
 
@@ -113,8 +112,8 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
-    const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
-    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, fhs, origins.test, o.horizon);
+    const tails = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmTails : tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon))])) as Record<ModelName, TailSet>;
+    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, tails, origins.test, o.horizon);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;
     series.push({
@@ -127,7 +126,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       nextDay: nextDay(
         market.dates[lastOrigin],
         Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>,
-        fhs,
+        tails,
         o.horizon,
         lstm.members.map((m) => m[testCount]),
       ),
@@ -183,10 +182,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       samplesPerSecond: trainedSamples / (t3 - t2),
     },
   };
-  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, fhs: lstmFhs, market, options: o, source: report.data.source, features: matrices[0].names }) };
+  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, tails: lstmTails, market, options: o, source: report.data.source, features: matrices[0].names }) };
 }
 
-function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; fhs: PerLevel<Tail>; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
+function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; tails: TailSet; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
   const { dateColumn, priceColumns, returnsColumn, returnsUnit } = m.options;
   const risk: RiskModelMeta = {
     version: 1,
@@ -196,7 +195,8 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     loss: m.options.loss,
     scaler: m.scaler,
     calibration: m.calibration,
-    fhs: m.fhs,
+    nu: m.tails.nu,
+    residuals: Array.from(m.tails.residuals),
     ensembleParams: models.slice(1).map((model) => Array.from(model.params)),
     dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit },
     trainedOn: { source: m.source, kind: m.market.kind, series: m.market.series.map((s) => s.name), firstDate: m.market.firstDate, lastDate: m.market.lastDate },

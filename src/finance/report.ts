@@ -4,11 +4,10 @@ import type { DataKind, DataOptions } from './data.js';
 import type { LossKind } from '../model.js';
 import type { BackendKind } from '../backend.js';
 import type { HarModel } from './baselines.js';
-import { MODEL_NAMES, type ModelName, type NextDay, type PerLevel, type SeriesEvaluation } from './evaluate.js';
+import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
 import type { SPLIT_NAMES, Scaler } from './features.js';
 import type { GarchSummary } from './garch.js';
 import type { RiskOptions } from './options.js';
-import type { Tail } from './risk.js';
 
 export interface SplitSummary {
   firstDate: string;
@@ -98,8 +97,10 @@ export interface RiskModelMeta {
   scaler: Scaler;
   /** Per member: the scale c of its variance forecast c·e^out. */
   calibration: number[];
-  /** The LSTM's standardised-residual tails on the validation windows (out of sample, for FHS VaR/ES). */
-  fhs: PerLevel<Tail>;
+  /** The Student-t ν fitted on the LSTM's standardised residuals over the validation windows (out of sample) ... */
+  nu: number;
+  /** ... and those residuals, for FHS VaR/ES. */
+  residuals: number[];
   /** Weights of members 2..K (member 1 is the file's main model). */
   ensembleParams: number[][];
   dataOptions: DataOptions;

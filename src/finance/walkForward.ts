@@ -6,13 +6,14 @@ import { check, UserError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { BaselineFits } from './baselines.js';
 import { parseMarketData, type DataOptions, type MarketData } from './data.js';
-import { BASELINE_NAMES, evaluateDays, fhsTails, MODEL_NAMES, type ModelName, type PerLevel, type SeriesEvaluation, type TestDays } from './evaluate.js';
+import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, PRIMARY, tailSet, type ModelName, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
 import { createMember, trainMember, type MemberProgress } from './lstm.js';
-import { forecastLosses, type ForecastLosses } from './metrics.js';
+import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
-import { expectedShortfall, gaussianTail, valueAtRisk, type Tail } from './risk.js';
+import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
+import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
 import { baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, lstmForecasts, now, sequences, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
 
 /** Two years of trading days: the shortest out-of-sample period the default choice gives. */
@@ -23,10 +24,12 @@ export const MIN_TEST_DAYS = 100;
 export const MIN_FIT_WINDOWS = 500;
 /** The last share of the windows up to a retrain that early-stops it. */
 export const VALIDATION_SHARE = 0.15;
-/** FHS tails come from the standardised residuals of at most this many previous out-of-sample days ... */
-export const FHS_DAYS = 500;
-/** ... and only once there are this many (a year): before that FHS has no VaR and its backtests skip the day. */
-export const MIN_FHS_DAYS = 250;
+/**
+ * The t's ν and the FHS tails come from the standardised residuals of the last this many forecasts before each
+ * refit: out-of-sample days, and before there are enough of them, the first fit's validation days (which the
+ * network did not fit; the baselines' fit covers them).
+ */
+export const RESIDUAL_DAYS = 500;
 
 export interface BacktestInput {
   csvText: string;
@@ -69,9 +72,27 @@ export interface WalkForwardSummary {
   seconds: number;
 }
 
-export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts'> {
+/** The Model Confidence Set's answer as reported (the bootstrap's settings are the run's). */
+export type McsReport = Pick<ModelConfidenceSet, 'level' | 'models' | 'pValues' | 'eliminated'>;
+
+export interface Comparison {
+  dm: SeriesEvaluation['comparison']['dm'];
+  mcs: { qlike: McsReport; mse: McsReport };
+  mincerZarnowitz: Record<ModelName, MincerZarnowitz>;
+}
+
+export interface StrategyReport extends StrategySummary {
+  /** With --var-limit: the days the limit cut the position, and the days the loss on that position still exceeded it. */
+  varLimit: { bindingDays: number; breaches: number } | null;
+}
+
+export type RiskControlReport = { targetVol: number; maxLeverage: number; costBps: number; varLimit: number | null } & Record<ModelName, StrategyReport> & { buyAndHold: StrategySummary };
+
+export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts' | 'comparison'> {
   name: string;
   forecasts: Record<ModelName, ModelLosses>;
+  comparison: Comparison;
+  riskControl: RiskControlReport;
   ensemble: EnsembleSpread | null;
 }
 
@@ -84,10 +105,56 @@ export interface BacktestReport extends Omit<BacktestSeriesReport, 'name'> {
   series: BacktestSeriesReport[];
 }
 
+/** One series' out-of-sample days: forecasts, VaR, and each vol-targeting strategy's weights and returns. */
+export interface BacktestDays extends TestDays {
+  name: string;
+  dates: string[];
+  weights: Record<ModelName, Float64Array>;
+  /** Daily simple returns (fractions) of each model's vol-targeting strategy and of buy-and-hold. */
+  strategy: Record<ModelName | 'buyAndHold', Float64Array>;
+}
+
 export interface BacktestResult {
   report: BacktestReport;
   /** Per series, every out-of-sample day (for the forecasts CSV and the charts). */
-  days: (TestDays & { name: string; dates: string[] })[];
+  days: BacktestDays[];
+}
+
+/** The MCS's level and bootstrap draws, fixed and seeded so a report is reproducible. */
+export const MCS_LEVEL = 0.9;
+export const MCS_DRAWS = 1000;
+
+function comparison(proxy: Float64Array, forecasts: Record<ModelName, Float64Array>, dm: Comparison['dm']): Comparison {
+  const mcs = (loss: (p: number, f: number) => number): McsReport => {
+    const { level, models, pValues, eliminated } = modelConfidenceSet(Object.fromEntries(MODEL_NAMES.map((m) => [m, lossSeries(loss, proxy, forecasts[m])])), { level: MCS_LEVEL, draws: MCS_DRAWS, seed: 1 });
+    return { level, models, pValues, eliminated };
+  };
+  return {
+    dm,
+    mcs: { qlike: mcs(qlike), mse: mcs(squaredError) },
+    mincerZarnowitz: Object.fromEntries(MODEL_NAMES.map((m) => [m, mincerZarnowitz(proxy, forecasts[m])])) as Record<ModelName, MincerZarnowitz>,
+  };
+}
+
+/** Volatility targeting on every model's one-day forecast (and buy-and-hold), and the VaR limit when one is set. */
+function riskControl(realised: Float64Array, days: TestDays, dates: string[], o: BacktestOptions): { report: RiskControlReport; weights: BacktestDays['weights']; strategy: BacktestDays['strategy'] } {
+  const options = { targetVol: o.targetVol, maxLeverage: o.maxLeverage, costBps: o.costBps };
+  const hold = buyAndHold(realised, dates, { costBps: o.costBps });
+  const report = { ...options, varLimit: o.varLimit ?? null, buyAndHold: hold.summary } as RiskControlReport;
+  const weights = {} as BacktestDays['weights'];
+  const strategy = { buyAndHold: hold.strategy } as BacktestDays['strategy'];
+  for (const m of MODEL_NAMES) {
+    const s = volatilityTargeting(realised, days.forecasts[m].map(Math.sqrt), dates, options);
+    let varLimit: StrategyReport['varLimit'] = null;
+    if (o.varLimit !== undefined) {
+      const limited = varLimitPositions(days.var[m]['0.99'][PRIMARY], o.varLimit);
+      varLimit = { bindingDays: limited.bindingDays, breaches: varLimitBreaches(limited.positions, realised, o.varLimit) };
+    }
+    report[m] = { ...s.summary, varLimit };
+    weights[m] = s.weights;
+    strategy[m] = s.strategy;
+  }
+  return { report, weights, strategy };
 }
 
 /** Index of the first out-of-sample return: --test-from, --test-years, or the last half (at least two years). */
@@ -122,25 +189,32 @@ export function schedule(start: number, end: number, every: number): number[] {
   return out;
 }
 
-/** Per series: every model's forecast for each out-of-sample day, the LSTM members', and the FHS tails in force. */
+/** Per series: every model's forecast for each out-of-sample day, the LSTM members', and the tails in force. */
 interface SeriesState {
   forecasts: Record<ModelName, Float64Array>;
   members: Float64Array[];
-  fhs: Record<ModelName, (PerLevel<Tail> | null)[]>;
+  tails: Record<ModelName, TailSet[]>;
+  /** Standardised residuals of the first fit's validation days, per model. */
+  seed: Record<ModelName, Float64Array>;
 }
 
 function emptyState(days: number, members: number): SeriesState {
+  const perModel = <T>(make: () => T) => Object.fromEntries(MODEL_NAMES.map((m) => [m, make()])) as Record<ModelName, T>;
   return {
-    forecasts: Object.fromEntries(MODEL_NAMES.map((m) => [m, new Float64Array(days).fill(NaN)])) as Record<ModelName, Float64Array>,
+    forecasts: perModel(() => new Float64Array(days).fill(NaN)),
     members: Array.from({ length: members }, () => new Float64Array(days).fill(NaN)),
-    fhs: Object.fromEntries(MODEL_NAMES.map((m) => [m, new Array<PerLevel<Tail> | null>(days).fill(null)])) as SeriesState['fhs'],
+    tails: perModel(() => new Array<TailSet>(days)),
+    seed: perModel(() => new Float64Array(0)),
   };
 }
 
-/** FHS tails from the standardised residuals of the out-of-sample days [from, to) (indices into the state's days). */
-function previousTails(returns: Float64Array, start: number, forecasts: Float64Array, from: number, to: number): PerLevel<Tail> | null {
-  if (to - from < MIN_FHS_DAYS) return null;
-  return fhsTails(Float64Array.from({ length: to - from }, (_, i) => returns[start + from + i] / Math.sqrt(forecasts[from + i])));
+/** The last RESIDUAL_DAYS standardised residuals before out-of-sample day `upTo`: the seed's, then the out-of-sample ones. */
+function residualsBefore(returns: Float64Array, start: number, forecasts: Float64Array, seed: Float64Array, upTo: number): Float64Array {
+  const oos = Float64Array.from({ length: upTo }, (_, d) => returns[start + d] / Math.sqrt(forecasts[d]));
+  const all = new Float64Array(seed.length + oos.length);
+  all.set(seed);
+  all.set(oos, seed.length);
+  return all.slice(Math.max(0, all.length - RESIDUAL_DAYS));
 }
 
 /** Losses over the whole period and per calendar year. */
@@ -179,6 +253,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   const models: Model[] = [];
   let calibration: number[] = [];
   let fits: BaselineFits[] = [];
+  let validationOrigins: number[] = [];
   const trainings: TrainingRecord[] = [];
   let adapter: string | null = null;
 
@@ -203,6 +278,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
       }
       calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o);
+      if (e === 0) validationOrigins = origins.slice(cut);
     }
     if (refits.includes(R)) {
       const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
@@ -212,6 +288,14 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
     const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
     for (const [i, s] of market.series.entries()) {
       const state = states[i];
+      if (e === 0) {
+        // The first fit's validation days give the residuals that the t and FHS start from.
+        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o);
+        const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
+        const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
+        state.seed.lstm = z((j) => lstm.mean[j]);
+        for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
+      }
       const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o);
       const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
       origins.forEach((t, j) => {
@@ -221,8 +305,8 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
       });
       for (const m of MODEL_NAMES) {
-        const tails = previousTails(s.returns, start, state.forecasts[m], Math.max(0, R - start - FHS_DAYS), R - start);
-        for (let d = R - start; d < next - start; d++) state.fhs[m][d] = tails;
+        const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start));
+        for (let d = R - start; d < next - start; d++) state.tails[m][d] = tails;
       }
     }
   }
@@ -235,12 +319,15 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
     const state = states[i];
     const realised = s.returns.slice(start);
     const proxy = Float64Array.from({ length: D }, (_, d) => targets[i][start + d - 1]);
-    const { evaluation, days: perDay } = evaluateDays(realised, proxy, state.forecasts, state.fhs, 1);
-    days.push({ name: s.name, dates: dayDates, ...perDay });
+    const { evaluation, days: perDay } = evaluateDays(realised, proxy, state.forecasts, state.tails, 1);
+    const control = riskControl(realised, perDay, dayDates, o);
+    days.push({ name: s.name, dates: dayDates, ...perDay, weights: control.weights, strategy: control.strategy });
     series.push({
       name: s.name,
       ...evaluation,
       forecasts: Object.fromEntries(MODEL_NAMES.map((m) => [m, lossesByYear(proxy, state.forecasts[m], dayDates)])) as Record<ModelName, ModelLosses>,
+      comparison: comparison(proxy, state.forecasts, evaluation.comparison.dm),
+      riskControl: control.report,
       ensemble: ensembleSpread(state.members, proxy),
     });
   }
@@ -277,16 +364,13 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   return { report, days };
 }
 
-const CSV_LEVELS = { var95: 0.95, var99: 0.99 } as const;
-
 /**
  * The forecasts CSV: one row per series and out-of-sample day; per model its variance forecast (percent²), its
- * one-day Gaussian VaR at 95% and 99% and ES at 97.5% (positive losses, percent). Column names are stable.
+ * one-day VaR at 95% and 99% and ES at 97.5% under its primary (Student-t) distribution (positive losses, percent),
+ * and its vol-targeting weight. Column names are stable.
  */
 export function forecastsCsv(result: BacktestResult): string {
-  const header = ['series', 'date', 'return', 'target', ...MODEL_NAMES.flatMap((m) => [`${m}_variance`, `${m}_var95`, `${m}_var99`, `${m}_es975`])];
-  const es975 = gaussianTail(0.975);
-  const tails = Object.fromEntries(Object.entries(CSV_LEVELS).map(([k, level]) => [k, gaussianTail(level)])) as Record<keyof typeof CSV_LEVELS, Tail>;
+  const header = ['series', 'date', 'return', 'target', ...MODEL_NAMES.flatMap((m) => [`${m}_variance`, `${m}_var95`, `${m}_var99`, `${m}_es975`, `${m}_weight`])];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const num = (x: number) => (Number.isFinite(x) ? String(x) : '');
   const lines = [header.join(',')];
@@ -294,8 +378,8 @@ export function forecastsCsv(result: BacktestResult): string {
     s.dates.forEach((date, d) => {
       const cells = [quote(s.name), date, num(s.returns[d]), num(s.realized[d])];
       for (const m of MODEL_NAMES) {
-        const sigma = Math.sqrt(s.forecasts[m][d]);
-        cells.push(num(s.forecasts[m][d]), num(valueAtRisk(sigma, tails.var95)), num(valueAtRisk(sigma, tails.var99)), num(expectedShortfall(sigma, es975)));
+        const v = s.var[m];
+        cells.push(num(s.forecasts[m][d]), num(v['0.95'][PRIMARY][d]), num(v['0.99'][PRIMARY][d]), num(s.es[m]['0.975'][d]), num(s.weights[m][d]));
       }
       lines.push(cells.join(','));
     });

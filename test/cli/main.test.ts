@@ -158,7 +158,9 @@ describe('backtest', () => {
     const r = await run('backtest', '--data', data, ...TINY, '--report', report, '--forecasts', forecasts);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Walk-forward 2003-02-1\d\.\.\d{4}-\d{2}-\d{2}: 550 one-day-ahead forecasts per model/);
-    expect(r.stdout).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p$/m);
+    expect(r.stdout).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+in MCS \(QLIKE\/MSE\)\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+Z2 p \(ES97.5\)$/m);
+    expect(r.stdout).toMatch(/^strategy\s+vol % \(target\)\s+vol of vol\s+Sharpe\s+max drawdown %\s+turnover$/m);
+    expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
     expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
     expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
     expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit

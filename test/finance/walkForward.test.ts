@@ -66,11 +66,18 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
 
   it('writes the forecasts CSV with its stable columns, one row per out-of-sample day', () => {
     const [header, first] = forecastsCsv(late).split('\n');
-    expect(header).toBe(['series', 'date', 'return', 'target', ...MODEL_NAMES.flatMap((m) => [`${m}_variance`, `${m}_var95`, `${m}_var99`, `${m}_es975`])].join(','));
+    expect(header).toBe(['series', 'date', 'return', 'target', ...MODEL_NAMES.flatMap((m) => [`${m}_variance`, `${m}_var95`, `${m}_var99`, `${m}_es975`, `${m}_weight`])].join(','));
     const cells = first.split(',');
     expect(cells.slice(0, 2)).toEqual(['adjclose', '2018-01-02']);
     expect(Number(cells[3])).toBeCloseTo(Number(cells[2]) ** 2, 10); // target: the day's squared return
     for (const c of cells.slice(4)) expect(Number(c)).toBeGreaterThan(0);
+    for (let m = 0; m < MODEL_NAMES.length; m++) {
+      const [variance, var95, var99, es975, weight] = cells.slice(4 + 5 * m, 9 + 5 * m).map(Number);
+      expect(var99).toBeGreaterThan(var95);
+      expect(es975).toBeGreaterThan(var95);
+      // The vol-targeting weight: min(2, (10/sqrt(252)) / forecast volatility).
+      expect(weight).toBeCloseTo(Math.min(2, 10 / Math.sqrt(252) / Math.sqrt(variance)), 12);
+    }
   });
 
   it('reports the schedule, the trainings (first from scratch, then warm-started) and every stable key', () => {
@@ -90,10 +97,32 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
-  it('has FHS VaR only once a year of out-of-sample residuals exists', () => {
-    // 251 days: the last refit (day 189) has 189 residuals before it, fewer than 250: no FHS anywhere.
-    expect(late.report.var.garch['0.99'].fhs).toBeNull();
-    expect(late.days[0].var.garch['0.99'].fhs.every((v) => Number.isNaN(v))).toBe(true);
+  it('compares every model (MCS, Mincer-Zarnowitz), backtests t, Gaussian and FHS VaR and ES, and targets volatility', () => {
+    const r = late.report;
+    for (const loss of ['qlike', 'mse'] as const) {
+      const mcs = r.comparison.mcs[loss];
+      expect(mcs.level).toBe(0.9);
+      expect(mcs.models.length).toBeGreaterThan(0);
+      expect(Object.keys(mcs.pValues).sort()).toEqual([...MODEL_NAMES].sort());
+      for (const m of mcs.models) expect(mcs.pValues[m]).toBeGreaterThanOrEqual(0.1);
+    }
+    for (const m of MODEL_NAMES) {
+      expect(r.comparison.mincerZarnowitz[m]).toMatchObject({ n: 251 });
+      const v = r.var[m]['0.99'];
+      expect(v.gaussian.n).toBe(251);
+      expect(v.fhs.n).toBe(251);
+      expect(v.lowPower).toBe(true); // 2.5 exceptions expected
+      expect(v.trafficLight).toBe(v.exceptions <= 4 ? 'green' : v.exceptions <= 9 ? 'yellow' : 'red'); // 251 days: a light
+      const es = r.es[m]['0.975'];
+      expect(es.pValue).toBeGreaterThan(0);
+      expect(es.pValue).toBeLessThanOrEqual(1);
+      expect(es.z2).toBe(es.t.z2);
+      expect(r.es[m]['0.99'].pValue).toBeNull();
+      expect(r.riskControl[m].annualizedVol).toBeGreaterThan(0);
+      expect(r.riskControl[m].varLimit).toBeNull();
+    }
+    expect(r.riskControl).toMatchObject({ targetVol: 10, maxLeverage: 2, costBps: 0, varLimit: null });
+    expect(r.riskControl.buyAndHold.turnover).toBeCloseTo(252 / 251, 12); // the entry trade only
   });
 
   it('uses a rolling window of --fit-days when asked, and stops on its signal', async () => {
