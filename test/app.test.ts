@@ -377,6 +377,60 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   );
 
   it(
+    'runs a walk-forward backtest in the worker: progress over refits, the table, the charts and the forecasts CSV',
+    async () => {
+      for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '1'], ['ensemble', '1']]) expect(await typeInto(page, key, value)).toBe('');
+      await page.click('#walk-forward-settings summary');
+      expect(await typeInto(page, 'testFrom', '2019-13-01')).toBe('must be a date like 2015-01-02');
+      expect(await typeInto(page, 'refitEvery', '0')).toBe('must be from 1 to 2520');
+      await page.click('#backtest');
+      expect(await text(page, '#run-state')).toBe('fix the marked settings');
+      for (const [key, value] of [['testFrom', '2019-10-01'], ['refitEvery', '63'], ['retrainEvery', '126']]) expect(await typeInto(page, key, value)).toBe('');
+      await page.click('#backtest');
+      await page.waitForFunction(() => /^refit \d\/3 · 20\d\d-\d\d-\d\d · ETA/.test(document.getElementById('progress-text')?.textContent ?? ''), { timeout: TRAIN_TIMEOUT, polling: 100 });
+      const state = await waitForRunState(page, /^(backtest done|failed|stopped)/, TRAIN_TIMEOUT);
+      expect(state, await text(page, '#run-error')).toMatch(/^backtest done in \d+:\d\d$/);
+      expect(await text(page, '#wf-summary')).toMatch(/^Walk-forward 2019-10-01 to 2020-04-17: 138 one-day forecasts per model; baselines re-estimated 3 times, the LSTM re-trained 2 times .*Model Confidence Set on QLIKE holds/);
+      const header = await page.$$eval('#wf-table thead th', (ths) => ths.map((t) => t.textContent));
+      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'In MCS (QLIKE/MSE)', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Z2 p']);
+      const rows = await page.$$eval('#wf-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      for (const row of rows) {
+        expect(finite(row[1])).toBeGreaterThan(0);
+        expect(row[4]).toMatch(/^(yes|no)\/(yes|no)$/);
+        expect(row[5]).toMatch(/^\d+ \(1\.4\)$/);
+      }
+      const diff = await hoverLegend(page, 'wf-qlike-chart');
+      expect(Object.keys(diff)).toEqual(['date', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      finite(diff.HAR);
+      const equity = await hoverLegend(page, 'wf-equity-chart');
+      expect(Object.keys(equity)).toEqual(['date', 'LSTM', 'HAR', 'GARCH(1,1)', 'EWMA', 'buy and hold']);
+      expect(finite(equity['buy and hold'])).toBeGreaterThan(0);
+      expect((await hoverLegend(page, 'wf-drawdown-chart')).date).toBe(equity.date); // linked cursor and zoom
+      expect(finite((await hoverLegend(page, 'wf-vol-chart')).target)).toBe(10);
+
+      await page.click('#download-forecasts');
+      const csvPath = resolve(DOWNLOADS, 'forecasts.csv');
+      const deadline = Date.now() + 20_000;
+      let csv = '';
+      while (!csv && Date.now() < deadline) {
+        try {
+          csv = readFileSync(csvPath, 'utf8');
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      const lines = csv.trimEnd().split('\n');
+      expect(lines).toHaveLength(139);
+      expect(lines[0]).toMatch(/^series,date,return,target,lstm_variance,lstm_var95,lstm_var99,lstm_es975,lstm_weight,/);
+      expect(lines[1]).toMatch(/^adjclose,2019-10-01,/);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'walk-forward-desktop.png'), fullPage: true });
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
     'builds to static files that a plain web server hosts under any path (vite build)',
     async () => {
       const outDir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-app-'));

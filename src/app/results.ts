@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import { MODEL_NAMES, type ModelName, type NextDay } from '../finance/evaluate.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
-import { Chart, COLORS, toUnixSeconds, type ChartOptions } from './chart.js';
+import { Chart, COLORS, linkZoom, toUnixSeconds, utc, type ChartOptions } from './chart.js';
 import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
 
 export interface ResultElements {
@@ -22,7 +22,6 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
-const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
@@ -33,20 +32,6 @@ const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].t;
 function exceptionCount(s: TestSeries, m: ModelName): number {
   const v = var99(s, m);
   return s.returns.reduce((n, r, i) => n + (r < -v[i] ? 1 : 0), 0);
-}
-
-/** Keeps the two charts' x ranges together: zoom one and the other follows. */
-function linkZoom(charts: () => (uPlot | undefined)[]): uPlot.Hooks.Arrays['setScale'] {
-  let syncing = false;
-  return [
-    (u: uPlot, key: string) => {
-      if (key !== 'x' || syncing) return;
-      syncing = true;
-      const { min, max } = u.scales.x;
-      for (const other of charts()) if (other && other !== u && min !== undefined && max !== undefined) other.setScale('x', { min, max });
-      syncing = false;
-    },
-  ];
 }
 
 export class Results {

@@ -1,7 +1,7 @@
 // The few choices that matter, each from the options table (src/finance/options.ts): its label, default, bounds and
 // help; invalid values are refused with a message next to the field.
 import type { BackendKind } from '../backend.js';
-import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type RiskOptions } from '../finance/options.js';
+import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type OptionSpec, type RiskOptions } from '../finance/options.js';
 import type { LossKind } from '../model.js';
 
 const FORM_KEYS = ['window', 'horizon', 'hidden', 'layers', 'epochs', 'batchSize', 'learningRate', 'loss', 'ensemble', 'backend'] as const;
@@ -124,5 +124,70 @@ export class SettingsForm {
     const settings = values as Settings;
     resolveRiskOptions(settings); // the pipeline's own checks, the last word (throws a UserError)
     return settings;
+  }
+}
+
+/**
+ * Fields for any options of the table (the walk-forward and risk-control ones): numbers and dates as text
+ * inputs, choices as selects, each checked as the pipeline checks it. `optional` keys may be left empty (unset).
+ */
+export class SpecFields<T extends object> {
+  private readonly controls = new Map<OptionSpec, HTMLInputElement | HTMLSelectElement>();
+
+  constructor(host: HTMLElement, private readonly specs: OptionSpec[], defaults: T, private readonly optional: string[]) {
+    for (const s of specs) {
+      const d = (defaults as Record<string, unknown>)[s.key];
+      let control: HTMLInputElement | HTMLSelectElement;
+      if (s.kind === 'choice') control = select(Object.entries(s.choices), String(d));
+      else {
+        control = document.createElement('input');
+        control.type = 'text';
+        control.inputMode = s.kind === 'integer' ? 'numeric' : s.kind === 'number' ? 'decimal' : 'text';
+        control.value = d === undefined ? '' : String(d);
+        if (s.kind === 'date') control.placeholder = 'YYYY-MM-DD';
+        const input = control;
+        input.addEventListener('input', () => this.show(s, this.check(s, input.value)));
+      }
+      this.controls.set(s, control);
+      host.append(fieldBox(s.key, s.label, d === undefined ? `${s.help} (optional)` : `${s.help} (default ${String(d)})`, control));
+    }
+  }
+
+  private check(s: OptionSpec, raw: string): { value: unknown } | { error: string } {
+    const text = raw.trim();
+    if (text === '' && this.optional.includes(s.key)) return { value: undefined };
+    if (s.kind === 'integer' || s.kind === 'number') return checkNumber(s, text);
+    const problem = optionProblem(s, text);
+    return problem ? { error: problem } : { value: text };
+  }
+
+  private show(s: OptionSpec, result: { value: unknown } | { error: string }): boolean {
+    const { input, error } = ids(s.key);
+    const message = 'error' in result ? result.error : '';
+    document.getElementById(input)?.setAttribute('aria-invalid', String(message !== ''));
+    const errorEl = document.getElementById(error);
+    if (errorEl) errorEl.textContent = message;
+    return message === '';
+  }
+
+  setEnabled(enabled: boolean): void {
+    for (const c of this.controls.values()) c.disabled = !enabled;
+  }
+
+  /** The values set (empty optional fields left out), or null after marking every invalid field. */
+  read(): Partial<T> | null {
+    const out: Record<string, unknown> = {};
+    let firstBad: HTMLElement | undefined;
+    for (const s of this.specs) {
+      const control = this.controls.get(s)!;
+      const result = this.check(s, control.value);
+      if (!this.show(s, result)) firstBad ??= control;
+      else if ('value' in result && result.value !== undefined) out[s.key] = result.value;
+    }
+    if (firstBad) {
+      firstBad.focus();
+      return null;
+    }
+    return out as Partial<T>;
   }
 }

@@ -15,7 +15,7 @@ interface Column<R> {
   className?: (row: R) => string;
 }
 
-function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]): void {
+export function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]): void {
   const head = document.createElement('tr');
   for (const c of columns) {
     const th = document.createElement('th');

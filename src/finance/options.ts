@@ -38,8 +38,10 @@ export interface WalkForwardOptions {
   testYears?: number;
   /** Baselines are re-estimated every refitEvery out-of-sample days. */
   refitEvery: number;
-  /** The LSTM is re-trained (warm-started) every retrainEvery out-of-sample days. */
+  /** The LSTM is re-trained (warm-started) every retrainEvery out-of-sample days ... */
   retrainEvery: number;
+  /** ... for at most this many epochs (the first fit, from scratch, may take `epochs`). */
+  warmEpochs: number;
   windowKind: WindowKind;
   /** Days of the rolling estimation window. */
   fitDays: number;
@@ -122,6 +124,7 @@ export const WALK_FORWARD_SPECS: OptionSpec<keyof WalkForwardOptions>[] = [
   { key: 'testYears', flag: 'test-years', value: 'N', kind: 'number', min: 0.5, max: 100, label: 'Out-of-sample years', help: 'the last N years out of sample, instead of --test-from' },
   { key: 'refitEvery', flag: 'refit-every', value: 'N', kind: 'integer', min: 1, max: 2520, label: 'Refit every (days)', help: 're-estimate the baselines every N out-of-sample days' },
   { key: 'retrainEvery', flag: 'retrain-every', value: 'N', kind: 'integer', min: 1, max: 2520, label: 'Retrain every (days)', help: 're-train the LSTM (warm-started) every N out-of-sample days' },
+  { key: 'warmEpochs', flag: 'warm-epochs', value: 'N', kind: 'integer', min: 1, max: 10000, label: 'Warm-start epochs', help: 'most epochs of a warm-started re-training (the first fit, from scratch, may take --epochs)' },
   { key: 'windowKind', flag: 'window-kind', value: 'KIND', kind: 'choice', choices: { expanding: 'expanding', rolling: 'rolling' }, label: 'Estimation window', help: "'expanding' (all data up to the refit) or 'rolling' (the last --fit-days)" },
   { key: 'fitDays', flag: 'fit-days', value: 'N', kind: 'integer', min: 250, max: 100000, label: 'Rolling window (days)', help: 'days of a rolling estimation window' },
 ];
@@ -155,6 +158,7 @@ export const DEFAULT_BACKTEST_OPTIONS: BacktestOptions = {
   ensemble: 5,
   refitEvery: 21,
   retrainEvery: 63,
+  warmEpochs: 4,
   windowKind: 'expanding',
   fitDays: 2520,
   targetVol: 10,

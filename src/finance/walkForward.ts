@@ -60,6 +60,7 @@ export interface WalkForwardSummary {
   forecasts: number;
   refitEvery: number;
   retrainEvery: number;
+  warmEpochs: number;
   windowKind: BacktestOptions['windowKind'];
   fitDays: number | null;
   /** Baseline re-estimations and LSTM re-trainings (each of every member). */
@@ -272,7 +273,8 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       for (let k = 0; k < o.ensemble; k++) {
         const warmStart = models[k] !== undefined;
         models[k] ??= createMember(o, matrices[0].names.length, k);
-        const result = await trainMember(models[k], k, o.ensemble, o, data, { signal: hooks.signal, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
+        const settings = warmStart ? { ...o, epochs: Math.min(o.epochs, o.warmEpochs) } : o;
+        const result = await trainMember(models[k], k, o.ensemble, settings, data, { signal: hooks.signal, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
         hooks.signal?.throwIfAborted();
         adapter ??= result.engine.adapter ?? null;
         trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
@@ -348,6 +350,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       forecasts: D,
       refitEvery: o.refitEvery,
       retrainEvery: o.retrainEvery,
+      warmEpochs: o.warmEpochs,
       windowKind: o.windowKind,
       fitDays: o.windowKind === 'rolling' ? o.fitDays : null,
       refits: refits.length,
