@@ -1,6 +1,6 @@
 // The few choices that matter, each from the options table (src/finance/options.ts): its label, default, bounds and
 // help; invalid values are refused with a message next to the field.
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type OptionSpec, type RiskOptions } from '../finance/options.js';
 import type { LossKind } from '../model.js';
 

@@ -2,7 +2,7 @@
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';

@@ -1,7 +1,7 @@
 // Every setting of the risk runs, once: name, default, bounds, help text and CLI flag. The pipelines
 // (resolveRiskOptions, resolveBacktestOptions), the CLI's flags and --help, and the page's form all read this table.
 import { check } from '../errors.js';
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import type { LossKind } from '../model.js';
 import type { DataOptions } from './data.js';
 import { SPLIT_NAMES, type SplitFractions } from './features.js';

@@ -2,7 +2,7 @@
 // and the table rows the CLI and the page show.
 import type { DataKind, DataOptions } from './data.js';
 import type { LossKind } from '../model.js';
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import type { HarModel } from './baselines.js';
 import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
 import type { SPLIT_NAMES, Scaler } from './features.js';
