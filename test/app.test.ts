@@ -14,6 +14,8 @@ import { launchChromium, serveApp, serveStatic, type Chromium, type Served } fro
 const ARTIFACTS = resolve('artifacts/app');
 const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
 const TRAIN_TIMEOUT = 420_000;
+/** The models in table and chart order. */
+const MODEL_LABELS = ['LSTM', 'EWMA', 'GARCH(1,1)', 'GJR-GARCH', 'HAR', 'log-HAR'];
 
 /** Sets a field as a user would (select all, type) and returns the message shown next to it. */
 async function typeInto(page: Page, key: string, value: string): Promise<string> {
@@ -144,9 +146,9 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(finite(loss.training)).toBeGreaterThan(0);
 
       const forecast = await hoverLegend(page, 'forecast-chart');
-      expect(Object.keys(forecast)).toEqual(['date', 'realized (|return|)', 'LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(Object.keys(forecast)).toEqual(['date', 'realized (|return|)', ...MODEL_LABELS]);
       expect(forecast.date).toMatch(/^20(1[7-9]|20)-\d\d-\d\d$/);
-      for (const model of ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']) {
+      for (const model of MODEL_LABELS) {
         const vol = finite(forecast[model]);
         expect(vol).toBeGreaterThan(2); // annualized %: the S&P 500's lies between a few percent and ~100
         expect(vol).toBeLessThan(150);
@@ -174,7 +176,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const header = await page.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
       expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
       const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
       for (const row of rows) {
         expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
         expect(finite(row[2])).toBeGreaterThan(0); // MSE
@@ -183,12 +185,12 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         finite(row[6]);
         expect(row[7]).toMatch(/^(green|yellow|red)$/);
       }
-      expect(rows[1][3]).toBe('–'); // HAR against itself
+      expect(rows[0][3]).toBe('–'); // the LSTM against itself
       expect(Number(rows[0][4].split(' ')[0])).toBe(chartExceptions); // the chart's marks are the table's exceptions
       expect(await text(page, '#results-summary')).not.toMatch(/disagree/);
 
       const nextDay = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(nextDay).toHaveLength(4);
+      expect(nextDay).toHaveLength(6);
       for (const row of nextDay) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
 
       await page.mouse.move(0, 0);
@@ -234,7 +236,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(Number.isFinite(report.forecasts.lstm.qlike)).toBe(true);
     expect(Number.isFinite(report.garch.omega)).toBe(true);
     const table = await page.$$eval('#backtest-table tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent?.split(' ')[0])));
-    expect(table).toEqual(['lstm', 'har', 'garch', 'ewma'].map((m) => report.var[m]['0.99'].exceptions));
+    expect(table).toEqual(['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar'].map((m) => report.var[m]['0.99'].exceptions));
 
     const input = (await page.$('#model-input')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(modelPath);
@@ -242,7 +244,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(await text(page, '#results-summary')).toMatch(/^Saved model \(trained on S&P 500.*window 10, horizon 1, qlike loss, 1 member\)/);
     expect(await text(page, '#next-day-tables .table-caption')).toMatch(/^the trading day after 2020-04-17/);
     const rows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+    expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
     for (const row of rows) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
     expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(true);
     await page.click('#download-report');
@@ -313,7 +315,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(await text(page, '#results-summary')).toMatch(new RegExp(`^Stopped early: these results are for the best weights reached before Stop\\. .*LSTM: [\\d,]+ parameters, ${epochAt(last)} epochs? \\(best \\d+\\)`));
       expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(false);
       const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
       for (const row of rows) {
         expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
         expect(finite(row[2])).toBeGreaterThan(0); // MSE
@@ -361,7 +363,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const state = await waitForRunState(page, /^(done|failed)/, TRAIN_TIMEOUT);
       expect(state, await text(page, '#run-error')).toMatch(/^done/);
       const table = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(table.map((r) => `${r[0]} ${r[1]}`)).toEqual(['alpha', 'beta'].flatMap((s) => ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA'].map((m) => `${s} ${m}`)));
+      expect(table.map((r) => `${r[0]} ${r[1]}`)).toEqual(['alpha', 'beta'].flatMap((s) => MODEL_LABELS.map((m) => `${s} ${m}`)));
       for (const row of table) expect(finite(row[2])).toBeGreaterThan(0);
       expect(await page.$$eval('#series-picker option', (os) => os.map((o) => o.textContent))).toEqual(['alpha', 'beta']);
       const alpha = await hoverLegend(page, 'var-chart');
@@ -394,17 +396,17 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const header = await page.$$eval('#wf-table thead th', (ths) => ths.map((t) => t.textContent));
       expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'In MCS (QLIKE/MSE)', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Z2 p']);
       const rows = await page.$$eval('#wf-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
       for (const row of rows) {
         expect(finite(row[1])).toBeGreaterThan(0);
         expect(row[4]).toMatch(/^(yes|no)\/(yes|no)$/);
         expect(row[5]).toMatch(/^\d+ \(1\.4\)$/);
       }
       const diff = await hoverLegend(page, 'wf-qlike-chart');
-      expect(Object.keys(diff)).toEqual(['date', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(Object.keys(diff)).toEqual(['date', ...MODEL_LABELS.slice(1)]);
       finite(diff.HAR);
       const equity = await hoverLegend(page, 'wf-equity-chart');
-      expect(Object.keys(equity)).toEqual(['date', 'LSTM', 'HAR', 'GARCH(1,1)', 'EWMA', 'buy and hold']);
+      expect(Object.keys(equity)).toEqual(['date', ...MODEL_LABELS, 'buy and hold']);
       expect(finite(equity['buy and hold'])).toBeGreaterThan(0);
       expect((await hoverLegend(page, 'wf-drawdown-chart')).date).toBe(equity.date); // linked cursor and zoom
       expect(finite((await hoverLegend(page, 'wf-vol-chart')).target)).toBe(10);
@@ -449,7 +451,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         const state = await waitForRunState(built, /^(done|failed)/, TRAIN_TIMEOUT);
         expect(state, await text(built, '#run-error')).toMatch(/^done/);
         const qlike = await built.$$eval('#backtest-table tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
-        expect(qlike).toHaveLength(4);
+        expect(qlike).toHaveLength(6);
         for (const q of qlike) expect(q).toBeGreaterThan(0);
         await built.screenshot({ path: resolve(ARTIFACTS, 'static-build.png'), fullPage: true });
       } finally {

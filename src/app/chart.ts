@@ -12,6 +12,8 @@ export const COLORS = {
   har: '#1a7f37',
   garch: '#d1570f',
   ewma: '#8250df',
+  gjr: '#bf8700',
+  loghar: '#0a7e8c',
   buyAndHold: '#57606a',
   target: '#cf222e',
   train: '#1f6feb',

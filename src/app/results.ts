@@ -122,7 +122,7 @@ export class Results {
     );
     const exceptions = (m: ModelName) => Array.from(s.returns, (r, i) => (r < -var99(s, m)[i] ? r : null));
     // Concentric rings: where several models are exceeded on one day, each ring still shows.
-    const ring: Record<ModelName, number> = { lstm: 14, har: 10.5, garch: 7, ewma: 4 };
+    const ring: Record<ModelName, number> = { lstm: 19, ewma: 16, garch: 13, gjr: 10, har: 7, loghar: 4 };
     this.riskChart.show(
       {
         ...common,
@@ -136,7 +136,7 @@ export class Results {
               label: `${MODEL_LABELS[m]} exceptions (${exceptionCount(s, m)})`,
               stroke: COLORS[m],
               paths: () => null,
-              points: { show: true, size: ring[m], width: 2, stroke: COLORS[m], fill: m === 'ewma' ? COLORS[m] : 'rgba(0,0,0,0)' },
+              points: { show: true, size: ring[m], width: 2, stroke: COLORS[m], fill: m === 'loghar' ? COLORS[m] : 'rgba(0,0,0,0)' },
               value: fixed(2),
             }),
           ),

@@ -3,7 +3,7 @@
 import { MODEL_NAMES, type NextDay } from '../finance/evaluate.js';
 import { reportTable, type RiskReport, type TableRow } from '../finance/report.js';
 
-export const MODEL_LABELS = { lstm: 'LSTM', har: 'HAR', garch: 'GARCH(1,1)', ewma: 'EWMA' } as const;
+export const MODEL_LABELS = { lstm: 'LSTM', ewma: 'EWMA', garch: 'GARCH(1,1)', gjr: 'GJR-GARCH', har: 'HAR', loghar: 'log-HAR' } as const;
 
 const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const pValue = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));

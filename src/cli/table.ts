@@ -45,10 +45,12 @@ export function trainTable(report: RiskReport): string {
 
 /** Lines under the table: the GARCH fit, the ensemble spread, the training run. */
 export function trainSummary(report: RiskReport): string {
-  const lines = report.series.map((s) => {
-    const g = s.garch;
+  const lines = report.series.flatMap((s) => {
     const name = report.series.length > 1 ? ` ${s.name}` : '';
-    return `GARCH(1,1)${name} on the training split: mu ${fixed(g.mu, 4)} omega ${fixed(g.omega, 4)} alpha ${fixed(g.alpha, 4)} beta ${fixed(g.beta, 4)} (alpha+beta ${fixed(g.persistence, 4)}), log-likelihood ${fixed(g.logLikelihood, 2)}`;
+    const fit = (label: string, g: typeof s.garch) =>
+      `${label}${name}: mu ${fixed(g.mu, 4)} omega ${fixed(g.omega, 4)} alpha ${fixed(g.alpha, 4)}${g.model === 'gjr' ? ` gamma ${fixed(g.gamma, 4)}` : ''} beta ${fixed(g.beta, 4)}` +
+      `${g.nu === null ? '' : ` nu ${fixed(g.nu, 2)}`} (persistence ${fixed(g.persistence, 4)}), log-likelihood ${fixed(g.logLikelihood, 2)}`;
+    return [fit(`GARCH(1,1)-${s.garch.dist} on the training and validation splits`, s.garch), fit(`GJR-GARCH(1,1)-${s.gjr.dist}`, s.gjr)];
   });
   for (const s of report.series) {
     if (!s.ensemble) continue;

@@ -20,7 +20,7 @@ import {
   type VarLevel,
 } from './risk.js';
 
-export const MODEL_NAMES = ['lstm', 'har', 'garch', 'ewma'] as const;
+export const MODEL_NAMES = ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Report keys for the VaR levels: "0.95", "0.975" and "0.99". */

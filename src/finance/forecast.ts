@@ -3,10 +3,10 @@
 import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import type { BackendKind } from '../engine.js';
-import { baselineForecasts, fitBaselines } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
-import { MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
+import { BASELINE_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
+import { baselinesUpTo, fitBaselinesOn, ownNu } from './steps.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
 import type { RiskModelMeta } from './report.js';
@@ -44,6 +44,7 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
   if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length))) throw bad('has broken ensemble weights');
   if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
+  if (risk.garchDist !== 'normal' && risk.garchDist !== 't') throw bad('names no GARCH innovation distribution');
   if (!(risk.nu >= NU_BOUNDS[0] && risk.nu <= NU_BOUNDS[1])) throw bad('has no valid Student-t ν');
   if (!Array.isArray(risk.residuals) || risk.residuals.length < 50 || !risk.residuals.every((v) => Number.isFinite(v))) throw bad('has no standardised residuals for FHS');
   return risk;
@@ -73,12 +74,13 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     // The baselines are refitted on this file (every origin whose target it holds): they need no saved state.
     const targets = varianceTargets(s.returns, risk.horizon);
     const origins = Array.from({ length: M - risk.horizon - FIRST_ORIGIN }, (_, i) => FIRST_ORIGIN + i);
-    const fits = fitBaselines(s.returns, targets, M, origins);
-    const baselines = baselineForecasts(s.returns, risk.horizon, fits);
-    const variance: Record<ModelName, number> = { lstm: lstm.mean[0], har: baselines.har[last], garch: baselines.garch[last], ewma: baselines.ewma[last] };
-    const tails = Object.fromEntries(
-      MODEL_NAMES.map((m) => [m, m === 'lstm' ? tailSet(Float64Array.from(risk.residuals), risk.nu) : tailSet(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
-    ) as Record<ModelName, TailSet>;
+    const fits = fitBaselinesOn(s.returns, targets, { from: 0, to: M }, risk.horizon, risk.garchDist);
+    const baselines = baselinesUpTo(s.returns, M, risk.horizon, fits);
+    const variance = { lstm: lstm.mean[0], ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, baselines[b][last]])) } as Record<ModelName, number>;
+    const tails = {
+      lstm: tailSet(Float64Array.from(risk.residuals), risk.nu),
+      ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, tailSet(standardisedResiduals(s.returns, baselines[b], origins, risk.horizon), ownNu(fits, b))])),
+    } as Record<ModelName, TailSet>;
     series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
   }
   return {

@@ -7,10 +7,10 @@ import { parseMarketData, type MarketData } from './data.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
-import { evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
+import { BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, sequences, type PipelineHooks, type PipelineStage } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
 
@@ -83,7 +83,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   progress('baselines', 'fitting EWMA, GARCH(1,1) and HAR on the training and validation splits');
   hooks.signal?.throwIfAborted();
   // The baselines see the same days as the LSTM, which trains on one split and early-stops on the other.
-  const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.validation.to }, o.horizon));
+  const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.validation.to }, o.horizon, o.garchDist));
   const t2 = now();
 
   progress('training', `training ${o.ensemble > 1 ? `${o.ensemble} LSTM members` : 'the LSTM'} on ${trainSet.count} windows`);
@@ -112,7 +112,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
-    const tails = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmTails : tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon))])) as Record<ModelName, TailSet>;
+    const tails = {
+      lstm: lstmTails,
+      ...Object.fromEntries(BASELINE_NAMES.map((m) => [m, tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon), ownNu(b, m))])),
+    } as Record<ModelName, TailSet>;
     const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, tails, origins.test, o.horizon);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;
@@ -120,7 +123,9 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       name: s.name,
       ...evaluation,
       garch: garchSummary(b.garch),
+      gjr: garchSummary(b.gjr),
       har: b.har,
+      loghar: b.loghar,
       ewma: { lambda: RISKMETRICS_LAMBDA },
       ensemble: ensembleSpread(lstm.members, Float64Array.from(origins.test, (t) => targets[i][t])),
       nextDay: nextDay(
@@ -196,6 +201,7 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     scaler: m.scaler,
     calibration: m.calibration,
     nu: m.tails.nu,
+    garchDist: m.options.garchDist,
     residuals: Array.from(m.tails.residuals),
     ensembleParams: models.slice(1).map((model) => Array.from(model.params)),
     dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit },

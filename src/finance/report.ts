@@ -3,11 +3,11 @@
 import type { DataKind, DataOptions } from './data.js';
 import type { LossKind } from '../model.js';
 import type { BackendKind } from '../engine.js';
-import type { HarModel } from './baselines.js';
+import type { HarModel, LogHarModel } from './baselines.js';
 import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
 import type { SPLIT_NAMES, Scaler } from './features.js';
 import type { GarchSummary } from './garch.js';
-import type { RiskOptions } from './options.js';
+import type { GarchDist, RiskOptions } from './options.js';
 
 export interface SplitSummary {
   firstDate: string;
@@ -42,7 +42,9 @@ export interface EnsembleSpread {
 export interface SeriesReport extends SeriesEvaluation {
   name: string;
   garch: GarchSummary;
+  gjr: GarchSummary;
   har: HarModel;
+  loghar: LogHarModel;
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
   nextDay: NextDay;
@@ -101,6 +103,8 @@ export interface RiskModelMeta {
   nu: number;
   /** ... and those residuals, for FHS VaR/ES. */
   residuals: number[];
+  /** The innovations the GARCH family is refitted with in `predict`. */
+  garchDist: GarchDist;
   /** Weights of members 2..K (member 1 is the file's main model). */
   ensembleParams: number[][];
   dataOptions: DataOptions;

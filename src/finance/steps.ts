@@ -2,11 +2,14 @@
 // pooled LSTM windows, calibrated member forecasts, the baselines fitted on a range of days, the ensemble spread.
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
-import { baselineForecasts, fitBaselines, type BaselineFits } from './baselines.js';
+import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
+import type { BaselineName } from './evaluate.js';
+import { fitGarch, type GarchFit } from './garch.js';
+import { qlikeOptimalScale } from './metrics.js';
 import { buildWindows, FIRST_ORIGIN, windowOrigins, type FeatureMatrix, type Scaler, type SplitRange } from './features.js';
-import { calibrationScale, lstmTargets, memberOutputs, memberVariances, type MemberProgress } from './lstm.js';
+import { lstmTargets, memberOutputs, memberVariances, type MemberProgress } from './lstm.js';
 import { forecastLosses } from './metrics.js';
-import type { LstmOptions } from './options.js';
+import type { GarchDist, LstmOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
 
 export type PipelineStage = 'data' | 'baselines' | 'training' | 'evaluation' | 'walk-forward';
@@ -75,7 +78,7 @@ export function atOrigins(length: number, origins: number[], values: ArrayLike<n
 export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions): Promise<number[]> {
   const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize);
   const targets = concat(variances.map((y) => Float32Array.from(origins, (t) => y[t])));
-  return outputs.map((out) => calibrationScale(out, targets));
+  return outputs.map((out) => qlikeOptimalScale(out, targets));
 }
 
 /** The calibrated members' variance forecasts of one series at the given origins, and their mean. */
@@ -84,19 +87,49 @@ export async function lstmForecasts(models: Model[], calibration: number[], matr
   return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize), calibration);
 }
 
+/** The fitted baselines: GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood, HAR and log-HAR by OLS, EWMA's start. */
+export interface BaselineFits {
+  garch: GarchFit;
+  gjr: GarchFit;
+  har: HarModel;
+  loghar: LogHarModel;
+  /** EWMA's starting variance: the mean squared return of the fitted sample. */
+  ewmaStart: number;
+}
+
 /**
- * Every baseline fitted on the returns in `range` (their look-back included) and HAR on the origins whose whole
- * target lies inside it: nothing after range.to is seen.
+ * Every baseline fitted on the returns in `range` (their look-back included), HAR and log-HAR on the origins whose
+ * whole target lies inside it: nothing after range.to is seen. `previous` fits (of the refit before) start the
+ * GARCH searches, which makes monthly refits fast.
  */
-export function fitBaselinesOn(returns: Float64Array, targets: Float64Array, range: SplitRange, horizon: number): BaselineFits {
+export function fitBaselinesOn(returns: Float64Array, targets: Float64Array, range: SplitRange, horizon: number, dist: GarchDist, previous?: BaselineFits): BaselineFits {
   const inside = returns.subarray(range.from, range.to);
-  const harOrigins = windowOrigins({ from: FIRST_ORIGIN, to: range.to - range.from }, 1, horizon);
-  return fitBaselines(inside, targets.subarray(range.from, range.to), inside.length, harOrigins);
+  const y = targets.subarray(range.from, range.to);
+  const harOrigins = windowOrigins({ from: FIRST_ORIGIN, to: inside.length }, 1, horizon);
+  return {
+    garch: fitGarch(inside, { model: 'garch', dist, start: previous?.garch }),
+    gjr: fitGarch(inside, { model: 'gjr', dist, start: previous?.gjr }),
+    har: fitHar(inside, y, harOrigins),
+    loghar: fitLogHar(inside, y, harOrigins),
+    ewmaStart: meanSquare(inside, { from: 0, to: inside.length }),
+  };
+}
+
+/** A baseline's own Student-t ν where it has one: the GARCH family's, fitted with t innovations. */
+export function ownNu(fits: BaselineFits, model: BaselineName): number | undefined {
+  return model === 'garch' || model === 'gjr' ? (fits[model].nu ?? undefined) : undefined;
 }
 
 /** Every baseline's forecast at origins up to end - 1, from returns before `end` only. */
-export function baselinesUpTo(returns: Float64Array, end: number, horizon: number, fits: BaselineFits) {
-  return baselineForecasts(returns.subarray(0, end), horizon, fits);
+export function baselinesUpTo(returns: Float64Array, end: number, horizon: number, fits: BaselineFits): Record<BaselineName, Float64Array> {
+  const r = returns.subarray(0, end);
+  return {
+    ewma: ewmaForecasts(r, horizon, RISKMETRICS_LAMBDA, fits.ewmaStart),
+    garch: garchForecasts(r, horizon, fits.garch),
+    gjr: garchForecasts(r, horizon, fits.gjr),
+    har: harForecasts(r, fits.har),
+    loghar: logHarForecasts(r, fits.loghar),
+  };
 }
 
 /** Mean and max over days of the members' volatility standard deviation divided by their mean. */

@@ -4,7 +4,6 @@
 // forecast. Environment-agnostic like the single-split pipeline.
 import { check, UserError } from '../errors.js';
 import type { Model } from '../model.js';
-import type { BaselineFits } from './baselines.js';
 import { parseMarketData, type DataOptions, type MarketData } from './data.js';
 import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, PRIMARY, tailSet, type ModelName, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
@@ -14,7 +13,7 @@ import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
-import { baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, lstmForecasts, now, sequences, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
+import { baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
 
 /** Two years of trading days: the shortest out-of-sample period the default choice gives. */
 export const MIN_DEFAULT_TEST_DAYS = 504;
@@ -284,7 +283,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
     }
     if (refits.includes(R)) {
       const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
-      fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1));
+      fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1, o.garchDist, fits[i]));
     }
 
     const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
@@ -307,7 +306,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
       });
       for (const m of MODEL_NAMES) {
-        const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start));
+        const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
         for (let d = R - start; d < next - start; d++) state.tails[m][d] = tails;
       }
     }

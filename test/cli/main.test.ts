@@ -107,8 +107,9 @@ describe('train and predict', () => {
     expect(trained.code).toBe(0);
     const lines = trained.stdout.split('\n');
     expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
-    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
-    expect(trained.stdout).toMatch(/GARCH\(1,1\) on the training split: mu .* alpha .* beta/);
+    for (const m of ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
+    expect(trained.stdout).toMatch(/GARCH\(1,1\)-t on the training and validation splits: mu .* alpha .* beta .* nu /);
+    expect(trained.stdout).toMatch(/GJR-GARCH\(1,1\)-t: mu .* gamma .* nu /);
     expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['data', 'forecasts', 'garch', 'var', 'es', 'timing', 'series']));
@@ -122,7 +123,7 @@ describe('train and predict', () => {
     const r = await run('predict', '--model', model, '--data', data, '--backend', 'cpu', '--report', forecastFile);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/one-day forecast for the trading day after \d{4}-\d{2}-\d{2}/);
-    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}`, 'm'));
+    for (const m of ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}`, 'm'));
     const forecast = JSON.parse(readFileSync(forecastFile, 'utf8'));
     expect(forecast.series[0].nextDay.models.lstm.var['0.99'].gaussian).toBeGreaterThan(0);
   });

@@ -24,10 +24,10 @@ const FGARCH: Record<string, [number, number, number, number, number]> = {
 
 // The simulated series R fitted: simulateGarch(params, n, seed) written with 17 significant digits.
 const SIMULATED: Record<string, [GarchParams, number, number]> = {
-  simTypical: [{ mu: 0.03, omega: 0.02, alpha: 0.08, beta: 0.9 }, 2000, 11],
-  simHighAlpha: [{ mu: 0, omega: 0.2, alpha: 0.25, beta: 0.6 }, 1500, 12],
-  simPersistent: [{ mu: 0.05, omega: 0.005, alpha: 0.05, beta: 0.945 }, 3000, 13],
-  simNoArch: [{ mu: 0, omega: 1, alpha: 0, beta: 0 }, 1000, 14],
+  simTypical: [{ mu: 0.03, omega: 0.02, alpha: 0.08, gamma: 0, beta: 0.9, nu: null }, 2000, 11],
+  simHighAlpha: [{ mu: 0, omega: 0.2, alpha: 0.25, gamma: 0, beta: 0.6, nu: null }, 1500, 12],
+  simPersistent: [{ mu: 0.05, omega: 0.005, alpha: 0.05, gamma: 0, beta: 0.945, nu: null }, 3000, 13],
+  simNoArch: [{ mu: 0, omega: 1, alpha: 0, gamma: 0, beta: 0, nu: null }, 1000, 14],
 };
 
 function series(name: string): Float64Array {
@@ -46,7 +46,7 @@ describe('GARCH(1,1) likelihood, by hand', () => {
   // sigma²_1 = 0.1 + 0.9·1.5 = 1.45, sigma²_2 = 0.1 + 0.2·1 + 0.7·1.45 = 1.315, sigma²_3 = 1.2205,
   // sigma²_4 = 0.1 + 0.2·4 + 0.7·1.2205 = 1.75435, and the next day's sigma²_5 = 0.1 + 0.7·1.75435 = 1.328045.
   const r = [1, -1, 2, 0];
-  const p = { mu: 0, omega: 0.1, alpha: 0.2, beta: 0.7 };
+  const p = { mu: 0, omega: 0.1, alpha: 0.2, gamma: 0, beta: 0.7, nu: null };
 
   it('filters the variances', () => {
     const v = garchVariances(r, p, 1.5);
@@ -71,7 +71,7 @@ describe('fitGarch against R fGarch', () => {
       const r = series(name);
       const fit = fitGarch(r);
       // Same likelihood function (fGarch's 'mci' start), so the numbers compare directly.
-      expect(garchLogLikelihood(r, { mu, omega, alpha, beta })).toBeCloseTo(logLikelihood, 3);
+      expect(garchLogLikelihood(r, { mu, omega, alpha, gamma: 0, beta, nu: null })).toBeCloseTo(logLikelihood, 3);
       expect(fit.logLikelihood).toBeGreaterThanOrEqual(logLikelihood - 1e-4);
       expect(fit.persistence).toBeLessThan(1);
       if (name === 'simNoArch') {
@@ -113,7 +113,7 @@ describe('fitGarch against R fGarch', () => {
   });
 
   it('keeps a nearly integrated process stationary', () => {
-    const fit = fitGarch(simulateGarch({ mu: 0, omega: 0.01, alpha: 0.1, beta: 0.8995 }, 2000, 3));
+    const fit = fitGarch(simulateGarch({ mu: 0, omega: 0.01, alpha: 0.1, gamma: 0, beta: 0.8995, nu: null }, 2000, 3));
     expect(fit.persistence).toBeLessThan(1);
     expect(fit.persistence).toBeGreaterThan(0.97);
     expect(fit.omega).toBeGreaterThan(0);

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundledDataPath } from '../../src/cli/files.js';
 import { UserError } from '../../src/errors.js';
-import { baselineForecasts, fitBaselines } from '../../src/finance/baselines.js';
-import { fitBaselinesOn } from '../../src/finance/steps.js';
+import { baselinesUpTo, fitBaselinesOn } from '../../src/finance/steps.js';
 import { parseMarketData } from '../../src/finance/data.js';
 import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
@@ -123,7 +122,7 @@ describe('preparation: the scaler sees the training split only, the baselines tr
     expect(b.validationSet.y).not.toEqual(a.validationSet.y);
     // The baselines see what the LSTM sees (training and validation): a different test split leaves them alone.
     const c = prepareData(parseMarketData(withFuture(csv, a.splits.validation.to, 5)), o);
-    const fit = (p: typeof a) => fitBaselinesOn(p.market.series[0].returns, p.targets[0], { from: 0, to: p.splits.validation.to }, 1);
+    const fit = (p: typeof a) => fitBaselinesOn(p.market.series[0].returns, p.targets[0], { from: 0, to: p.splits.validation.to }, 1, 't');
     expect(fit(c)).toEqual(fit(a));
     expect(fit(b)).not.toEqual(fit(a));
   });
@@ -137,7 +136,7 @@ describe('several series, ensembles, and refusals', () => {
     expect(run.report.training.windows.train).toBe(2 * run.report.data.split.train.windows);
     expect(run.report.forecasts).toEqual(run.report.series[0].forecasts);
     expect(run.report.series[1].garch).not.toEqual(run.report.series[0].garch);
-    expect(reportTable(run.report).map((r) => r.series)).toEqual([...Array(4).fill('asset1'), ...Array(4).fill('asset2')]);
+    expect(reportTable(run.report).map((r) => r.series)).toEqual([...Array(MODEL_NAMES.length).fill('asset1'), ...Array(MODEL_NAMES.length).fill('asset2')]);
   });
 
   it('trains K independent ensemble members and reports their spread', async () => {
@@ -210,10 +209,10 @@ describe('baselines on the bundled S&P 500 data', () => {
     const o = resolveRiskOptions({});
     const p = prepareData(parseMarketData(readFileSync(bundledDataPath(), 'utf8')), o);
     const returns = p.market.series[0].returns;
-    const fits = fitBaselines(returns, p.targets[0], p.splits.train.to, p.origins.train);
+    const fits = fitBaselinesOn(returns, p.targets[0], { from: 0, to: p.splits.train.to }, 1, 'normal');
     expect(fits.garch.persistence).toBeGreaterThan(0.97);
     expect(fits.garch.persistence).toBeLessThan(1);
-    const forecasts = baselineForecasts(returns, 1, fits);
+    const forecasts = baselinesUpTo(returns, returns.length, 1, fits);
     const realised = p.origins.test.map((t) => returns[t + 1]);
     for (const model of ['ewma', 'garch'] as const) {
       const vaR = p.origins.test.map((t) => valueAtRisk(Math.sqrt(forecasts[model][t]), gaussianTail(0.95)));
