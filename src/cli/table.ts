@@ -69,12 +69,12 @@ export function trainSummary(report: RiskReport): string {
 
 /** The table `predict` prints: every model's next-day volatility, VaR and ES (percent of the position). */
 export function predictTable(forecast: ForecastReport): string {
-  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %'];
+  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %', '10-day VaR99 %', '10-day ES97.5 %'];
   return forecast.series
     .map((s) => {
       const rows = MODEL_NAMES.map((m) => {
         const f = s.nextDay.models[m];
-        return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs)];
+        return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs), fixed(f.tenDay['0.99'].t.valueAtRisk), fixed(f.tenDay['0.975'].t.expectedShortfall)];
       });
       const band = s.nextDay.ensembleVolatility;
       return [

@@ -7,13 +7,16 @@ import {
   backtestVar,
   empiricalTail,
   expectedShortfall,
+  filteredBootstrapRisk,
   fitStudentTNu,
   gaussianTail,
+  horizonRisk,
   studentTDraw,
   studentTTail,
   valueAtRisk,
   VAR_LEVELS,
   type EsBacktest,
+  type HorizonRisk,
   type StandardisedDraw,
   type Tail,
   type VarBacktest,
@@ -90,6 +93,9 @@ export function standardisedResiduals(returns: Float64Array, forecasts: Float64A
   return Float64Array.from(origins, (t) => returns[t + 1] / Math.sqrt(forecasts[t] / horizon));
 }
 
+/** Basel's horizon for market-risk capital, trading days. */
+export const BASEL_DAYS = 10;
+
 export interface RiskFigures {
   /** Forecast variance of the next h days' returns, percent². */
   variance: number;
@@ -97,14 +103,26 @@ export interface RiskFigures {
   volatility: number;
   var: PerLevel<Record<Distribution, number>>;
   es: PerLevel<Record<Distribution, number>>;
+  /**
+   * VaR and ES of the 10-day return: the t's from the sum of the model's daily variance path (the √10 rule where
+   * the path is flat, the GARCH family's mean-reverting path), and FHS's by a seeded filtered bootstrap along it.
+   */
+  tenDay: PerLevel<{ t: HorizonRisk; fhs: HorizonRisk }>;
 }
 
-/** One-day VaR and ES (percent of the position, positive = loss) from an h-day variance forecast. */
-export function riskFigures(variance: number, horizon: number, tails: TailSet): RiskFigures {
+/**
+ * One-day VaR and ES (percent of the position, positive = loss) from an h-day variance forecast, and 10-day ones
+ * from `path`, the model's one-day variances for each of the next 10 days.
+ */
+export function riskFigures(variance: number, horizon: number, tails: TailSet, path: number[]): RiskFigures {
   const sigma = Math.sqrt(variance / horizon);
   const per = (f: (sigma: number, tail: Tail) => number) =>
     Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), Object.fromEntries(DISTRIBUTIONS.map((d) => [d, f(sigma, tails.tails[d][levelKey(level)])]))])) as PerLevel<Record<Distribution, number>>;
-  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall) };
+  const sum = path.reduce((a, b) => a + b, 0);
+  const tenDay = Object.fromEntries(
+    VAR_LEVELS.map((level) => [levelKey(level), { t: horizonRisk(sum, tails.tails.t[levelKey(level)]), fhs: filteredBootstrapRisk(tails.residuals, path, level, { seed: 1 }) }]),
+  ) as RiskFigures['tenDay'];
+  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall), tenDay };
 }
 
 export interface NextDay {
@@ -115,12 +133,19 @@ export interface NextDay {
   ensembleVolatility: { min: number; max: number } | null;
 }
 
-/** Every model's risk figures for the day after `after`, from each model's variance forecast made then. */
-export function nextDay(after: string, variance: Record<ModelName, number>, tails: Record<ModelName, TailSet>, horizon: number, memberVariances: number[]): NextDay {
+/** Every model's risk figures for the day after `after`, from each model's variance forecast made then and its 10-day variance path. */
+export function nextDay(
+  after: string,
+  variance: Record<ModelName, number>,
+  tails: Record<ModelName, TailSet>,
+  horizon: number,
+  memberVariances: number[],
+  paths: Record<ModelName, number[]>,
+): NextDay {
   const vols = memberVariances.map((v) => Math.sqrt(v / horizon));
   return {
     after,
-    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], horizon, tails[m])])) as Record<ModelName, RiskFigures>,
+    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], horizon, tails[m], paths[m])])) as Record<ModelName, RiskFigures>,
     ensembleVolatility: vols.length > 1 ? { min: Math.min(...vols), max: Math.max(...vols) } : null,
   };
 }

@@ -5,8 +5,8 @@ import { modelFromJSON, type Model } from '../model.js';
 import type { BackendKind } from '../engine.js';
 import { parseMarketData, type DataKind, type DataOptions } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
-import { BASELINE_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
-import { baselinesUpTo, fitBaselinesOn, ownNu } from './steps.js';
+import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
+import { baselinesUpTo, fitBaselinesOn, ownNu, variancePath } from './steps.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
 import type { RiskModelMeta } from './report.js';
@@ -81,7 +81,8 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
       lstm: tailSet(Float64Array.from(risk.residuals), risk.nu),
       ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, tailSet(standardisedResiduals(s.returns, baselines[b], origins, risk.horizon), ownNu(fits, b))])),
     } as Record<ModelName, TailSet>;
-    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
+    const paths = Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, variance[m] / risk.horizon, BASEL_DAYS, fits)])) as Record<ModelName, number[]>;
+    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0]), paths), garch: garchSummary(fits.garch) });
   }
   return {
     version: 1,

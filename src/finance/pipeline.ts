@@ -7,10 +7,10 @@ import { parseMarketData, type MarketData } from './data.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
-import { BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
+import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, type PipelineHooks, type PipelineStage } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
 
@@ -119,6 +119,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, tails, origins.test, o.horizon);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;
+    const next = Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>;
     series.push({
       name: s.name,
       ...evaluation,
@@ -130,10 +131,11 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       ensemble: ensembleSpread(lstm.members, Float64Array.from(origins.test, (t) => targets[i][t])),
       nextDay: nextDay(
         market.dates[lastOrigin],
-        Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>,
+        next,
         tails,
         o.horizon,
         lstm.members.map((m) => m[testCount]),
+        Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, next[m] / o.horizon, BASEL_DAYS, b)])) as Record<ModelName, number[]>,
       ),
     });
   }

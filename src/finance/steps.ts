@@ -3,8 +3,8 @@
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
 import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
-import type { BaselineName } from './evaluate.js';
-import { fitGarch, type GarchFit } from './garch.js';
+import type { BaselineName, ModelName } from './evaluate.js';
+import { fitGarch, garchVarianceSum, type GarchFit } from './garch.js';
 import { qlikeOptimalScale } from './metrics.js';
 import { buildWindows, FIRST_ORIGIN, windowOrigins, type FeatureMatrix, type Scaler, type SplitRange } from './features.js';
 import { lstmTargets, memberOutputs, memberVariances, type MemberProgress } from './lstm.js';
@@ -113,6 +113,15 @@ export function fitBaselinesOn(returns: Float64Array, targets: Float64Array, ran
     loghar: fitLogHar(inside, y, harOrigins),
     ewmaStart: meanSquare(inside, { from: 0, to: inside.length }),
   };
+}
+
+/**
+ * A model's one-day variances for each of the next `days` days from its next one-day variance: the GARCH family's
+ * path reverting to its long-run variance, flat for the others (exact for EWMA; the √h rule for the rest).
+ */
+export function variancePath(model: ModelName, oneDay: number, days: number, fits: BaselineFits): number[] {
+  if (model !== 'garch' && model !== 'gjr') return new Array<number>(days).fill(oneDay);
+  return Array.from({ length: days }, (_, k) => garchVarianceSum(oneDay, fits[model], k + 1) - garchVarianceSum(oneDay, fits[model], k));
 }
 
 /** A baseline's own Student-t ν where it has one: the GARCH family's, fitted with t innovations. */

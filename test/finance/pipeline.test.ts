@@ -95,6 +95,11 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     expect(next.after).toBe(run.report.nextDay.after);
     expect(next.models.lstm.variance).toBeCloseTo(run.report.nextDay.models.lstm.variance, 6);
     expect(next.models.lstm.var['0.99'].fhs).toBeCloseTo(run.report.nextDay.models.lstm.var['0.99'].fhs, 6);
+    // 10-day figures: the square-root-of-time rule for EWMA (exact there), the GARCH family's own variance path.
+    const ewma = next.models.ewma;
+    expect(ewma.tenDay['0.99'].t.valueAtRisk).toBeCloseTo(Math.sqrt(10) * ewma.var['0.99'].t, 9);
+    expect(ewma.tenDay['0.975'].t.expectedShortfall).toBeCloseTo(Math.sqrt(10) * ewma.es['0.975'].t, 9);
+    for (const m of MODEL_NAMES) expect(next.models[m].tenDay['0.99'].fhs.valueAtRisk).toBeGreaterThan(next.models[m].var['0.99'].fhs);
     for (const m of MODEL_NAMES) expect(next.models[m].var['0.99'].gaussian).toBeGreaterThan(next.models[m].var['0.95'].gaussian);
   });
 
