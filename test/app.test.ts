@@ -165,7 +165,10 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const zoomed = await hoverLegend(page, 'forecast-chart');
       expect(zoomed.date < forecast.date, `zoomed in on the start: ${zoomed.date} before ${forecast.date}`).toBe(true);
       expect((await hoverLegend(page, 'var-chart')).date).toBe(zoomed.date);
-      await page.mouse.click(area.x + area.width / 2, area.y + area.height / 2, { count: 2 });
+      // Hovering the VaR chart may have scrolled the page: find the forecast chart again before double-clicking it.
+      await over.scrollIntoView();
+      const again = (await over.boundingBox())!;
+      await page.mouse.click(again.x + again.width / 2, again.y + again.height / 2, { count: 2 });
       expect((await hoverLegend(page, 'forecast-chart')).date).toBe(forecast.date);
 
       const risk = await hoverLegend(page, 'var-chart');

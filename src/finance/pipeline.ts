@@ -80,7 +80,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const M = market.dates.length;
   const t1 = now();
 
-  progress('baselines', 'fitting EWMA, GARCH(1,1) and HAR on the training and validation splits');
+  progress('baselines', 'fitting EWMA, GARCH, GJR-GARCH, HAR and log-HAR on the training and validation splits');
   hooks.signal?.throwIfAborted();
   // The baselines see the same days as the LSTM, which trains on one split and early-stops on the other.
   const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.validation.to }, o.horizon, o.garchDist));
