@@ -125,12 +125,21 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
     expect(r.riskControl.buyAndHold.turnover).toBeCloseTo(252 / 251, 12); // the entry trade only
   });
 
-  it('uses a rolling window of --fit-days when asked, and stops on its signal', async () => {
+  it('uses a rolling window of --fit-days when asked, applies a VaR limit, and stops on its signal', async () => {
     const controller = new AbortController();
     controller.abort();
     await expect(runBacktest({ csvText: csv, options: TINY }, { signal: controller.signal })).rejects.toThrow(/abort/i);
-    const rolling = await runBacktest({ csvText: truncated(csv, '2018-06-29'), options: { ...TINY, windowKind: 'rolling', fitDays: 1000 } });
+    const rolling = await runBacktest({ csvText: truncated(csv, '2018-06-29'), options: { ...TINY, windowKind: 'rolling', fitDays: 1000, varLimit: 1.5 } });
     expect(rolling.report.walkForward).toMatchObject({ windowKind: 'rolling', fitDays: 1000 });
+    // The VaR limit: the position is cut on the days the full position's 99% VaR exceeds 1.5% of capital.
+    expect(rolling.report.riskControl.varLimit).toBe(1.5);
+    const days = rolling.days[0];
+    for (const m of MODEL_NAMES) {
+      const var99 = days.var[m]['0.99'].t;
+      expect(rolling.report.riskControl[m].varLimit!.bindingDays).toBe(var99.filter((v) => v > 1.5).length);
+      const breaches = days.returns.filter((r, d) => -Math.min(1, 1.5 / var99[d]) * r > 1.5).length;
+      expect(rolling.report.riskControl[m].varLimit!.breaches).toBe(breaches);
+    }
     expect(rolling.report.forecasts.lstm.qlike).toBe(early.report.forecasts.lstm.qlike); // the LSTM always expands
     expect(rolling.report.forecasts.garch.qlike).not.toBe(early.report.forecasts.garch.qlike);
   });
