@@ -8,6 +8,7 @@ import type { ElementHandle, Page } from 'puppeteer';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_NAME } from '../src/finance/data.js';
+import { modelFileToTfjs } from '../src/io/tfjs.js';
 import { modelFromJSON } from '../src/model.js';
 import { launchChromium, serveApp, serveStatic, type Chromium, type Served } from './app/browser.js';
 
@@ -81,7 +82,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     await page.goto(app.url);
     expect(['ok', 'fallback']).toContain(await waitForGpuStatus(page));
     expect(await text(page, '#gpu-status')).toMatch(/^WebGPU ready: \S.+/);
-    expect(await page.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('webgpu');
+    expect(await page.$eval('#opt-backend', (e) => (e as HTMLSelectElement).value)).toBe('auto');
     expect(await text(page, '#data-summary')).toMatch(/S&P 500.*5,10\d rows of OHLC prices, 2000-01-03 to 2020-04-17/);
   });
 
@@ -133,6 +134,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   it(
     'trains a small model on WebGPU to the end and shows the loss, the forecasts and the backtests',
     async () => {
+      await page.select('#opt-backend', 'webgpu'); // the default, 'auto', would train this small model on the CPU here
       await page.click('#train');
       expect(await page.$eval('#stop', (e) => (e as HTMLButtonElement).disabled)).toBe(false);
       const state = await waitForRunState(page, /^(done|failed)/, TRAIN_TIMEOUT);
@@ -262,6 +264,22 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     await input.uploadFile(resolve(ARTIFACTS, 'broken-model.json'));
     await page.waitForSelector('#model-error:not([hidden])', { timeout: 30_000 });
     expect(await text(page, '#model-error')).toMatch(/not a webgpu-lstm model file/);
+
+    // the same model as a TF.js LayersModel (what 'webgpu-lstm convert' writes): model.json and weights.bin together
+    const tfjs = modelFileToTfjs(downloaded(modelPath)!);
+    mkdirSync(resolve(ARTIFACTS, 'tfjs'), { recursive: true });
+    writeFileSync(resolve(ARTIFACTS, 'tfjs', 'model.json'), JSON.stringify(tfjs.modelJson));
+    writeFileSync(resolve(ARTIFACTS, 'tfjs', 'weights.bin'), new Uint8Array(tfjs.weightData));
+    await page.$eval('#next-day-tables', (e) => (e.innerHTML = ''));
+    await page.$eval('#run-state', (e) => (e.textContent = ''));
+    await input.uploadFile(resolve(ARTIFACTS, 'tfjs', 'model.json'), resolve(ARTIFACTS, 'tfjs', 'weights.bin'));
+    expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
+    const tfjsRows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(tfjsRows).toEqual(rows);
+    await page.$eval('#model-error', (e) => ((e as HTMLElement).hidden = true));
+    await input.uploadFile(resolve(ARTIFACTS, 'tfjs', 'model.json'));
+    await page.waitForSelector('#model-error:not([hidden])', { timeout: 30_000 });
+    expect(await text(page, '#model-error')).toMatch(/model.json is a TF.js model: choose its weight files with it \(missing weights.bin\)/);
   });
 
   it(

@@ -9,6 +9,7 @@ import { BacktestView } from './backtest.js';
 import type { PipelineProgress } from '../finance/steps.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
+import { modelTextFromFiles } from './modelFile.js';
 import type { BacktestRequest, ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, SpecFields, type Settings } from './settings.js';
@@ -376,7 +377,7 @@ function stopTraining(): void {
   runState.textContent = 'stopping at the next step, then evaluating the best weights so far…';
 }
 
-async function forecastWith(file: File): Promise<void> {
+async function forecastWith(files: File[]): Promise<void> {
   showError(modelError, null);
   if (!source) {
     showError(modelError, 'load data first (section 1): the model forecasts the day after its last date');
@@ -384,13 +385,13 @@ async function forecastWith(file: File): Promise<void> {
   }
   let modelText: string;
   try {
-    modelText = await readTextFile(file);
+    modelText = await modelTextFromFiles(files);
   } catch (e) {
     showError(modelError, errorText(e));
     return;
   }
   $('model-summary').textContent = '';
-  begin('forecast', file.name);
+  begin('forecast', files.map((f) => f.name).join(' + '));
   results.clear('Forecasting with the loaded model…');
   const request: ForecastRequest = {
     type: 'forecast',
@@ -410,9 +411,9 @@ function wireModel(): void {
   $('download-forecasts').addEventListener('click', () => forecastsText && download('forecasts.csv', forecastsText, 'text/csv'));
   const input = $<HTMLInputElement>('model-input');
   input.addEventListener('change', () => {
-    const file = input.files?.[0];
+    const files = [...(input.files ?? [])];
     input.value = '';
-    if (file) void forecastWith(file);
+    if (files.length) void forecastWith(files);
   });
 }
 

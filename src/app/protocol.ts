@@ -1,5 +1,5 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import type { DataOptions } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { BacktestOptions, RiskOptions } from '../finance/options.js';
@@ -31,7 +31,7 @@ export interface ForecastRequest {
   csvText: string;
   source: string;
   dataOptions: DataOptions;
-  backend: BackendKind;
+  backend: BackendChoice;
 }
 
 /** Stop ends training early; the run still evaluates the best weights so far. */

@@ -1,6 +1,6 @@
 // The few choices that matter, each from the options table (src/finance/options.ts): its label, default, bounds and
 // help; invalid values are refused with a message next to the field.
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type OptionSpec, type RiskOptions } from '../finance/options.js';
 import type { LossKind } from '../model.js';
 
@@ -97,8 +97,8 @@ export class SettingsForm {
   }
 
   /** The chosen backend (for forecasting with a loaded model, where the other settings come from the file). */
-  backend(): BackendKind {
-    return this.backendSelect.value as BackendKind;
+  backend(): BackendChoice {
+    return this.backendSelect.value as BackendChoice;
   }
 
   setEnabled(enabled: boolean): void {
@@ -109,7 +109,7 @@ export class SettingsForm {
 
   /** The settings, or null after marking every invalid field (the first one gets the focus). */
   read(): Settings | null {
-    const values: Partial<Settings> = { loss: this.loss.value as LossKind, backend: this.backendSelect.value as BackendKind };
+    const values: Partial<Settings> = { loss: this.loss.value as LossKind, backend: this.backendSelect.value as BackendChoice };
     let firstBad: HTMLInputElement | undefined;
     for (const field of NUMBER_FIELDS) {
       const input = this.inputs.get(field.key)!;

@@ -21,10 +21,14 @@ export function bundledDataPath(): string {
 }
 
 export async function readText(path: string, what: string): Promise<string> {
+  return (await readBytes(path, what)).toString('utf8');
+}
+
+export async function readBytes(path: string, what: string): Promise<Buffer> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new UserError(`${what} '${path}' is a directory; pass a file`);
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -48,7 +52,7 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
  * Writes every file through a temporary file and a rename, only once all temporary files are written, so an
  * existing file is replaced whole or not at all.
  */
-export async function writeAtomic(files: { path: string; text: string }[]): Promise<void> {
+export async function writeAtomic(files: { path: string; text: string | Uint8Array }[]): Promise<void> {
   const temps = files.map((f) => `${f.path}.${process.pid}.tmp`);
   let current = files[0]?.path;
   try {

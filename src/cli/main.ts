@@ -2,10 +2,12 @@
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
+import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
-import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
+import { convertModel, readModel } from './modelFiles.js';
+import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
 import { backtestSummary, backtestTable, predictTable, riskControlTable, trainSummary, trainTable } from './table.js';
 
@@ -85,15 +87,27 @@ async function predict(args: string[], io: CliStreams): Promise<number> {
     io.stdout.write(`${PREDICT_HELP}\n`);
     return 0;
   }
-  if (typeof values.model !== 'string') throw new UsageError("predict needs --model FILE (a model written by 'webgpu-lstm train --out')");
+  if (typeof values.model !== 'string') throw new UsageError("predict needs --model PATH (a model written by 'webgpu-lstm train --out', or converted from it)");
   const outputs = await outputsWritable(values, ['report']);
-  const modelText = await readText(values.model, 'model file');
+  const { text: modelText } = await readModel(values.model, 'model file');
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
   const forecast = await forecastNextDay({ modelText, csvText, source: source.name, dataOptions: dataOptions(values), backend: backend(values) });
   for (const w of forecast.data.warnings) io.stderr.write(`warning: ${w}\n`);
   await writeAtomic(outputs.map((o) => ({ path: o.path, text: `${JSON.stringify(forecast, null, 2)}\n` })));
   io.stdout.write(`${predictTable(forecast)}\n`);
+  return 0;
+}
+
+async function convert(args: string[], io: CliStreams): Promise<number> {
+  const values = parse(CONVERT_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${CONVERT_HELP}\n`);
+    return 0;
+  }
+  if (typeof values.from !== 'string' || typeof values.to !== 'string') throw new UsageError('convert needs --from PATH and --to PATH');
+  const { format, written } = await convertModel(values.from, values.to);
+  io.stdout.write(`wrote ${format === 'tfjs' ? 'a TF.js LayersModel' : 'an engine model file'}: ${written.join(', ')}\n`);
   return 0;
 }
 
@@ -114,11 +128,13 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
     if (command === 'train') return await train(args, io, controller.signal);
     if (command === 'backtest') return await backtest(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train', 'backtest' or 'predict'`);
+    if (command === 'convert') return await convert(args, io);
+    if (command === 'explain') return await explain(args, io);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'backtest', 'predict', 'convert' or 'explain'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'backtest' || command === 'predict' ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${['train', 'backtest', 'predict', 'convert', 'explain'].includes(command) ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

@@ -20,11 +20,12 @@ export interface FastLayerSlots {
 
 export interface FastSpec {
   inputSize: number;
-  hiddenSize: number;
+  hidden: number[]; // H of each layer
   outputs: number;
   loss: LossKind;
+  hardSigmoid: boolean; // the gates' activation: TF.js's hard sigmoid instead of the logistic one
   layers: FastLayerSlots[];
-  denseKernel: number; // [H, O]
+  denseKernel: number; // [H of the last layer, O]
   denseBias: number; // [O]
   size: number; // parameters in all
 }
@@ -33,9 +34,10 @@ export interface FastSpec {
 export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
   return {
     inputSize: config.inputSize,
-    hiddenSize: config.hiddenSize,
+    hidden: layout.layers.map((l) => l.recurrentKernel.shape[0]),
     outputs: config.outputs,
     loss: config.loss,
+    hardSigmoid: config.recurrentActivation === 'hard_sigmoid',
     layers: layout.layers.map((l) => ({ kernel: l.kernel.offset, recurrentKernel: l.recurrentKernel.offset, bias: l.bias.offset })),
     denseKernel: layout.denseKernel.offset,
     denseBias: layout.denseBias.offset,
@@ -53,6 +55,15 @@ export function toTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<numbe
       const o = (t * B + r) * I;
       if (r < b) for (let i = 0; i < I; i++) out[o + i] = x[(r * T + t) * I + i];
       else out.fill(0, o, o + I);
+    }
+  }
+}
+
+/** The inverse of toTimeMajor: rows r < b of x (T,B,I) time-major into out (b,T,I) batch-major. */
+export function fromTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<number>, b: number, T: number, I: number, B = b): void {
+  for (let r = 0; r < b; r++) {
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < I; i++) out[(r * T + t) * I + i] = x[(t * B + r) * I + i];
     }
   }
 }
@@ -189,21 +200,31 @@ export function tanh_exp(z: number): number {
   return 1 - 2 / (1 + Math.exp(2 * z));
 }
 
+/** gate_activation of ./lstm.ts: the logistic sigmoid, or clip(0.2·z + 0.5, 0, 1) when hard. */
+export function gate_f32(z: number, hard: boolean): number {
+  return hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z));
+}
+
+/** gate_derivative of ./lstm.ts, from the activation's value. */
+export function gate_slope_f32(a: number, hard: boolean): number {
+  return hard ? (a > 0 && a < 1 ? 0.2 : 0) : a * (1 - a);
+}
+
 /**
  * lstm_forward of ./lstm.ts: gates (T,B,4H) holds xproj on entry and the activations i, f, g, o on return.
  * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass.
  */
-export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number): void {
+export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number, hard: boolean): void {
   const G = 4 * H;
   for (let t = 0; t < T; t++) {
     if (t > 0) gemm_nt(gates, t * B * G, hseq, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
     for (let b = 0; b < B; b++) {
       const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
       for (let u = 0; u < H; u++) {
-        const i = 1 / (1 + Math.exp(-gates[row + u]));
-        const f = 1 / (1 + Math.exp(-gates[row + H + u]));
+        const i = gate_f32(gates[row + u], hard);
+        const f = gate_f32(gates[row + H + u], hard);
         const g = tanh_exp(gates[row + 2 * H + u]);
-        const o = 1 / (1 + Math.exp(-gates[row + 3 * H + u]));
+        const o = gate_f32(gates[row + 3 * H + u], hard);
         gates[row + u] = i;
         gates[row + H + u] = f;
         gates[row + 2 * H + u] = g;
@@ -236,6 +257,7 @@ export function lstm_backward_f32(
   T: number,
   B: number,
   H: number,
+  hard: boolean,
 ): void {
   const G = 4 * H;
   dhNext.fill(0, 0, B * H);
@@ -250,10 +272,10 @@ export function lstm_backward_f32(
         const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
         const tc = tanhC[s + u];
         const dc = dcNext[n] + dh * o * (1 - tc * tc);
-        dG[row + u] = dc * g * i * (1 - i);
-        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * f * (1 - f) : 0;
+        dG[row + u] = dc * g * gate_slope_f32(i, hard);
+        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * gate_slope_f32(f, hard) : 0;
         dG[row + 2 * H + u] = dc * i * (1 - g * g);
-        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dG[row + 3 * H + u] = dh * tc * gate_slope_f32(o, hard);
         dcNext[n] = dc * f;
       }
     }
@@ -261,16 +283,62 @@ export function lstm_backward_f32(
   }
 }
 
-/** Mean loss over n outputs, as loss_forward in ./loss.ts. */
-export function loss_forward_f32(out: F32, y: F32, n: number, kind: LossKind): number {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += kind === 'mse' ? (out[i] - y[i]) ** 2 : y[i] * Math.exp(-out[i]) + out[i] - Math.log(y[i]) - 1;
-  return sum / n;
+/**
+ * ln Γ(x) for x > 0: the recurrence lnΓ(x) = lnΓ(x+1) − ln x lifts x to ≥ 10, where Stirling's series to the
+ * x⁻⁹ term is within 2e-14 (the first omitted term is 691/(360360·x¹¹)).
+ */
+export function ln_gamma(x: number): number {
+  let shift = 1;
+  for (; x < 10; x++) shift *= x;
+  const z = 1 / (x * x);
+  const series = (1 / 12 - z * (1 / 360 - z * (1 / 1260 - z * (1 / 1680 - z / 1188)))) / x;
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - Math.log(shift);
 }
 
-/** ∂(Σ loss / meanOver)/∂out, as loss_backward in ./loss.ts when meanOver = n. */
-export function loss_backward_f32(dout: F32, out: F32, y: F32, n: number, meanOver: number, kind: LossKind): void {
-  for (let i = 0; i < n; i++) dout[i] = (kind === 'mse' ? 2 * (out[i] - y[i]) : 1 - y[i] * Math.exp(-out[i])) / meanOver;
+/** ψ(x) = d lnΓ(x)/dx for x > 0: ψ(x) = ψ(x+1) − 1/x up to x ≥ 10, then the asymptotic series to x⁻¹⁰ (within 3e-14). */
+export function digamma(x: number): number {
+  let shift = 0;
+  for (; x < 10; x++) shift += 1 / x;
+  const z = 1 / (x * x);
+  return Math.log(x) - 0.5 / x - z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z / 132)))) - shift;
+}
+
+/**
+ * The Student-t negative log-likelihood of the return r given s = log-variance and u (ν = 2 + softplus(u)):
+ * L = −lnΓ((ν+1)/2) + lnΓ(ν/2) + ½ln(π(ν−2)) + ½s + (ν+1)/2 · ln(1 + r²/((ν−2)e^s)).
+ * With d, writes scale·∂L/∂s and scale·∂L/∂u into d[at] and d[at + 1].
+ */
+export function student_t_nll(s: number, u: number, r: number, d: F32 | Float64Array | null, at: number, scale: number): number {
+  const nu2 = Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u))); // ν − 2 = softplus(u), without overflow
+  const nu = 2 + nu2;
+  const z = (r * r) / (nu2 * Math.exp(s));
+  const lz = Math.log1p(z);
+  if (d) {
+    const w = z / (1 + z);
+    d[at] = scale * (0.5 - 0.5 * (nu + 1) * w);
+    const dnu = 0.5 * (digamma(nu / 2) - digamma((nu + 1) / 2) + 1 / nu2 + lz - ((nu + 1) * w) / nu2);
+    d[at + 1] = (scale * dnu) / (1 + Math.exp(-u)); // dν/du = sigmoid(u)
+  }
+  return -ln_gamma((nu + 1) / 2) + ln_gamma(nu / 2) + 0.5 * Math.log(Math.PI * nu2) + 0.5 * s + 0.5 * (nu + 1) * lz;
+}
+
+/** The loss of one window's O outputs: their mean for MSE and QLIKE, the likelihood of its one target for Student-t. */
+export function window_loss(out: F32 | Float64Array, y: ArrayLike<number>, b: number, O: number, kind: LossKind, d: F32 | Float64Array | null, scale: number): number {
+  if (kind === 'student-t') return student_t_nll(out[2 * b], out[2 * b + 1], y[b], d, 2 * b, scale);
+  let sum = 0;
+  for (let i = b * O; i < (b + 1) * O; i++) {
+    const v = out[i], t = y[i];
+    sum += kind === 'mse' ? (v - t) ** 2 : t * Math.exp(-v) + v - Math.log(t) - 1;
+    if (d) d[i] = (scale * (kind === 'mse' ? 2 * (v - t) : 1 - t * Math.exp(-v))) / O;
+  }
+  return sum / O;
+}
+
+/** Σ over B windows of their loss / meanOverBatch; with dout, writes its gradient w.r.t. out (B,O). */
+export function loss_f32(out: F32, y: F32, B: number, O: number, meanOverBatch: number, kind: LossKind, dout: F32 | null): number {
+  let sum = 0;
+  for (let b = 0; b < B; b++) sum += window_loss(out, y, b, O, kind, dout, 1 / meanOverBatch);
+  return sum / meanOverBatch;
 }
 
 /**
@@ -286,6 +354,7 @@ export class FastModel {
   private gates: F32[] = []; // per layer (T,B,4H)
   private dG!: F32; // (T,B,4H), reused by every layer
   private dh: F32[] = []; // the gradient reaching a layer's h: (B,H) for one layer, else two (T,B,H) ping-ponged down the stack
+  private dx0!: F32; // (T,B,I): the gradient w.r.t. the input, for input gradients
   private dhNext!: F32; // (B,H)
   private dcNext!: F32; // (B,H)
   private out!: F32; // (B,O)
@@ -297,25 +366,26 @@ export class FastModel {
     readonly steps: number,
     capacity: number,
   ) {
-    const G = 4 * spec.hiddenSize;
-    spec.layers.forEach((_, l) => {
-      const I = l === 0 ? spec.inputSize : spec.hiddenSize;
-      this.wT.push(new Float32Array(G * I), new Float32Array(G * spec.hiddenSize));
+    spec.hidden.forEach((H, l) => {
+      const I = l === 0 ? spec.inputSize : spec.hidden[l - 1];
+      this.wT.push(new Float32Array(4 * H * I), new Float32Array(4 * H * H));
     });
     this.ensure(capacity);
   }
 
   private ensure(B: number): void {
     if (B <= this.capacity) return;
-    const { hiddenSize: H, inputSize: I, outputs: O } = this.spec, T = this.steps, L = this.spec.layers.length;
+    const { hidden, inputSize: I, outputs: O } = this.spec, T = this.steps, L = hidden.length, H = Math.max(...hidden);
     const f = (n: number) => new Float32Array(n);
     this.x = f(T * B * I);
-    this.hseq = Array.from({ length: L }, () => f(T * B * H));
-    this.cseq = Array.from({ length: L }, () => f(T * B * H));
-    this.tanhC = Array.from({ length: L }, () => f(T * B * H));
-    this.gates = Array.from({ length: L }, () => f(T * B * 4 * H));
+    this.hseq = hidden.map((h) => f(T * B * h));
+    this.cseq = hidden.map((h) => f(T * B * h));
+    this.tanhC = hidden.map((h) => f(T * B * h));
+    this.gates = hidden.map((h) => f(T * B * 4 * h));
+    // scratch shared by the layers, sized for the largest
     this.dG = f(T * B * 4 * H);
     this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
+    this.dx0 = f(T * B * I);
     this.dhNext = f(B * H);
     this.dcNext = f(B * H);
     this.out = f(B * O);
@@ -326,20 +396,20 @@ export class FastModel {
   /** Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call. */
   forward(params: F32, x: F32, B: number): F32 {
     this.ensure(B);
-    const { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
+    const { hidden, inputSize: I0, outputs: O } = this.spec, T = this.steps;
     toTimeMajor(this.x, x, B, T, I0);
     let input = this.x;
     for (let l = 0; l < this.spec.layers.length; l++) {
-      const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
+      const slots = this.spec.layers[l], I = l === 0 ? I0 : hidden[l - 1], H = hidden[l], G = 4 * H;
       const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];
       transpose(wxT, params, slots.kernel, I, G);
       transpose(whT, params, slots.recurrentKernel, H, G);
       matmul_forward_f32(this.gates[l], input, wxT, params, slots.bias, T * B, I, G); // xproj, in place of the gates
-      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H);
+      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H, this.spec.hardSigmoid);
       input = this.hseq[l];
     }
     // The head reads W_d (H,O) as stored: out[b,o] = bd[o] + Σ_k h[b,k] W_d[k,o].
-    const hLast = (T - 1) * B * H, { denseKernel: wd, denseBias: bd } = this.spec;
+    const H = hidden[hidden.length - 1], hLast = (T - 1) * B * H, { denseKernel: wd, denseBias: bd } = this.spec;
     for (let b = 0; b < B; b++) {
       for (let o = 0; o < O; o++) {
         let s = params[bd + o];
@@ -351,47 +421,66 @@ export class FastModel {
   }
 
   /**
-   * Writes into grads (zeroed first) the gradient of Σ loss / (meanOverBatch·O) and returns that partial mean,
+   * Writes into grads (zeroed first) the gradient of Σ window loss / meanOverBatch and returns that partial mean,
    * so halves of one batch computed apart add up to the batch's mean loss and gradient.
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     this.forward(params, x, B);
-    const { hiddenSize: H, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
-    const L = layers.length, n = B * O, out = this.out, dout = this.dout;
-    grads.fill(0);
-    const lossValue = (loss_forward_f32(out, y, n, loss) * B) / meanOverBatch;
-    loss_backward_f32(dout, out, y, n, meanOverBatch * O, loss);
+    const lossValue = loss_f32(this.out, y, B, this.spec.outputs, meanOverBatch, this.spec.loss, this.dout);
+    this.backward(params, B, grads);
+    return lossValue;
+  }
+
+  /**
+   * ∂out[b, output]/∂x[b] for every window, (B,T,I) batch-major into dx: one forward and one backward from a
+   * head gradient of 1, without weight gradients.
+   */
+  inputGradients(params: F32, x: F32, B: number, output: number, dx: F32): void {
+    this.forward(params, x, B);
+    const O = this.spec.outputs, I = this.spec.inputSize, T = this.steps;
+    this.dout.fill(0, 0, B * O);
+    for (let b = 0; b < B; b++) this.dout[b * O + output] = 1;
+    this.backward(params, B, null);
+    fromTimeMajor(dx, this.dx0, B, T, I);
+  }
+
+  /** Backpropagates this.dout: the weight gradients into grads (zeroed first), or with grads null the input's into dx0. */
+  private backward(params: F32, B: number, grads: F32 | null): void {
+    const { hidden, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps;
+    const L = layers.length, dout = this.dout;
+    grads?.fill(0);
 
     // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
-    const top = this.hseq[L - 1], hLast = (T - 1) * B * H;
+    const top = this.hseq[L - 1], Htop = hidden[L - 1], hLast = (T - 1) * B * Htop;
     let dh = this.dh[0];
     for (let b = 0; b < B; b++) {
-      for (let k = 0; k < H; k++) {
+      for (let k = 0; k < Htop; k++) {
         let s = 0;
         for (let o = 0; o < O; o++) {
           const d = dout[b * O + o];
           s += d * params[wd + k * O + o];
-          grads[wd + k * O + o] += top[hLast + b * H + k] * d;
+          if (grads) grads[wd + k * O + o] += top[hLast + b * Htop + k] * d;
         }
-        dh[b * H + k] = s;
+        dh[b * Htop + k] = s;
       }
-      for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
+      if (grads) for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
     }
 
     let lastStepOnly = true;
     for (let l = L - 1; l >= 0; l--) {
-      const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG;
+      const slots = layers[l], I = l === 0 ? this.spec.inputSize : hidden[l - 1], H = hidden[l], G = 4 * H, dG = this.dG;
       const input = l === 0 ? this.x : this.hseq[l - 1];
-      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H);
-      gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
-      gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
-      colsum_add(grads, slots.bias, dG, T * B, G);
-      if (l > 0) {
-        dh = this.dh[(L - l) % 2];
+      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid);
+      if (grads) {
+        gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
+        gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
+        colsum_add(grads, slots.bias, dG, T * B, G);
+      }
+      if (l > 0 || !grads) {
+        dh = l > 0 ? this.dh[(L - l) % 2] : this.dx0;
         gemm_nt(dh, 0, dG, 0, params, slots.kernel, T * B, I, G, false); // d(input) = dG · W_xᵀ, for the layer below
       }
       lastStepOnly = false;
     }
-    return lossValue;
   }
 }

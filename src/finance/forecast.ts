@@ -2,8 +2,8 @@
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
-import type { BackendKind } from '../engine.js';
-import { parseMarketData, type DataKind, type DataOptions } from './data.js';
+import type { BackendChoice } from '../engine.js';
+import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
 import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
 import { baselinesUpTo, fitBaselinesOn, ownNu, variancePath } from './steps.js';
@@ -18,7 +18,7 @@ export interface ForecastInput {
   source?: string;
   /** Override the column choices saved with the model. */
   dataOptions?: DataOptions;
-  backend?: BackendKind;
+  backend?: BackendChoice;
 }
 
 export interface ForecastReport {
@@ -32,10 +32,12 @@ export interface ForecastReport {
 export const MIN_PREDICT_RETURNS = 250;
 
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
-function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
+export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
   const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
-  if (!risk || typeof risk !== 'object') throw bad('is missing');
+  if (!risk || typeof risk !== 'object') {
+    throw new UserError(`the model has no risk section (the features, their scaler, the window and horizon, the calibration and the tail quantiles that 'webgpu-lstm train' stores with a model; a TF.js model carries it in userDefinedMetadata["webgpu-lstm"].risk); forecasting needs a model trained by 'webgpu-lstm train', or converted from one`);
+  }
   if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
   if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
   if (!Number.isInteger(risk.window) || risk.window < 1 || !Number.isInteger(risk.horizon) || risk.horizon < 1) throw bad('has no valid window/horizon');
@@ -50,11 +52,8 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   return risk;
 }
 
-export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
-  const { model, extra } = modelFromJSON(input.modelText);
-  const risk = readRiskMeta(extra, model);
-  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
-  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+/** The file must give the features the model was trained on. */
+export function checkFeatures(risk: RiskModelMeta, market: MarketData): void {
   const features = featureNames(market.series[0].range !== undefined);
   if (features.join() !== risk.features.join()) {
     throw new UserError(
@@ -62,10 +61,18 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
         (risk.features.length > features.length ? 'use a file with open/high/low/close columns' : 'name a single price column with --price, as in training'),
     );
   }
+}
+
+export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
+  const { model, extra } = modelFromJSON(input.modelText);
+  const risk = readRiskMeta(extra, model);
+  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
+  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+  checkFeatures(risk, market);
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
-  const backend = input.backend ?? 'webgpu';
+  const backend = input.backend ?? 'auto';
   const last = M - 1;
   const series = [];
   for (const s of market.series) {

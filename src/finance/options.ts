@@ -1,7 +1,7 @@
 // Every setting of the risk runs, once: name, default, bounds, help text and CLI flag. The pipelines
 // (resolveRiskOptions, resolveBacktestOptions), the CLI's flags and --help, and the page's form all read this table.
 import { check } from '../errors.js';
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import type { LossKind } from '../model.js';
 import type { DataOptions } from './data.js';
 import { SPLIT_NAMES, type SplitFractions } from './features.js';
@@ -17,7 +17,7 @@ export interface LstmOptions {
   patience: number;
   ensemble: number;
   seed: number;
-  backend: BackendKind;
+  backend: BackendChoice;
 }
 
 export type GarchDist = 'normal' | 't';
@@ -112,7 +112,15 @@ export const LSTM_SPECS: OptionSpec<keyof LstmOptions | 'horizon'>[] = [
     rule: (v) => (v > 1 && v < 5 ? 'use 1 (a single model) or 5 to 100 members; fewer than 5 says little about model risk' : undefined),
   },
   { key: 'seed', flag: 'seed', value: 'N', kind: 'integer', min: 0, max: 2 ** 31, label: 'Seed', help: 'seed of weights and shuffling; member k uses seed + k - 1' },
-  { key: 'backend', flag: 'backend', value: 'NAME', kind: 'choice', choices: { webgpu: 'WebGPU (GPU)', cpu: 'CPU' }, label: 'Backend', help: "'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded Float32 CPU path)" },
+  {
+    key: 'backend',
+    flag: 'backend',
+    value: 'NAME',
+    kind: 'choice',
+    choices: { auto: 'Auto (the faster here)', webgpu: 'WebGPU (GPU)', cpu: 'CPU' },
+    label: 'Backend',
+    help: "'auto' (WebGPU on a GPU; on a CPU-emulated adapter or none, the faster of the two for the shape, measured once), 'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded WebAssembly SIMD path)",
+  },
 ];
 
 export const GARCH_SPECS: OptionSpec<'garchDist'>[] = [
@@ -149,7 +157,7 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   patience: 5,
   ensemble: 1,
   seed: 1,
-  backend: 'webgpu',
+  backend: 'auto',
   garchDist: 't',
 };
 

@@ -2,7 +2,7 @@
 // and the table rows the CLI and the page show.
 import type { DataKind, DataOptions } from './data.js';
 import type { LossKind } from '../model.js';
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import type { HarModel, LogHarModel } from './baselines.js';
 import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
 import type { SPLIT_NAMES, Scaler } from './features.js';
@@ -63,7 +63,7 @@ export interface MemberSummary {
 export interface TrainingSummary {
   /** 'aborted': stopTraining ended training early; `members` then holds only the members trained (the last cut short). */
   stopReason: 'completed' | 'aborted';
-  backend: BackendKind;
+  backend: BackendChoice;
   adapter: string | null;
   parameters: number;
   windows: { train: number; validation: number };

@@ -1,9 +1,10 @@
 import { openSession } from '../backend.js';
-import type { BackendKind, Session, StepHyper } from '../engine.js';
+import type { BackendChoice, Session, StepHyper } from '../engine.js';
 import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
-import type { Model, ModelConfig } from '../model.js';
+import { targetsPerWindow, type Model, type ModelConfig } from '../model.js';
 import { Rng } from '../rng.js';
+import { PlateauTracker, scheduledRate, validateSchedule } from './schedule.js';
 import type { EpochRecord, Sequences, TrainOptions, TrainResult } from './types.js';
 
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }; // Keras' defaults
@@ -23,8 +24,8 @@ export function validateWindows(model: Model, data: { x: Float32Array; count: nu
 /** validateWindows, and the targets too. */
 export function validateSequences(model: Model, data: Sequences, what: string): void {
   validateWindows(model, data, what);
-  const O = model.config.outputs;
-  check(data.y.length === data.count * O, `${what}.y has ${data.y.length} values; [count=${data.count}, outputs=${O}] needs ${data.count * O}`);
+  const O = targetsPerWindow(model.config);
+  check(data.y.length === data.count * O, `${what}.y has ${data.y.length} values; [count=${data.count}, targets=${O}] needs ${data.count * O}`);
   const bad = data.y.findIndex((v) => !Number.isFinite(v));
   check(bad < 0, `${what}.y holds a non-finite value in window ${Math.floor(bad / O)}; clean or drop it first`);
   if (model.config.loss === 'qlike') {
@@ -32,7 +33,7 @@ export function validateSequences(model: Model, data: Sequences, what: string): 
   }
 }
 
-/** Copies windows `index[from..to)` into one (b,T,I) batch and its (b,O) targets. */
+/** Copies windows `index[from..to)` into one (b,T,I) batch and its (b,O) targets (O = targets per window). */
 function gatherBatch(data: Sequences, index: Uint32Array, from: number, to: number, I: number, O: number) {
   const stride = data.steps * I;
   const x = new Float32Array((to - from) * stride);
@@ -52,12 +53,12 @@ function sliceSequences(data: Sequences, from: number, to: number, I: number, O:
 
 /** Mean loss of the model over every window, in batches; the loss itself is the CPU reference's. */
 async function evaluateOn(session: Session, config: ModelConfig, data: Sequences, batchSize: number): Promise<number> {
-  const { inputSize: I, outputs: O } = config;
+  const I = config.inputSize, Y = targetsPerWindow(config);
   let sum = 0;
   for (let from = 0; from < data.count; from += batchSize) {
     const to = Math.min(from + batchSize, data.count);
     const out = Float64Array.from(await session.forward(data.x.subarray(from * data.steps * I, to * data.steps * I), to - from));
-    sum += loss_forward(out, data.y.subarray(from * O, to * O), (to - from) * O, config.loss) * (to - from);
+    sum += loss_forward(out, data.y.subarray(from * Y, to * Y), to - from, config.outputs, config.loss) * (to - from);
   }
   return sum / data.count;
 }
@@ -68,7 +69,7 @@ async function evaluateOn(session: Session, config: ModelConfig, data: Sequences
  * A loss that turns NaN or infinite stops training with an error and leaves the last good weights in the model.
  */
 export async function train(model: Model, data: Sequences, options: TrainOptions = {}): Promise<TrainResult> {
-  const { inputSize: I, outputs: O } = model.config;
+  const I = model.config.inputSize, O = targetsPerWindow(model.config);
   const epochs = options.epochs ?? 20;
   const batchSize = options.batchSize ?? 64;
   const patience = options.patience ?? 5;
@@ -77,6 +78,9 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   check(Number.isInteger(batchSize) && batchSize > 0, `batchSize must be a positive integer (got ${batchSize})`);
   const lr = options.learningRate ?? 1e-3;
   check(Number.isFinite(lr) && lr > 0, `learningRate must be a positive number (got ${lr})`);
+  const schedule = options.learningRateSchedule ?? { kind: 'constant' };
+  validateSchedule(schedule);
+  const plateau = options.reduceLearningRateOnPlateau && new PlateauTracker(options.reduceLearningRateOnPlateau);
   validateSequences(model, data, 'training data');
 
   let trainSet = data;
@@ -93,8 +97,10 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     validateSequences(model, validation, 'validation data');
     check(validation.steps === trainSet.steps, `validation windows have ${validation.steps} steps, training windows ${trainSet.steps}`);
   }
+  check(!plateau || validation, 'reduceLearningRateOnPlateau watches the validation loss: pass validation or validationSplit');
 
-  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: trainSet.steps });
+  const job = { kind: 'train' as const, steps: epochs * Math.ceil(trainSet.count / batchSize) };
+  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps }, job);
   const started = now();
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; params: Float32Array } = { epoch: 0, loss: Infinity, params: model.params.slice() };
@@ -102,9 +108,10 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   let stopReason: TrainResult['stopReason'] = 'completed';
   let samples = 0;
   let t = 0;
+  let epochRate = lr;
   const hyper = (): StepHyper => ({
     ...ADAM,
-    learningRate: lr,
+    learningRate: epochRate,
     clipNorm: options.clipNorm ?? 1,
     weightDecay: options.weightDecay ?? 0,
     t,
@@ -116,6 +123,8 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     session.setParams(model.params);
     for (let epoch = 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
       const epochStart = now();
+      epochRate = scheduledRate(schedule, lr, epoch, epochs);
+      if (plateau) epochRate = plateau.apply(epochRate);
       rng.shuffle(index);
       let lossSum = 0, lossCount = 0;
       const readLosses = async () => {
@@ -153,13 +162,17 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
       await readLosses();
       if (stopReason === 'aborted' && lossCount === 0) break;
       lastGood = await session.readParams();
-      const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(lossCount, 1), seconds: now() - epochStart };
+      const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(lossCount, 1), learningRate: epochRate, seconds: now() - epochStart };
       if (validation) {
         record.valLoss = await evaluateOn(session, model.config, validation, batchSize);
         if (record.valLoss < best.loss) best = { epoch, loss: record.valLoss, params: lastGood };
         else if (patience > 0 && epoch - best.epoch >= patience && stopReason === 'completed') stopReason = 'early-stopped';
+        plateau?.update(record.valLoss, epochRate);
       }
       history.push(record);
+      let stopAsked = false;
+      if (options.onEpochEnd && (await options.onEpochEnd(record, { stop: () => (stopAsked = true) })) === false) stopAsked = true;
+      if (stopAsked && stopReason === 'completed') stopReason = 'stopped';
       const elapsed = now() - started;
       options.onProgress?.({
         phase: 'epoch', epoch, epochs, step: stepsPerEpoch, stepsPerEpoch,
@@ -186,7 +199,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
 }
 
 export interface PredictOptions {
-  backend?: BackendKind;
+  backend?: BackendChoice; // default 'auto'
   batchSize?: number;
 }
 
@@ -195,7 +208,7 @@ export async function predict(model: Model, data: { x: Float32Array; count: numb
   const { inputSize: I, outputs: O } = model.config;
   validateWindows(model, data, 'prediction input');
   const batchSize = Math.min(options.batchSize ?? 256, data.count);
-  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: data.steps });
+  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: data.steps }, { kind: 'predict', steps: Math.ceil(data.count / batchSize) });
   try {
     session.setParams(model.params);
     const out = new Float32Array(data.count * O);
