@@ -15,6 +15,8 @@ import { launchChromium, serveApp, serveStatic, type Chromium, type Served } fro
 const ARTIFACTS = resolve('artifacts/app');
 const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
 const TRAIN_TIMEOUT = 420_000;
+/** The models in table and chart order. */
+const MODEL_LABELS = ['LSTM', 'EWMA', 'GARCH(1,1)', 'GJR-GARCH', 'HAR', 'log-HAR'];
 
 /** Sets a field as a user would (select all, type) and returns the message shown next to it. */
 async function typeInto(page: Page, key: string, value: string): Promise<string> {
@@ -146,9 +148,9 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(finite(loss.training)).toBeGreaterThan(0);
 
       const forecast = await hoverLegend(page, 'forecast-chart');
-      expect(Object.keys(forecast)).toEqual(['date', 'realized (|return|)', 'LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(Object.keys(forecast)).toEqual(['date', 'realized (|return|)', ...MODEL_LABELS]);
       expect(forecast.date).toMatch(/^20(1[7-9]|20)-\d\d-\d\d$/);
-      for (const model of ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']) {
+      for (const model of MODEL_LABELS) {
         const vol = finite(forecast[model]);
         expect(vol).toBeGreaterThan(2); // annualized %: the S&P 500's lies between a few percent and ~100
         expect(vol).toBeLessThan(150);
@@ -165,7 +167,10 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const zoomed = await hoverLegend(page, 'forecast-chart');
       expect(zoomed.date < forecast.date, `zoomed in on the start: ${zoomed.date} before ${forecast.date}`).toBe(true);
       expect((await hoverLegend(page, 'var-chart')).date).toBe(zoomed.date);
-      await page.mouse.click(area.x + area.width / 2, area.y + area.height / 2, { count: 2 });
+      // Hovering the VaR chart may have scrolled the page: find the forecast chart again before double-clicking it.
+      await over.scrollIntoView();
+      const again = (await over.boundingBox())!;
+      await page.mouse.click(again.x + again.width / 2, again.y + again.height / 2, { count: 2 });
       expect((await hoverLegend(page, 'forecast-chart')).date).toBe(forecast.date);
 
       const risk = await hoverLegend(page, 'var-chart');
@@ -174,9 +179,9 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const chartExceptions = Number(Object.keys(risk).find((k) => k.startsWith('LSTM exceptions'))?.match(/\((\d+)\)/)?.[1]);
 
       const header = await page.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
-      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs HAR', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
+      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Traffic light']);
       const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
       for (const row of rows) {
         expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
         expect(finite(row[2])).toBeGreaterThan(0); // MSE
@@ -185,12 +190,12 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         finite(row[6]);
         expect(row[7]).toMatch(/^(green|yellow|red)$/);
       }
-      expect(rows[1][3]).toBe('–'); // HAR against itself
+      expect(rows[0][3]).toBe('–'); // the LSTM against itself
       expect(Number(rows[0][4].split(' ')[0])).toBe(chartExceptions); // the chart's marks are the table's exceptions
       expect(await text(page, '#results-summary')).not.toMatch(/disagree/);
 
       const nextDay = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(nextDay).toHaveLength(4);
+      expect(nextDay).toHaveLength(6);
       for (const row of nextDay) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
 
       await page.mouse.move(0, 0);
@@ -236,7 +241,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(Number.isFinite(report.forecasts.lstm.qlike)).toBe(true);
     expect(Number.isFinite(report.garch.omega)).toBe(true);
     const table = await page.$$eval('#backtest-table tbody tr td:nth-child(5)', (tds) => tds.map((td) => Number(td.textContent?.split(' ')[0])));
-    expect(table).toEqual(['lstm', 'har', 'garch', 'ewma'].map((m) => report.var[m]['0.99'].exceptions));
+    expect(table).toEqual(['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar'].map((m) => report.var[m]['0.99'].exceptions));
 
     const input = (await page.$('#model-input')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(modelPath);
@@ -244,7 +249,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(await text(page, '#results-summary')).toMatch(/^Saved model \(trained on S&P 500.*window 10, horizon 1, qlike loss, 1 member\)/);
     expect(await text(page, '#next-day-tables .table-caption')).toMatch(/^the trading day after 2020-04-17/);
     const rows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-    expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+    expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
     for (const row of rows) for (const cell of row.slice(1)) expect(finite(cell)).toBeGreaterThan(0);
     expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(true);
     await page.click('#download-report');
@@ -331,7 +336,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       expect(await text(page, '#results-summary')).toMatch(new RegExp(`^Stopped early: these results are for the best weights reached before Stop\\. .*LSTM: [\\d,]+ parameters, ${epochAt(last)} epochs? \\(best \\d+\\)`));
       expect(await page.$eval('#charts', (e) => (e as HTMLElement).hidden)).toBe(false);
       const rows = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(rows.map((r) => r[0])).toEqual(['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA']);
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
       for (const row of rows) {
         expect(finite(row[1])).toBeGreaterThan(0); // QLIKE
         expect(finite(row[2])).toBeGreaterThan(0); // MSE
@@ -379,7 +384,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const state = await waitForRunState(page, /^(done|failed)/, TRAIN_TIMEOUT);
       expect(state, await text(page, '#run-error')).toMatch(/^done/);
       const table = await page.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
-      expect(table.map((r) => `${r[0]} ${r[1]}`)).toEqual(['alpha', 'beta'].flatMap((s) => ['LSTM', 'HAR', 'GARCH(1,1)', 'EWMA'].map((m) => `${s} ${m}`)));
+      expect(table.map((r) => `${r[0]} ${r[1]}`)).toEqual(['alpha', 'beta'].flatMap((s) => MODEL_LABELS.map((m) => `${s} ${m}`)));
       for (const row of table) expect(finite(row[2])).toBeGreaterThan(0);
       expect(await page.$$eval('#series-picker option', (os) => os.map((o) => o.textContent))).toEqual(['alpha', 'beta']);
       const alpha = await hoverLegend(page, 'var-chart');
@@ -390,6 +395,60 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       await page.mouse.move(0, 0);
       await page.screenshot({ path: resolve(ARTIFACTS, 'pooled-desktop.png'), fullPage: true });
       await page.click('#use-bundled');
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
+    'runs a walk-forward backtest in the worker: progress over refits, the table, the charts and the forecasts CSV',
+    async () => {
+      for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '1'], ['ensemble', '1']]) expect(await typeInto(page, key, value)).toBe('');
+      await page.click('#walk-forward-settings summary');
+      expect(await typeInto(page, 'testFrom', '2019-13-01')).toBe('must be a date like 2015-01-02');
+      expect(await typeInto(page, 'refitEvery', '0')).toBe('must be from 1 to 2520');
+      await page.click('#backtest');
+      expect(await text(page, '#run-state')).toBe('fix the marked settings');
+      for (const [key, value] of [['testFrom', '2019-10-01'], ['refitEvery', '63'], ['retrainEvery', '126']]) expect(await typeInto(page, key, value)).toBe('');
+      await page.click('#backtest');
+      await page.waitForFunction(() => /^refit \d\/3 · 20\d\d-\d\d-\d\d · ETA/.test(document.getElementById('progress-text')?.textContent ?? ''), { timeout: TRAIN_TIMEOUT, polling: 100 });
+      const state = await waitForRunState(page, /^(backtest done|failed|stopped)/, TRAIN_TIMEOUT);
+      expect(state, await text(page, '#run-error')).toMatch(/^backtest done in \d+:\d\d$/);
+      expect(await text(page, '#wf-summary')).toMatch(/^Walk-forward 2019-10-01 to 2020-04-17: 138 one-day forecasts per model; baselines re-estimated 3 times, the LSTM re-trained 2 times .*Model Confidence Set on QLIKE holds/);
+      const header = await page.$$eval('#wf-table thead th', (ths) => ths.map((t) => t.textContent));
+      expect(header).toEqual(['Model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'In MCS (QLIKE/MSE)', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Z2 p']);
+      const rows = await page.$$eval('#wf-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+      expect(rows.map((r) => r[0])).toEqual(MODEL_LABELS);
+      for (const row of rows) {
+        expect(finite(row[1])).toBeGreaterThan(0);
+        expect(row[4]).toMatch(/^(yes|no)\/(yes|no)$/);
+        expect(row[5]).toMatch(/^\d+ \(1\.4\)$/);
+      }
+      const diff = await hoverLegend(page, 'wf-qlike-chart');
+      expect(Object.keys(diff)).toEqual(['date', ...MODEL_LABELS.slice(1)]);
+      finite(diff.HAR);
+      const equity = await hoverLegend(page, 'wf-equity-chart');
+      expect(Object.keys(equity)).toEqual(['date', ...MODEL_LABELS, 'buy and hold']);
+      expect(finite(equity['buy and hold'])).toBeGreaterThan(0);
+      expect((await hoverLegend(page, 'wf-drawdown-chart')).date).toBe(equity.date); // linked cursor and zoom
+      expect(finite((await hoverLegend(page, 'wf-vol-chart')).target)).toBe(10);
+
+      await page.click('#download-forecasts');
+      const csvPath = resolve(DOWNLOADS, 'forecasts.csv');
+      const deadline = Date.now() + 20_000;
+      let csv = '';
+      while (!csv && Date.now() < deadline) {
+        try {
+          csv = readFileSync(csvPath, 'utf8');
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      const lines = csv.trimEnd().split('\n');
+      expect(lines).toHaveLength(139);
+      expect(lines[0]).toMatch(/^series,date,return,target,lstm_variance,lstm_var95,lstm_var99,lstm_es975,lstm_weight,/);
+      expect(lines[1]).toMatch(/^adjclose,2019-10-01,/);
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: resolve(ARTIFACTS, 'walk-forward-desktop.png'), fullPage: true });
     },
     TRAIN_TIMEOUT + 60_000,
   );
@@ -413,7 +472,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         const state = await waitForRunState(built, /^(done|failed)/, TRAIN_TIMEOUT);
         expect(state, await text(built, '#run-error')).toMatch(/^done/);
         const qlike = await built.$$eval('#backtest-table tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
-        expect(qlike).toHaveLength(4);
+        expect(qlike).toHaveLength(6);
         for (const q of qlike) expect(q).toBeGreaterThan(0);
         await built.screenshot({ path: resolve(ARTIFACTS, 'static-build.png'), fullPage: true });
       } finally {

@@ -12,6 +12,10 @@ export const COLORS = {
   har: '#1a7f37',
   garch: '#d1570f',
   ewma: '#8250df',
+  gjr: '#bf8700',
+  loghar: '#0a7e8c',
+  buyAndHold: '#57606a',
+  target: '#cf222e',
   train: '#1f6feb',
   validation: '#d1570f',
 } as const;
@@ -68,3 +72,21 @@ export function toUnixSeconds(date: string): number {
 export function formatValue(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(4)).toString();
 }
+
+/** uPlot's time axis in UTC: the data are calendar days. */
+export const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+
+/** Keeps charts' x ranges together: zoom one and the others follow. */
+export function linkZoom(charts: () => (uPlot | undefined)[]): uPlot.Hooks.Arrays['setScale'] {
+  let syncing = false;
+  return [
+    (u: uPlot, key: string) => {
+      if (key !== 'x' || syncing) return;
+      syncing = true;
+      const { min, max } = u.scales.x;
+      for (const other of charts()) if (other && other !== u && min !== undefined && max !== undefined) other.setScale('x', { min, max });
+      syncing = false;
+    },
+  ];
+}
+

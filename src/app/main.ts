@@ -1,13 +1,18 @@
-// The page: WebGPU status, data, settings, training in a worker with live progress, results and downloads.
+// The page: WebGPU status, data, settings, training or a walk-forward backtest in a worker with live progress,
+// results and downloads.
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
-import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
+import { DEFAULT_BACKTEST_OPTIONS, resolveBacktestOptions, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions } from '../finance/options.js';
+import type { PipelineResult } from '../finance/pipeline.js';
+import { forecastsCsv } from '../finance/walkForward.js';
+import { BacktestView } from './backtest.js';
+import type { PipelineProgress } from '../finance/steps.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import { modelTextFromFiles } from './modelFile.js';
-import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
+import type { BacktestRequest, ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
-import { SettingsForm, type Settings } from './settings.js';
+import { SettingsForm, SpecFields, type Settings } from './settings.js';
 import { BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
 import './styles.css';
 
@@ -36,8 +41,8 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function download(name: string, text: string, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -58,7 +63,18 @@ const results = new Results({
   nextDay: $('next-day'),
   nextDayTables: $('next-day-tables'),
 });
+const walkForwardFields = new SpecFields<BacktestOptions>($('wf-fields'), [...WALK_FORWARD_SPECS, ...RISK_CONTROL_SPECS], DEFAULT_BACKTEST_OPTIONS, ['testFrom', 'testYears', 'varLimit']);
+const backtestView = new BacktestView({
+  section: $('walk-forward-section'),
+  summary: $('wf-summary'),
+  table: $<HTMLTableElement>('wf-table'),
+  qlikeChart: $('wf-qlike-chart'),
+  equityChart: $('wf-equity-chart'),
+  drawdownChart: $('wf-drawdown-chart'),
+  volChart: $('wf-vol-chart'),
+});
 const trainButton = $<HTMLButtonElement>('train');
+const backtestButton = $<HTMLButtonElement>('backtest');
 const stopButton = $<HTMLButtonElement>('stop');
 const progressBar = $<HTMLProgressElement>('progress');
 const progressText = $('progress-text');
@@ -75,7 +91,9 @@ let result: PipelineResult | null = null;
 let report: { name: string; text: string } | null = null;
 let worker: Worker | null = null;
 let stopFlag: Int32Array | null = null;
-let running: { kind: 'train' | 'forecast'; started: number; modelFile?: string } | null = null;
+let running: { kind: 'train' | 'backtest' | 'forecast'; started: number; modelFile?: string } | null = null;
+/** The last walk-forward backtest's forecasts CSV, as the CLI's --forecasts writes it. */
+let forecastsText: string | null = null;
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
 async function showGpuStatus(): Promise<void> {
@@ -164,14 +182,37 @@ function wireData(): void {
 // --- 3. Training, and forecasting with a loaded model --------------------------------------------------
 function setRunning(on: boolean): void {
   trainButton.disabled = on;
-  stopButton.disabled = !on || running?.kind !== 'train';
+  backtestButton.disabled = on;
+  stopButton.disabled = !on || running?.kind === 'forecast';
   stopButton.textContent = 'Stop';
   form.setEnabled(!on);
+  walkForwardFields.setEnabled(!on);
   for (const id of ['use-bundled', 'csv-input', 'model-input', 'col-date', 'col-price', 'col-returns', 'col-unit']) $<HTMLInputElement>(id).disabled = on;
+}
+
+/** A backtest's progress: the bar over refits, the member training beside it. */
+function showBacktestProgress(p: PipelineProgress): void {
+  const w = p.walkForward;
+  if (!w) {
+    progressBar.removeAttribute('value');
+    runState.textContent = `${p.message}…`;
+    return;
+  }
+  progressBar.value = (w.refit - 1) / w.refits;
+  runState.textContent = `refit ${w.refit} of ${w.refits} (${w.date})…`;
+  const t = p.training;
+  const parts = [`refit ${w.refit}/${w.refits}`, w.date, `ETA ${w.etaSeconds === null ? '–' : clock(w.etaSeconds)}`];
+  if (t) parts.push(`member ${t.member}/${t.members}`, `epoch ${t.train.epoch}/${t.train.epochs}`, `step ${t.train.step}/${t.train.stepsPerEpoch}`);
+  else parts.push('fitting the baselines');
+  progressText.textContent = parts.join(' · ');
 }
 
 function showProgress(p: PipelineProgress): void {
   if (!running) return;
+  if (running.kind === 'backtest') {
+    showBacktestProgress(p);
+    return;
+  }
   const t = p.training;
   if (!t) {
     if (p.stage !== 'training') progressBar.removeAttribute('value'); // indeterminate outside training
@@ -214,6 +255,13 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     $<HTMLButtonElement>('download-model').disabled = false;
     $<HTMLButtonElement>('download-report').disabled = false;
     $('model-summary').textContent = `Trained in this page: ${result.report.training.parameters.toLocaleString('en-US')} parameters per member, ${members.length} member${members.length > 1 ? 's' : ''}.`;
+  } else if (message.type === 'backtested') {
+    progressBar.value = 1;
+    runState.textContent = `backtest done in ${clock(seconds)}`;
+    forecastsText = forecastsCsv(message.result);
+    backtestView.show(message.result);
+    report = { name: 'backtest-report.json', text: `${JSON.stringify(message.result.report, null, 2)}\n` };
+    $<HTMLButtonElement>('download-report').disabled = false;
   } else if (message.type === 'forecasted') {
     runState.textContent = `forecast made in ${clock(seconds)}`;
     $('model-summary').textContent = `Forecast with ${modelFile}.`;
@@ -221,7 +269,8 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     report = { name: 'forecast-report.json', text: `${JSON.stringify(message.forecast, null, 2)}\n` };
     $<HTMLButtonElement>('download-report').disabled = false;
   } else {
-    runState.textContent = 'failed';
+    runState.textContent = message.kind === 'stopped' ? message.message : 'failed';
+    if (message.kind === 'stopped') return;
     results.clear();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
@@ -245,7 +294,7 @@ function ensureWorker(): Worker {
   return w;
 }
 
-function begin(kind: 'train' | 'forecast', modelFile?: string): void {
+function begin(kind: 'train' | 'backtest' | 'forecast', modelFile?: string): void {
   running = { kind, started: performance.now(), modelFile };
   setRunning(true);
   progressBar.removeAttribute('value');
@@ -285,7 +334,41 @@ function startTraining(): void {
   ensureWorker().postMessage(request);
 }
 
+function startBacktest(): void {
+  showError(runError, null);
+  if (!source) {
+    showError(runError, 'load data first (section 1): the bundled S&P 500 or a CSV file');
+    return;
+  }
+  let options: Partial<BacktestOptions>;
+  try {
+    const settings = form.read();
+    const walkForward = walkForwardFields.read();
+    if (!settings || !walkForward) {
+      runState.textContent = 'fix the marked settings';
+      return;
+    }
+    const { horizon: _h, ...model } = settings;
+    options = { ...source.options, ...model, ...walkForward };
+    resolveBacktestOptions(options); // the backtest's own checks, the last word (throws a UserError)
+  } catch (e) {
+    showError(runError, errorText(e));
+    return;
+  }
+  begin('backtest');
+  forecastsText = null;
+  backtestView.clear();
+  const request: BacktestRequest = { type: 'backtest', csvText: source.text, source: source.name, options };
+  ensureWorker().postMessage(request);
+}
+
 function stopTraining(): void {
+  if (running?.kind === 'backtest' && worker) {
+    worker.postMessage({ type: 'stop' });
+    stopButton.disabled = true;
+    runState.textContent = 'stopping…';
+    return;
+  }
   if (running?.kind !== 'train' || !worker) return;
   if (stopFlag) Atomics.store(stopFlag, 0, 1);
   worker.postMessage({ type: 'stop' });
@@ -325,6 +408,7 @@ async function forecastWith(files: File[]): Promise<void> {
 function wireModel(): void {
   $('download-model').addEventListener('click', () => result && download('webgpu-lstm-model.json', result.modelText));
   $('download-report').addEventListener('click', () => report && download(report.name, report.text));
+  $('download-forecasts').addEventListener('click', () => forecastsText && download('forecasts.csv', forecastsText, 'text/csv'));
   const input = $<HTMLInputElement>('model-input');
   input.addEventListener('change', () => {
     const files = [...(input.files ?? [])];
@@ -334,6 +418,7 @@ function wireModel(): void {
 }
 
 trainButton.addEventListener('click', startTraining);
+backtestButton.addEventListener('click', startBacktest);
 stopButton.addEventListener('click', stopTraining);
 wireData();
 wireModel();

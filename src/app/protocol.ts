@@ -2,7 +2,10 @@
 import type { BackendChoice } from '../engine.js';
 import type { DataOptions } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
-import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
+import type { BacktestOptions, RiskOptions } from '../finance/options.js';
+import type { BacktestResult } from '../finance/walkForward.js';
+import type { PipelineResult } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 
 export interface TrainRequest {
   type: 'train';
@@ -11,6 +14,14 @@ export interface TrainRequest {
   options: Partial<RiskOptions>;
   /** Int32Array[1] set to 1 by Stop: read while the CPU backend computes without yielding (cross-origin isolated pages only). */
   stopFlag?: SharedArrayBuffer;
+}
+
+/** A walk-forward backtest; Stop cancels it (it has no partial result). */
+export interface BacktestRequest {
+  type: 'backtest';
+  csvText: string;
+  source: string;
+  options: Partial<BacktestOptions>;
 }
 
 /** Forecast the next day with a saved model, without training. */
@@ -24,14 +35,18 @@ export interface ForecastRequest {
 }
 
 /** Stop ends training early; the run still evaluates the best weights so far. */
-export type ToWorker = TrainRequest | ForecastRequest | { type: 'stop' };
+export type ToWorker = TrainRequest | BacktestRequest | ForecastRequest | { type: 'stop' };
 
-/** `user`: a UserError, shown as is (Stop before the first training step is one); `internal`: anything else (a bug or a lost device). */
-export type FailureKind = 'user' | 'internal';
+/**
+ * `user`: a UserError, shown as is (Stop before the first training step is one); `stopped`: Stop cancelled a
+ * backtest; `internal`: anything else (a bug or a lost device).
+ */
+export type FailureKind = 'user' | 'stopped' | 'internal';
 
 export type FromWorker =
   | { type: 'progress'; progress: PipelineProgress }
   /** The result's testDays feed the charts. */
   | { type: 'trained'; result: PipelineResult }
   | { type: 'forecasted'; forecast: ForecastReport }
+  | { type: 'backtested'; result: BacktestResult }
   | { type: 'failed'; kind: FailureKind; message: string };

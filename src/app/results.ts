@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import { MODEL_NAMES, type ModelName, type NextDay } from '../finance/evaluate.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
-import { Chart, COLORS, toUnixSeconds, type ChartOptions } from './chart.js';
+import { Chart, COLORS, linkZoom, toUnixSeconds, utc, type ChartOptions } from './chart.js';
 import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
 
 export interface ResultElements {
@@ -22,31 +22,16 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
-const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
-/** A model's one-day Gaussian 99% VaR on each test day: the table's VaR99. */
-const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].gaussian;
+/** A model's one-day Student-t 99% VaR on each test day: the table's VaR99. */
+const var99 = (s: TestSeries, m: ModelName) => s.var[m]['0.99'].t;
 
 /** Days with a return below -VaR, as the backtest counts them. */
 function exceptionCount(s: TestSeries, m: ModelName): number {
   const v = var99(s, m);
   return s.returns.reduce((n, r, i) => n + (r < -v[i] ? 1 : 0), 0);
-}
-
-/** Keeps the two charts' x ranges together: zoom one and the other follows. */
-function linkZoom(charts: () => (uPlot | undefined)[]): uPlot.Hooks.Arrays['setScale'] {
-  let syncing = false;
-  return [
-    (u: uPlot, key: string) => {
-      if (key !== 'x' || syncing) return;
-      syncing = true;
-      const { min, max } = u.scales.x;
-      for (const other of charts()) if (other && other !== u && min !== undefined && max !== undefined) other.setScale('x', { min, max });
-      syncing = false;
-    },
-  ];
 }
 
 export class Results {
@@ -137,7 +122,7 @@ export class Results {
     );
     const exceptions = (m: ModelName) => Array.from(s.returns, (r, i) => (r < -var99(s, m)[i] ? r : null));
     // Concentric rings: where several models are exceeded on one day, each ring still shows.
-    const ring: Record<ModelName, number> = { lstm: 14, har: 10.5, garch: 7, ewma: 4 };
+    const ring: Record<ModelName, number> = { lstm: 19, ewma: 16, garch: 13, gjr: 10, har: 7, loghar: 4 };
     this.riskChart.show(
       {
         ...common,
@@ -151,7 +136,7 @@ export class Results {
               label: `${MODEL_LABELS[m]} exceptions (${exceptionCount(s, m)})`,
               stroke: COLORS[m],
               paths: () => null,
-              points: { show: true, size: ring[m], width: 2, stroke: COLORS[m], fill: m === 'ewma' ? COLORS[m] : 'rgba(0,0,0,0)' },
+              points: { show: true, size: ring[m], width: 2, stroke: COLORS[m], fill: m === 'loghar' ? COLORS[m] : 'rgba(0,0,0,0)' },
               value: fixed(2),
             }),
           ),

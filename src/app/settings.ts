@@ -1,41 +1,15 @@
-// The few choices that matter, each with the pipeline's default and bounds; invalid values are refused with a
-// message next to the field.
+// The few choices that matter, each from the options table (src/finance/options.ts): its label, default, bounds and
+// help; invalid values are refused with a message next to the field.
 import type { BackendChoice } from '../engine.js';
-import { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from '../finance/pipeline.js';
+import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type OptionSpec, type RiskOptions } from '../finance/options.js';
 import type { LossKind } from '../model.js';
 
-export type Settings = Pick<RiskOptions, 'window' | 'horizon' | 'hidden' | 'layers' | 'epochs' | 'batchSize' | 'learningRate' | 'loss' | 'ensemble' | 'backend'>;
+const FORM_KEYS = ['window', 'horizon', 'hidden', 'layers', 'epochs', 'batchSize', 'learningRate', 'loss', 'ensemble', 'backend'] as const;
+export type Settings = Pick<RiskOptions, (typeof FORM_KEYS)[number]>;
 type NumberKey = Exclude<keyof Settings, 'loss' | 'backend'>;
 
-interface NumberField {
-  key: NumberKey;
-  label: string;
-  hint: string;
-  min: number;
-  max: number;
-  integer: boolean;
-  /** A rule beyond the bounds; returns the message when the value breaks it. */
-  rule?: (v: number) => string | undefined;
-}
-
-const NUMBER_FIELDS: NumberField[] = [
-  { key: 'window', label: 'Window (days)', hint: 'days of history per forecast', min: 1, max: 250, integer: true },
-  { key: 'horizon', label: 'Horizon (days)', hint: 'forecast the next h days’ variance', min: 1, max: 22, integer: true },
-  { key: 'hidden', label: 'Hidden size', hint: 'LSTM units per layer', min: 1, max: 1024, integer: true },
-  { key: 'layers', label: 'Layers', hint: 'stacked LSTM layers', min: 1, max: 8, integer: true },
-  { key: 'epochs', label: 'Epochs', hint: 'at most; early stopping on validation', min: 1, max: 10000, integer: true },
-  { key: 'batchSize', label: 'Batch size', hint: 'windows per step', min: 1, max: 65536, integer: true },
-  { key: 'learningRate', label: 'Learning rate', hint: 'Adam step size', min: 1e-6, max: 0.5, integer: false },
-  {
-    key: 'ensemble',
-    label: 'Ensemble size',
-    hint: '1, or 5–100 members',
-    min: 1,
-    max: 100,
-    integer: true,
-    rule: (v) => (v > 1 && v < 5 ? 'use 1 (a single model) or 5 to 100 members; fewer than 5 says little about model risk' : undefined),
-  },
-];
+const spec = (key: keyof Settings) => LSTM_SPECS.find((s) => s.key === key)!;
+const NUMBER_FIELDS = FORM_KEYS.map(spec).filter((s): s is NumberSpec<NumberKey> => s.kind !== 'choice' && s.kind !== 'date');
 
 const ids = (key: string) => ({ input: `opt-${key}`, error: `opt-${key}-error` });
 
@@ -66,15 +40,19 @@ function select(options: [string, string][], value: string): HTMLSelectElement {
 }
 
 /** The checked number, or the message to show next to the field. */
-export function checkNumber(field: NumberField, raw: string): { value: number } | { error: string } {
+export function checkNumber(field: NumberSpec, raw: string): { value: number } | { error: string } {
   const text = raw.trim();
   if (text === '') return { error: 'enter a value' };
   const value = Number(text);
   if (!Number.isFinite(value)) return { error: `'${text}' is not a number` };
-  if (field.integer && !Number.isInteger(value)) return { error: 'must be a whole number' };
-  if (value < field.min || value > field.max) return { error: `must be from ${field.min} to ${field.max}` };
-  const broken = field.rule?.(value);
-  return broken ? { error: broken } : { value };
+  const problem = optionProblem(field, value);
+  return problem ? { error: problem } : { value };
+}
+
+/** A select of a choice option's values, in the table's wording. */
+function choiceSelect(key: 'loss' | 'backend', value: string): HTMLSelectElement {
+  const s = spec(key);
+  return select(s.kind === 'choice' ? Object.entries(s.choices) : [], value);
 }
 
 export class SettingsForm {
@@ -87,16 +65,16 @@ export class SettingsForm {
     for (const field of NUMBER_FIELDS) {
       const input = document.createElement('input');
       input.type = 'text';
-      input.inputMode = field.integer ? 'numeric' : 'decimal';
+      input.inputMode = field.kind === 'integer' ? 'numeric' : 'decimal';
       input.value = String(defaults[field.key]);
       input.addEventListener('input', () => this.show(field.key, checkNumber(field, input.value)));
       this.inputs.set(field.key, input);
-      host.append(fieldBox(field.key, field.label, `${field.hint} (default ${defaults[field.key]})`, input));
+      host.append(fieldBox(field.key, field.label, `${field.help} (default ${defaults[field.key]})`, input));
     }
-    this.loss = select([['qlike', 'QLIKE'], ['mse', 'MSE on log-variance']], defaults.loss);
-    host.append(fieldBox('loss', 'Loss', 'QLIKE ranks variance forecasts robustly', this.loss));
-    this.backendSelect = select([['auto', 'Auto (the faster here)'], ['webgpu', 'WebGPU (GPU)'], ['cpu', 'CPU']], defaults.backend);
-    host.append(fieldBox('backend', 'Backend', 'where the LSTM trains', this.backendSelect));
+    this.loss = choiceSelect('loss', defaults.loss);
+    host.append(fieldBox('loss', spec('loss').label, spec('loss').help, this.loss));
+    this.backendSelect = choiceSelect('backend', defaults.backend);
+    host.append(fieldBox('backend', spec('backend').label, spec('backend').help, this.backendSelect));
   }
 
   private show(key: string, result: { value: number } | { error: string }): boolean {
@@ -146,5 +124,70 @@ export class SettingsForm {
     const settings = values as Settings;
     resolveRiskOptions(settings); // the pipeline's own checks, the last word (throws a UserError)
     return settings;
+  }
+}
+
+/**
+ * Fields for any options of the table (the walk-forward and risk-control ones): numbers and dates as text
+ * inputs, choices as selects, each checked as the pipeline checks it. `optional` keys may be left empty (unset).
+ */
+export class SpecFields<T extends object> {
+  private readonly controls = new Map<OptionSpec, HTMLInputElement | HTMLSelectElement>();
+
+  constructor(host: HTMLElement, private readonly specs: OptionSpec[], defaults: T, private readonly optional: string[]) {
+    for (const s of specs) {
+      const d = (defaults as Record<string, unknown>)[s.key];
+      let control: HTMLInputElement | HTMLSelectElement;
+      if (s.kind === 'choice') control = select(Object.entries(s.choices), String(d));
+      else {
+        control = document.createElement('input');
+        control.type = 'text';
+        control.inputMode = s.kind === 'integer' ? 'numeric' : s.kind === 'number' ? 'decimal' : 'text';
+        control.value = d === undefined ? '' : String(d);
+        if (s.kind === 'date') control.placeholder = 'YYYY-MM-DD';
+        const input = control;
+        input.addEventListener('input', () => this.show(s, this.check(s, input.value)));
+      }
+      this.controls.set(s, control);
+      host.append(fieldBox(s.key, s.label, d === undefined ? `${s.help} (optional)` : `${s.help} (default ${String(d)})`, control));
+    }
+  }
+
+  private check(s: OptionSpec, raw: string): { value: unknown } | { error: string } {
+    const text = raw.trim();
+    if (text === '' && this.optional.includes(s.key)) return { value: undefined };
+    if (s.kind === 'integer' || s.kind === 'number') return checkNumber(s, text);
+    const problem = optionProblem(s, text);
+    return problem ? { error: problem } : { value: text };
+  }
+
+  private show(s: OptionSpec, result: { value: unknown } | { error: string }): boolean {
+    const { input, error } = ids(s.key);
+    const message = 'error' in result ? result.error : '';
+    document.getElementById(input)?.setAttribute('aria-invalid', String(message !== ''));
+    const errorEl = document.getElementById(error);
+    if (errorEl) errorEl.textContent = message;
+    return message === '';
+  }
+
+  setEnabled(enabled: boolean): void {
+    for (const c of this.controls.values()) c.disabled = !enabled;
+  }
+
+  /** The values set (empty optional fields left out), or null after marking every invalid field. */
+  read(): Partial<T> | null {
+    const out: Record<string, unknown> = {};
+    let firstBad: HTMLElement | undefined;
+    for (const s of this.specs) {
+      const control = this.controls.get(s)!;
+      const result = this.check(s, control.value);
+      if (!this.show(s, result)) firstBad ??= control;
+      else if ('value' in result && result.value !== undefined) out[s.key] = result.value;
+    }
+    if (firstBad) {
+      firstBad.focus();
+      return null;
+    }
+    return out as Partial<T>;
   }
 }

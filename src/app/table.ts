@@ -1,9 +1,9 @@
 // The page's tables: the backtest table (reportTable's rows, the CLI's `train` columns) and the next trading
 // day's risk figures (the CLI's `predict` columns).
 import { MODEL_NAMES, type NextDay } from '../finance/evaluate.js';
-import { reportTable, type RiskReport, type TableRow } from '../finance/pipeline.js';
+import { reportTable, type RiskReport, type TableRow } from '../finance/report.js';
 
-export const MODEL_LABELS = { lstm: 'LSTM', har: 'HAR', garch: 'GARCH(1,1)', ewma: 'EWMA' } as const;
+export const MODEL_LABELS = { lstm: 'LSTM', ewma: 'EWMA', garch: 'GARCH(1,1)', gjr: 'GJR-GARCH', har: 'HAR', loghar: 'log-HAR' } as const;
 
 const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 const pValue = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
@@ -15,7 +15,7 @@ interface Column<R> {
   className?: (row: R) => string;
 }
 
-function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]): void {
+export function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]): void {
   const head = document.createElement('tr');
   for (const c of columns) {
     const th = document.createElement('th');
@@ -45,8 +45,8 @@ const BACKTEST_COLUMNS: Column<TableRow>[] = [
   { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
   { title: 'QLIKE', tip: 'mean QLIKE loss of the variance forecast on the test period (lower is better)', cell: (r) => fixed(r.qlike) },
   { title: 'MSE', tip: 'mean squared error of the variance forecast, percent⁴ (lower is better)', cell: (r) => fixed(r.mse) },
-  { title: 'DM p vs HAR', tip: 'Diebold–Mariano p-value of the QLIKE difference against HAR', cell: (r) => pValue(r.dmP) },
-  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Gaussian one-day 99% VaR (expected number)', cell: (r) => `${r.exceptions99} (${r.expected99.toFixed(1)})` },
+  { title: 'DM p vs LSTM', tip: 'Diebold–Mariano p-value of the QLIKE difference between the LSTM and this model', cell: (r) => pValue(r.dmP) },
+  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Student-t one-day 99% VaR (expected number)', cell: (r) => `${r.exceptions99} (${r.expected99.toFixed(1)})` },
   { title: 'Kupiec p', tip: 'unconditional coverage test p-value', cell: (r) => pValue(r.kupiecP) },
   { title: 'Christoffersen p', tip: 'independence of exceptions test p-value', cell: (r) => pValue(r.christoffersenP) },
   { title: 'Traffic light', tip: 'Basel zone over the last 250 test days', cell: (r) => r.trafficLight ?? '–', className: (r) => r.trafficLight ?? '' },
@@ -62,10 +62,10 @@ type NextDayRow = NextDay['models'][keyof NextDay['models']] & { model: keyof Ne
 const NEXT_DAY_COLUMNS: Column<NextDayRow>[] = [
   { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
   { title: 'Vol %', tip: 'one-day volatility, percent', cell: (r) => fixed(r.volatility) },
-  { title: 'VaR95 %', tip: 'Gaussian one-day 95% VaR, percent of the position', cell: (r) => fixed(r.var['0.95'].gaussian) },
-  { title: 'VaR99 %', tip: 'Gaussian one-day 99% VaR, percent of the position', cell: (r) => fixed(r.var['0.99'].gaussian) },
-  { title: 'ES95 %', tip: 'Gaussian one-day 95% expected shortfall', cell: (r) => fixed(r.es['0.95'].gaussian) },
-  { title: 'ES99 %', tip: 'Gaussian one-day 99% expected shortfall', cell: (r) => fixed(r.es['0.99'].gaussian) },
+  { title: 'VaR95 %', tip: 'Student-t one-day 95% VaR, percent of the position', cell: (r) => fixed(r.var['0.95'].t) },
+  { title: 'VaR99 %', tip: 'Student-t one-day 99% VaR, percent of the position', cell: (r) => fixed(r.var['0.99'].t) },
+  { title: 'ES97.5 %', tip: 'Student-t one-day 97.5% expected shortfall (the Basel level)', cell: (r) => fixed(r.es['0.975'].t) },
+  { title: 'ES99 %', tip: 'Student-t one-day 99% expected shortfall', cell: (r) => fixed(r.es['0.99'].t) },
   { title: 'VaR99 FHS %', tip: '99% VaR by filtered historical simulation', cell: (r) => fixed(r.var['0.99'].fhs) },
   { title: 'ES99 FHS %', tip: '99% expected shortfall by filtered historical simulation', cell: (r) => fixed(r.es['0.99'].fhs) },
 ];

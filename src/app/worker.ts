@@ -5,7 +5,8 @@
 import { UserError } from '../errors.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
-import type { ForecastRequest, FromWorker, ToWorker, TrainRequest } from './protocol.js';
+import { runBacktest } from '../finance/walkForward.js';
+import type { BacktestRequest, ForecastRequest, FromWorker, ToWorker, TrainRequest } from './protocol.js';
 
 let stopController: AbortController | undefined;
 let stopFlag: Int32Array | undefined;
@@ -35,14 +36,20 @@ async function forecast(request: ForecastRequest): Promise<FromWorker> {
   return { type: 'forecasted', forecast: await forecastNextDay({ modelText, csvText, source, dataOptions, backend }) };
 }
 
-async function run(request: TrainRequest | ForecastRequest): Promise<void> {
+async function backtest(request: BacktestRequest, signal: AbortSignal): Promise<FromWorker> {
+  const result = await runBacktest({ csvText: request.csvText, source: request.source, options: request.options }, { signal, onProgress: (progress) => post({ type: 'progress', progress }) });
+  return { type: 'backtested', result };
+}
+
+async function run(request: TrainRequest | BacktestRequest | ForecastRequest): Promise<void> {
   stopController = new AbortController();
   stopFlag = request.type === 'train' && request.stopFlag ? new Int32Array(request.stopFlag) : undefined;
   try {
-    post(request.type === 'train' ? await train(request, stopController.signal) : await forecast(request));
+    post(request.type === 'train' ? await train(request, stopController.signal) : request.type === 'backtest' ? await backtest(request, stopController.signal) : await forecast(request));
   } catch (e) {
     const error = e as Error;
     if (e instanceof UserError) post({ type: 'failed', kind: 'user', message: error.message });
+    else if (error.name === 'AbortError') post({ type: 'failed', kind: 'stopped', message: 'stopped; a walk-forward backtest keeps nothing from a run cut short' });
     else post({ type: 'failed', kind: 'internal', message: `${error.name}: ${error.message}` });
   } finally {
     stopController = undefined;

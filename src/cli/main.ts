@@ -1,14 +1,15 @@
-// `webgpu-lstm train|predict`: files, flags, progress, the table and exit codes around the finance pipeline.
+// `webgpu-lstm train|backtest|predict`: files, flags, progress, the tables and exit codes around the finance runs.
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
+import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
 import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
 import { convertModel, readModel } from './modelFiles.js';
-import { backend, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
+import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
-import { predictTable, trainSummary, trainTable } from './table.js';
+import { backtestSummary, backtestTable, predictTable, riskControlTable, trainSummary, trainTable } from './table.js';
 
 export interface CliStreams {
   stdout: NodeJS.WriteStream;
@@ -52,6 +53,31 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
   await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
   io.stdout.write(`${trainTable(result.report)}\n\n${trainSummary(result.report)}\n`);
   if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);
+  return 0;
+}
+
+async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
+  const values = parse(BACKTEST_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${BACKTEST_HELP}\n`);
+    return 0;
+  }
+  const options = backtestOptions(values);
+  const outputs = await outputsWritable(values, ['report', 'forecasts']);
+  const source = dataSource(values);
+  const csvText = await readText(source.path, 'data file');
+  const view = progressView(io.stderr, values.quiet === true, true);
+  let result;
+  try {
+    result = await runBacktest({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
+  } finally {
+    view.stop();
+  }
+  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
+  const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) };
+  await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
+  io.stdout.write(`${backtestTable(result.report)}\n\n${riskControlTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
+  if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
   return 0;
 }
 
@@ -100,14 +126,15 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
       return command === undefined ? 2 : 0;
     }
     if (command === 'train') return await train(args, io, controller.signal);
+    if (command === 'backtest') return await backtest(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
     if (command === 'convert') return await convert(args, io);
     if (command === 'explain') return await explain(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train', 'predict', 'convert' or 'explain'`);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'backtest', 'predict', 'convert' or 'explain'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${['train', 'predict', 'convert', 'explain'].includes(command) ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${['train', 'backtest', 'predict', 'convert', 'explain'].includes(command) ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

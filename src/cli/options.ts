@@ -1,7 +1,8 @@
-// The CLI's options: one table drives util.parseArgs, the conversion to pipeline options, and --help.
+// The CLI's options: the finance options table (src/finance/options.ts) and the few flags of the CLI alone drive
+// util.parseArgs, the conversion to pipeline options, and --help.
 import { parseArgs } from 'node:util';
 import type { DataOptions } from '../finance/data.js';
-import { DEFAULT_RISK_OPTIONS, type RiskOptions } from '../finance/pipeline.js';
+import { DEFAULT_BACKTEST_OPTIONS, DEFAULT_RISK_OPTIONS, GARCH_SPECS, LSTM_SPECS, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions, type OptionSpec as FinanceSpec, type RiskOptions } from '../finance/options.js';
 
 /** A mistake on the command line itself: exit code 2. */
 export class UsageError extends Error {
@@ -13,6 +14,8 @@ export class UsageError extends Error {
 
 interface OptionSpec {
   name: string;
+  /** The finance option this flag sets (absent for the CLI's own flags). */
+  spec?: FinanceSpec;
   type: 'string' | 'boolean';
   multiple?: boolean;
   short?: string;
@@ -20,8 +23,13 @@ interface OptionSpec {
   help: string;
 }
 
-const d = DEFAULT_RISK_OPTIONS;
 const percent = (x: number) => Math.round(100 * x);
+
+/** The flag of a finance option, its help ending with the default that the command uses. */
+function flag(spec: FinanceSpec, defaults: object): OptionSpec {
+  const d = (defaults as Record<string, unknown>)[spec.key];
+  return { name: spec.flag, type: 'string', value: spec.value, spec, help: d === undefined ? spec.help : `${spec.help} (default: ${String(d)})` };
+}
 
 const DATA: OptionSpec[] = [
   { name: 'data', type: 'string', value: 'FILE', help: 'CSV of daily prices (default: the S&P 500 2000-01-03..2020-04-17 OHLC file that the vega-datasets package ships)' },
@@ -37,27 +45,34 @@ const DATA: OptionSpec[] = [
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
 ];
 
-const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'auto' (WebGPU on a GPU; on a CPU-emulated adapter or none, the faster of the two for the shape, measured once), 'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded WebAssembly SIMD path) (default: ${d.backend})` }];
+const BACKEND = LSTM_SPECS.find((s) => s.key === 'backend')!;
+const ENGINE: OptionSpec[] = [flag(BACKEND, DEFAULT_RISK_OPTIONS)];
+const d = DEFAULT_RISK_OPTIONS;
+const QUIET: OptionSpec = { name: 'quiet', type: 'boolean', short: 'q', help: 'no progress output on stderr' };
+const HELP: OptionSpec = { name: 'help', type: 'boolean', short: 'h', help: 'show this help' };
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
   ...DATA,
-  { name: 'window', type: 'string', value: 'N', help: `days of features the LSTM sees per forecast (default: ${d.window})` },
-  { name: 'horizon', type: 'string', value: 'H', help: `forecast the variance of the next H days' returns (default: ${d.horizon})` },
+  ...LSTM_SPECS.filter((spec) => spec.key !== 'backend').map((spec) => flag(spec, d)),
   { name: 'split', type: 'string', value: 'A/B/C', help: `chronological train/validation/test percentages (default: ${percent(d.split.train)}/${percent(d.split.validation)}/${percent(d.split.test)})` },
-  { name: 'hidden', type: 'string', value: 'N', help: `LSTM units per layer (default: ${d.hidden})` },
-  { name: 'layers', type: 'string', value: 'N', help: `stacked LSTM layers (default: ${d.layers})` },
-  { name: 'loss', type: 'string', value: 'NAME', help: `'qlike' (on variance, output read as log-variance) or 'mse' (on log-variance) (default: ${d.loss})` },
-  { name: 'epochs', type: 'string', value: 'N', help: `maximum training epochs (default: ${d.epochs})` },
-  { name: 'batch', type: 'string', value: 'N', help: `windows per training step (default: ${d.batchSize})` },
-  { name: 'lr', type: 'string', value: 'X', help: `Adam learning rate (default: ${d.learningRate})` },
-  { name: 'patience', type: 'string', value: 'N', help: `stop after N epochs without a better validation loss; 0 never stops early (default: ${d.patience})` },
-  { name: 'ensemble', type: 'string', value: 'K', help: `train K independently initialised members (1, or 5 and more) and report their spread (default: ${d.ensemble})` },
-  { name: 'seed', type: 'string', value: 'N', help: `seed of weights and shuffling; member k uses seed + k - 1 (default: ${d.seed})` },
+  ...GARCH_SPECS.map((spec) => flag(spec, d)),
   ...ENGINE,
   { name: 'report', type: 'string', value: 'FILE', help: 'write the JSON report here (only when the run succeeds)' },
   { name: 'out', type: 'string', value: 'FILE', help: 'write the trained model here (only when the run succeeds)' },
-  { name: 'quiet', type: 'boolean', short: 'q', help: 'no progress output on stderr' },
-  { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
+  QUIET,
+  HELP,
+];
+
+export const BACKTEST_OPTIONS: OptionSpec[] = [
+  ...DATA,
+  ...LSTM_SPECS.filter((spec) => spec.key !== 'horizon').map((spec) => flag(spec, DEFAULT_BACKTEST_OPTIONS)),
+  ...GARCH_SPECS.map((spec) => flag(spec, DEFAULT_BACKTEST_OPTIONS)),
+  ...WALK_FORWARD_SPECS.map((spec) => flag(spec, DEFAULT_BACKTEST_OPTIONS)),
+  ...RISK_CONTROL_SPECS.map((spec) => flag(spec, DEFAULT_BACKTEST_OPTIONS)),
+  { name: 'report', type: 'string', value: 'FILE', help: 'write the JSON report here (only when the run succeeds)' },
+  { name: 'forecasts', type: 'string', value: 'FILE', help: 'write every day\'s forecasts, VaR, ES and positions as CSV here (only when the run succeeds)' },
+  QUIET,
+  HELP,
 ];
 
 export const PREDICT_OPTIONS: OptionSpec[] = [
@@ -65,7 +80,7 @@ export const PREDICT_OPTIONS: OptionSpec[] = [
   ...DATA.map((o) => (o.name === 'data' ? o : { ...o, help: `${o.help.replace(/ \(default:.*\)$/, '')} (default: as in training)` })),
   ...ENGINE,
   { name: 'report', type: 'string', value: 'FILE', help: 'write the forecast as JSON here' },
-  { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
+  HELP,
 ];
 
 export const EXPLAIN_OPTIONS: OptionSpec[] = [
@@ -147,28 +162,30 @@ export function dataOptions(values: Values): DataOptions {
 }
 
 export function backend(values: Values) {
-  return oneOf(values, 'backend', ['auto', 'webgpu', 'cpu'] as const);
+  return specValue(values, BACKEND) as RiskOptions['backend'] | undefined;
 }
 
-/** The pipeline options the flags set (unset flags stay unset: the pipeline's defaults apply). */
-export function riskOptions(values: Values): Partial<RiskOptions> {
-  const out: Partial<RiskOptions> = {
-    ...dataOptions(values),
-    window: integer(values, 'window'),
-    horizon: integer(values, 'horizon'),
-    split: split(values),
-    hidden: integer(values, 'hidden'),
-    layers: integer(values, 'layers'),
-    loss: oneOf(values, 'loss', ['qlike', 'mse'] as const),
-    epochs: integer(values, 'epochs'),
-    batchSize: integer(values, 'batch'),
-    learningRate: number(values, 'lr'),
-    patience: integer(values, 'patience'),
-    ensemble: integer(values, 'ensemble'),
-    seed: integer(values, 'seed'),
-    backend: backend(values),
-  };
+/** A finance option's value from its flag, converted by kind (the pipeline checks the bounds). */
+function specValue(values: Values, spec: FinanceSpec): unknown {
+  if (spec.kind === 'integer') return integer(values, spec.flag);
+  if (spec.kind === 'number') return number(values, spec.flag);
+  if (spec.kind === 'choice') return oneOf(values, spec.flag, Object.keys(spec.choices));
+  return values[spec.flag];
+}
+
+/** The options the flags set (unset flags stay unset: the pipeline's defaults apply). */
+function optionsFrom(specs: OptionSpec[], values: Values): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...dataOptions(values) };
+  for (const { spec } of specs) if (spec) out[spec.key] = specValue(values, spec);
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+export function riskOptions(values: Values): Partial<RiskOptions> {
+  return { ...optionsFrom(TRAIN_OPTIONS, values), ...(values.split === undefined ? {} : { split: split(values) }) };
+}
+
+export function backtestOptions(values: Values): Partial<BacktestOptions> {
+  return optionsFrom(BACKTEST_OPTIONS, values);
 }
 
 function optionLines(specs: OptionSpec[]): string {
@@ -183,6 +200,7 @@ Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CP
 
 Commands:
   train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
+  backtest  walk-forward: re-fit every model through the last years, one-day-ahead forecasts, tests, VaR backtests
   predict   forecast the next day's volatility, VaR and ES from a saved model
   convert   turn a model file into a TensorFlow.js LayersModel (model.json + weights.bin), or back
   explain   which days and features drive a saved model's forecast (integrated gradients)
@@ -202,6 +220,21 @@ ${optionLines(TRAIN_OPTIONS)}
 
 Example:
   webgpu-lstm train --data prices.csv --backend cpu --report report.json --out model.json`;
+
+export const BACKTEST_HELP = `Usage: webgpu-lstm backtest [options]
+
+Walk-forward (rolling-origin) evaluation: over the out-of-sample period (default: the last half of the data, at
+least 2 years) every forecast of day t+1 uses data up to day t only. The baselines (EWMA, GARCH, HAR) are
+re-estimated every --refit-every days, on an expanding or a rolling window; the LSTM ensemble is re-trained every
+--retrain-every days on all data so far (its last 15% early-stops it), warm-started from its previous weights.
+The schedule starts at the first out-of-sample day, so appending rows never changes an earlier forecast. Prints
+QLIKE and MSE per model, Diebold-Mariano tests of the LSTM against each baseline and the 99% VaR exceptions.
+
+Options:
+${optionLines(BACKTEST_OPTIONS)}
+
+Example:
+  webgpu-lstm backtest --data prices.csv --test-from 2015-01-02 --report backtest.json --forecasts forecasts.csv`;
 
 export const PREDICT_HELP = `Usage: webgpu-lstm predict --model FILE [options]
 

@@ -1,6 +1,6 @@
-// Training progress on stderr: a bar on a terminal, one line per epoch otherwise (logs, CI, pipes).
+// Progress on stderr: a bar on a terminal, one line per epoch (per refit in a backtest) otherwise (logs, CI, pipes).
 import cliProgress from 'cli-progress';
-import type { PipelineProgress } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 
 export interface ProgressView {
   update(p: PipelineProgress): void;
@@ -9,8 +9,50 @@ export interface ProgressView {
 
 const loss = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
 
-export function progressView(stream: NodeJS.WriteStream, quiet: boolean): ProgressView {
+const duration = (s: number | null) => (s === null ? '-' : s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
+
+/** The backtest's view: one bar over the refits (n of N, date, ETA), the member in training beside it. */
+function walkForwardView(stream: NodeJS.WriteStream): ProgressView {
+  const bar = stream.isTTY
+    ? new cliProgress.SingleBar(
+        { stream, format: 'walk-forward {bar} refit {value}/{total} {date} | {training} | ETA {eta}', barsize: 24, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  return {
+    update(p) {
+      const w = p.walkForward;
+      if (!w) {
+        if (bar && started) bar.stop();
+        started = false;
+        stream.write(`${p.message}\n`);
+        return;
+      }
+      const t = p.training;
+      const payload = {
+        date: w.date,
+        eta: duration(w.etaSeconds),
+        training: t ? `member ${t.member}/${t.members} epoch ${t.train.epoch}/${t.train.epochs} loss ${loss(t.train.trainLoss)}` : 'baselines',
+      };
+      if (bar) {
+        if (!started) bar.start(w.refits, w.refit - 1, payload);
+        started = true;
+        bar.update(w.refit - 1, payload);
+      } else if (!t) {
+        stream.write(`refit ${w.refit} of ${w.refits} at ${w.date}, ETA ${payload.eta}\n`);
+      }
+    },
+    stop() {
+      if (bar && started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+export function progressView(stream: NodeJS.WriteStream, quiet: boolean, walkForward = false): ProgressView {
   if (quiet) return { update: () => {}, stop: () => {} };
+  if (walkForward) return walkForwardView(stream);
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
         {

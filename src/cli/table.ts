@@ -1,7 +1,9 @@
 // Plain-text tables for the terminal; the numbers come from reportTable and the forecast report.
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
-import { reportTable, type RiskReport } from '../finance/pipeline.js';
+import { reportTable, type RiskReport } from '../finance/report.js';
+import type { StrategySummary } from '../finance/riskControl.js';
+import type { BacktestReport, McsReport } from '../finance/walkForward.js';
 
 /** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
 export function formatTable(header: string[], rows: string[][], numeric: boolean[]): string {
@@ -13,7 +15,7 @@ export function formatTable(header: string[], rows: string[][], numeric: boolean
 export const fixed = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 export const pValue = (p: number | null) => (p === null ? '-' : p < 0.001 ? '<0.001' : p.toFixed(3));
 
-const TRAIN_HEADER = ['model', 'QLIKE', 'MSE', 'DM p vs HAR', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'traffic light'];
+const TRAIN_HEADER = ['model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'traffic light'];
 
 /** The compact table `train` prints: one row per model (and series). */
 export function trainTable(report: RiskReport): string {
@@ -35,17 +37,20 @@ export function trainTable(report: RiskReport): string {
   return [
     `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} days'` : "day's"} returns.`,
     formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series' && h !== 'traffic light')),
-    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano on QLIKE against HAR; VaR99: Gaussian one-day 99% VaR,',
-    `exceptions on the test split (expected); traffic light: Basel zone over the last ${report.var.ewma['0.99'].trafficLightDays} test days. FHS VaR, 95% and ES are in the report.`,
+    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano test of the LSTM against that model on QLIKE; VaR99: Student-t one-day',
+    `99% VaR, exceptions on the test split (expected); Kupiec: coverage test; Christoffersen: independence test; traffic light: Basel zone over`,
+    `the last 250 test days${report.var.ewma['0.99'].trafficLightReason ? ` (none: ${report.var.ewma['0.99'].trafficLightReason})` : ''}. Gaussian and FHS VaR, 95%/97.5% and ES are in the report.`,
   ].join('\n');
 }
 
 /** Lines under the table: the GARCH fit, the ensemble spread, the training run. */
 export function trainSummary(report: RiskReport): string {
-  const lines = report.series.map((s) => {
-    const g = s.garch;
+  const lines = report.series.flatMap((s) => {
     const name = report.series.length > 1 ? ` ${s.name}` : '';
-    return `GARCH(1,1)${name} on the training split: mu ${fixed(g.mu, 4)} omega ${fixed(g.omega, 4)} alpha ${fixed(g.alpha, 4)} beta ${fixed(g.beta, 4)} (alpha+beta ${fixed(g.persistence, 4)}), log-likelihood ${fixed(g.logLikelihood, 2)}`;
+    const fit = (label: string, g: typeof s.garch) =>
+      `${label}${name}: mu ${fixed(g.mu, 4)} omega ${fixed(g.omega, 4)} alpha ${fixed(g.alpha, 4)}${g.model === 'gjr' ? ` gamma ${fixed(g.gamma, 4)}` : ''} beta ${fixed(g.beta, 4)}` +
+      `${g.nu === null ? '' : ` nu ${fixed(g.nu, 2)}`} (persistence ${fixed(g.persistence, 4)}), log-likelihood ${fixed(g.logLikelihood, 2)}`;
+    return [fit(`GARCH(1,1)-${s.garch.dist} on the training and validation splits`, s.garch), fit(`GJR-GARCH(1,1)-${s.gjr.dist}`, s.gjr)];
   });
   for (const s of report.series) {
     if (!s.ensemble) continue;
@@ -64,19 +69,95 @@ export function trainSummary(report: RiskReport): string {
 
 /** The table `predict` prints: every model's next-day volatility, VaR and ES (percent of the position). */
 export function predictTable(forecast: ForecastReport): string {
-  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES95 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %'];
+  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %', '10-day VaR99 %', '10-day ES97.5 %'];
   return forecast.series
     .map((s) => {
       const rows = MODEL_NAMES.map((m) => {
         const f = s.nextDay.models[m];
-        return [m, fixed(f.volatility), fixed(f.var['0.95'].gaussian), fixed(f.var['0.99'].gaussian), fixed(f.es['0.95'].gaussian), fixed(f.es['0.99'].gaussian), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs)];
+        return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs), fixed(f.tenDay['0.99'].t.valueAtRisk), fixed(f.tenDay['0.975'].t.expectedShortfall)];
       });
       const band = s.nextDay.ensembleVolatility;
       return [
-        `${s.name}: one-day forecast for the trading day after ${s.nextDay.after} (losses in percent of the position)`,
+        `${s.name}: one-day forecast for the trading day after ${s.nextDay.after} (losses in percent of the position; Student-t unless FHS)`,
         formatTable(header, rows, header.map((h) => h !== 'model')),
         ...(band ? [`LSTM ensemble of ${forecast.model.members}: member volatility ${fixed(band.min)}..${fixed(band.max)} %`] : []),
       ].join('\n');
     })
     .join('\n\n');
+}
+
+const inSet = (mcs: McsReport, m: string) => (mcs.models.includes(m) ? 'yes' : 'no');
+
+/** The compact table `backtest` prints: one row per model (and series) over the whole out-of-sample period. */
+export function backtestTable(report: BacktestReport): string {
+  const several = report.series.length > 1;
+  const header = [...(several ? ['series'] : []), 'model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'in MCS (QLIKE/MSE)', 'VaR99 exc (exp)', 'Kupiec p', 'Christoffersen p', 'Z2 p (ES97.5)'];
+  const cells = report.series.flatMap((s) =>
+    MODEL_NAMES.map((m) => {
+      const v = s.var[m]['0.99'];
+      const c = s.comparison;
+      return [
+        ...(several ? [s.name] : []),
+        m,
+        fixed(s.forecasts[m].qlike),
+        fixed(s.forecasts[m].mse),
+        m === 'lstm' ? '-' : pValue(c.dm[m].qlike.pValue),
+        `${inSet(c.mcs.qlike, m)}/${inSet(c.mcs.mse, m)}`,
+        `${v.exceptions} (${v.expected.toFixed(1)})`,
+        pValue(v.kupiecP),
+        pValue(v.christoffersenP),
+        pValue(s.es[m]['0.975'].pValue),
+      ];
+    }),
+  );
+  const w = report.walkForward;
+  const v = report.var.lstm['0.99'];
+  return [
+    `Walk-forward ${w.testFrom}..${w.testTo}: ${w.forecasts} one-day-ahead forecasts per model${several ? ' and series' : ''}.`,
+    formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series')),
+    'QLIKE and MSE of the variance forecast (lower is better). DM p: Diebold-Mariano test (Newey-West variance, HLN',
+    `correction) of equal QLIKE between the LSTM and that model. MCS: in Hansen-Lunde-Nason's ${Math.round(100 * report.comparison.mcs.qlike.level)}% Model Confidence Set`,
+    'on QLIKE / on MSE. VaR99 exc: days the loss exceeded the one-day 99% Student-t VaR (expected count); Kupiec p:',
+    "unconditional coverage test; Christoffersen p: independence of exceptions test; Z2 p: Acerbi-Szekely's ES test at",
+    `97.5% (p-value by simulation under the model's t).${v.lowPower ? ` Only ${v.n} days: at 99% the coverage tests have little power.` : ''}`,
+  ].join('\n');
+}
+
+/** The table of the vol-targeting strategies: what acting on each forecast did. */
+export function riskControlTable(report: BacktestReport): string {
+  const rc = report.riskControl;
+  const header = ['strategy', 'vol % (target)', 'vol of vol', 'Sharpe', 'max drawdown %', 'turnover', ...(rc.varLimit === null ? [] : ['VaR limit binds', 'breaches'])];
+  const row = (name: string, s: StrategySummary, limit: { bindingDays: number; breaches: number } | null | undefined) => [
+    name,
+    `${fixed(s.annualizedVol, 1)} (${fixed(rc.targetVol, 1)})`,
+    s.volOfVol === null ? '-' : fixed(s.volOfVol, 2),
+    s.sharpe === null ? '-' : fixed(s.sharpe, 2),
+    fixed(100 * s.maxDrawdown, 1),
+    fixed(s.turnover, 2),
+    ...(rc.varLimit === null ? [] : limit ? [String(limit.bindingDays), String(limit.breaches)] : ['-', '-']),
+  ];
+  const cells = [...MODEL_NAMES.map((m) => row(m, rc[m], rc[m].varLimit)), row('buy and hold', rc.buyAndHold, null)];
+  return [
+    `Volatility targeting${report.series.length > 1 ? ` (${report.series[0].name})` : ''}: weight min(${rc.maxLeverage}, target / forecast volatility), target ${rc.targetVol}% a year, cost ${rc.costBps} bp per unit traded.`,
+    formatTable(header, cells, header.map((h) => h !== 'strategy')),
+    'vol: realised annualised volatility; vol of vol: std of its 63-day rolling value; turnover: position traded a year.' +
+      (rc.varLimit === null ? '' : ` VaR limit ${rc.varLimit}%: days the 99% VaR cut the position; breaches: days the loss still exceeded it.`),
+  ].join('\n');
+}
+
+/** Lines under the backtest table: the schedule, the trainings, warm starts against fits from scratch. */
+export function backtestSummary(report: BacktestReport): string {
+  const w = report.walkForward;
+  const lines = [
+    `Schedule: baselines re-estimated every ${w.refitEvery} days (${w.refits} fits, ${w.windowKind}${w.fitDays ? ` ${w.fitDays} days` : ''}), ` +
+      `LSTM re-trained every ${w.retrainEvery} days (${w.retrains} times, ${w.trainings} trainings) in ${fixed(w.seconds, 1)} s on ${report.training.backend}${report.training.adapter ? ` (${report.training.adapter})` : ''}`,
+    `Epochs per training: ${fixed(w.epochs.fromScratch, 1)} from scratch (${fixed(w.trainingSeconds.fromScratch, 1)} s), ` +
+      (w.epochs.warmStart === null ? 'no warm start' : `${fixed(w.epochs.warmStart, 1)} warm-started (${fixed(w.trainingSeconds.warmStart!, 1)} s)`),
+  ];
+  for (const s of report.series) {
+    if (!s.ensemble) continue;
+    const q = s.ensemble.memberQlike;
+    lines.push(`Ensemble${report.series.length > 1 ? ` ${s.name}` : ''} of ${s.ensemble.members}: member QLIKE ${q.map((x) => fixed(x)).join(', ')}; ensemble ${fixed(s.forecasts.lstm.qlike)}`);
+  }
+  return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // training split only.
 import jStat from 'jstat';
 import { UserError } from '../errors.js';
-import { fitGarch, garchVarianceSum, garchVariances, type GarchFit } from './garch.js';
+import { garchVarianceSum, garchVariances, type GarchFit } from './garch.js';
 import { harComponents, VARIANCE_FLOOR, type SplitRange } from './features.js';
 import { qlikeOptimalScale } from './metrics.js';
 
@@ -120,28 +120,4 @@ export function fitLogHar(returns: Float64Array, targets: Float64Array, origins:
 export function logHarForecasts(returns: Float64Array, model: LogHarModel): Float64Array {
   const x = harRegressors(returns, logVariance);
   return Float64Array.from(returns, (_, t) => model.scale * Math.exp(linear(model.coefficients, x(t))));
-}
-
-export interface BaselineFits {
-  garch: GarchFit;
-  har: HarModel;
-  /** EWMA's starting variance: the mean squared return of the fitted sample. */
-  ewmaStart: number;
-}
-
-/**
- * Fits the three baselines on returns[0, fitTo) (the training split, its look-back included) and HAR on the
- * given origins, whose targets must lie before fitTo: nothing later is seen.
- */
-export function fitBaselines(returns: Float64Array, targets: Float64Array, fitTo: number, harOrigins: number[]): BaselineFits {
-  return { garch: fitGarch(returns.subarray(0, fitTo)), har: fitHar(returns, targets, harOrigins), ewmaStart: meanSquare(returns, { from: 0, to: fitTo }) };
-}
-
-/** Every baseline's forecast at every origin. */
-export function baselineForecasts(returns: Float64Array, horizon: number, fits: BaselineFits): { har: Float64Array; garch: Float64Array; ewma: Float64Array } {
-  return {
-    har: harForecasts(returns, fits.har),
-    garch: garchForecasts(returns, horizon, fits.garch),
-    ewma: ewmaForecasts(returns, horizon, RISKMETRICS_LAMBDA, fits.ewmaStart),
-  };
 }

@@ -1,11 +1,32 @@
-// Scoring variance forecasts on the test origins: losses, Diebold–Mariano against HAR, VaR/ES and backtests.
-import { dieboldMariano, forecastLosses, lossSeries, qlike, type TestResult } from './metrics.js';
-import { backtestEs, backtestVar, empiricalTail, expectedShortfall, gaussianTail, valueAtRisk, VAR_LEVELS, type EsBacktest, type Tail, type VarBacktest, type VarLevel } from './risk.js';
+// Scoring variance forecasts on out-of-sample days: losses, Diebold–Mariano of the LSTM against each baseline,
+// VaR/ES and their backtests.
+import { dieboldMariano, forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses, type TestResult } from './metrics.js';
+import {
+  backtestEs,
+  backtestEsZ2,
+  backtestVar,
+  empiricalTail,
+  expectedShortfall,
+  filteredBootstrapRisk,
+  fitStudentTNu,
+  gaussianTail,
+  horizonRisk,
+  studentTDraw,
+  studentTTail,
+  valueAtRisk,
+  VAR_LEVELS,
+  type EsBacktest,
+  type HorizonRisk,
+  type StandardisedDraw,
+  type Tail,
+  type VarBacktest,
+  type VarLevel,
+} from './risk.js';
 
-export const MODEL_NAMES = ['lstm', 'har', 'garch', 'ewma'] as const;
+export const MODEL_NAMES = ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-/** Report keys for the VaR levels: "0.95" and "0.99". */
+/** Report keys for the VaR levels: "0.95", "0.975" and "0.99". */
 export type LevelKey = `${VarLevel}`;
 export const levelKey = (level: VarLevel) => String(level) as LevelKey;
 export type PerLevel<T> = Record<LevelKey, T>;
@@ -13,34 +34,28 @@ export type PerLevel<T> = Record<LevelKey, T>;
 /** Forecasts of every model, indexed by origin t (NaN where a model made none). */
 export type ForecastSet = Record<ModelName, Float64Array>;
 
-export interface ModelEvaluation {
-  qlike: number;
-  mse: number;
-  mae: number;
-  n: number;
-  /** Diebold–Mariano on QLIKE against HAR (null for HAR itself); negative statistic: lower loss than HAR. */
-  dmVsHar: TestResult | null;
+export const BASELINE_NAMES = MODEL_NAMES.filter((m) => m !== 'lstm') as Exclude<ModelName, 'lstm'>[];
+export type BaselineName = (typeof BASELINE_NAMES)[number];
+
+/** Diebold–Mariano of the LSTM against one baseline, on QLIKE and on MSE; negative statistic: the LSTM's loss is lower. */
+export interface DmVsLstm {
+  qlike: TestResult;
+  mse: TestResult;
 }
 
-export interface LevelBacktest extends VarBacktest {
-  /** The same backtest for the filtered-historical-simulation VaR. */
-  fhs: VarBacktest;
-}
+/** The distributions of the standardised return behind VaR and ES; the first is each model's primary one. */
+export const DISTRIBUTIONS = ['t', 'gaussian', 'fhs'] as const;
+export type Distribution = (typeof DISTRIBUTIONS)[number];
+export const PRIMARY: Distribution = 't';
 
-export interface EsReport {
-  gaussian: EsBacktest;
-  fhs: EsBacktest;
-}
-
-export interface SeriesEvaluation {
-  forecasts: Record<ModelName, ModelEvaluation>;
-  var: Record<ModelName, PerLevel<LevelBacktest>>;
-  es: Record<ModelName, PerLevel<EsReport>>;
-}
-
-/** Returns standardised by a model's own one-day volatility: z = r_{t+1} / sqrt(f_t / h). */
-export function standardisedResiduals(returns: Float64Array, forecasts: Float64Array, origins: number[], horizon: number): Float64Array {
-  return Float64Array.from(origins, (t) => returns[t + 1] / Math.sqrt(forecasts[t] / horizon));
+/**
+ * The tails a model's VaR and ES use on a day: the unit-variance Student-t with the model's ν, the Gaussian, and
+ * filtered historical simulation on out-of-sample residuals (`residuals`, kept for the Z2 test's simulation).
+ */
+export interface TailSet {
+  nu: number;
+  tails: Record<Distribution, PerLevel<Tail>>;
+  residuals: Float64Array;
 }
 
 export function fhsTails(residuals: ArrayLike<number>): PerLevel<Tail> {
@@ -51,22 +66,63 @@ export function gaussianTails(): PerLevel<Tail> {
   return Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), gaussianTail(level)])) as PerLevel<Tail>;
 }
 
+/** A model's tails from its standardised out-of-sample residuals; ν fitted on them unless the model has its own (the GARCH family's). */
+export function tailSet(residuals: Float64Array, nu: number = fitStudentTNu(residuals)): TailSet {
+  const t = Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), studentTTail(level, nu)])) as PerLevel<Tail>;
+  return { nu, tails: { t, gaussian: gaussianTails(), fhs: fhsTails(residuals) }, residuals };
+}
+
+/** The primary (t) backtest, with the Gaussian and FHS ones beside it. */
+export type LevelBacktest = VarBacktest & Record<Exclude<Distribution, 't'>, VarBacktest>;
+
+/**
+ * ES backtests per distribution, and the primary ES's Acerbi–Székely Z2 with its p-value by simulation under the
+ * model's own t (at 97.5%, the Basel level; null at the others).
+ */
+export type EsReport = Record<Distribution, EsBacktest> & { z2: number; pValue: number | null };
+
+export interface SeriesEvaluation {
+  forecasts: Record<ModelName, ForecastLosses>;
+  comparison: { dm: Record<BaselineName, DmVsLstm> };
+  var: Record<ModelName, PerLevel<LevelBacktest>>;
+  es: Record<ModelName, PerLevel<EsReport>>;
+}
+
+/** Returns standardised by a model's own one-day volatility: z = r_{t+1} / sqrt(f_t / h). */
+export function standardisedResiduals(returns: Float64Array, forecasts: Float64Array, origins: number[], horizon: number): Float64Array {
+  return Float64Array.from(origins, (t) => returns[t + 1] / Math.sqrt(forecasts[t] / horizon));
+}
+
+/** Basel's horizon for market-risk capital, trading days. */
+export const BASEL_DAYS = 10;
+
 export interface RiskFigures {
   /** Forecast variance of the next h days' returns, percent². */
   variance: number;
   /** One-day volatility, percent: sqrt(variance / h). */
   volatility: number;
-  var: PerLevel<{ gaussian: number; fhs: number }>;
-  es: PerLevel<{ gaussian: number; fhs: number }>;
+  var: PerLevel<Record<Distribution, number>>;
+  es: PerLevel<Record<Distribution, number>>;
+  /**
+   * VaR and ES of the 10-day return: the t's from the sum of the model's daily variance path (the √10 rule where
+   * the path is flat, the GARCH family's mean-reverting path), and FHS's by a seeded filtered bootstrap along it.
+   */
+  tenDay: PerLevel<{ t: HorizonRisk; fhs: HorizonRisk }>;
 }
 
-/** One-day VaR and ES (percent of the position, positive = loss) from an h-day variance forecast. */
-export function riskFigures(variance: number, horizon: number, fhs: PerLevel<Tail>): RiskFigures {
+/**
+ * One-day VaR and ES (percent of the position, positive = loss) from an h-day variance forecast, and 10-day ones
+ * from `path`, the model's one-day variances for each of the next 10 days.
+ */
+export function riskFigures(variance: number, horizon: number, tails: TailSet, path: number[]): RiskFigures {
   const sigma = Math.sqrt(variance / horizon);
-  const gaussian = gaussianTails();
   const per = (f: (sigma: number, tail: Tail) => number) =>
-    Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), { gaussian: f(sigma, gaussian[levelKey(level)]), fhs: f(sigma, fhs[levelKey(level)]) }])) as PerLevel<{ gaussian: number; fhs: number }>;
-  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall) };
+    Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), Object.fromEntries(DISTRIBUTIONS.map((d) => [d, f(sigma, tails.tails[d][levelKey(level)])]))])) as PerLevel<Record<Distribution, number>>;
+  const sum = path.reduce((a, b) => a + b, 0);
+  const tenDay = Object.fromEntries(
+    VAR_LEVELS.map((level) => [levelKey(level), { t: horizonRisk(sum, tails.tails.t[levelKey(level)]), fhs: filteredBootstrapRisk(tails.residuals, path, level, { seed: 1 }) }]),
+  ) as RiskFigures['tenDay'];
+  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall), tenDay };
 }
 
 export interface NextDay {
@@ -77,12 +133,19 @@ export interface NextDay {
   ensembleVolatility: { min: number; max: number } | null;
 }
 
-/** Every model's risk figures for the day after `after`, from each model's variance forecast made then. */
-export function nextDay(after: string, variance: Record<ModelName, number>, fhs: Record<ModelName, PerLevel<Tail>>, horizon: number, memberVariances: number[]): NextDay {
+/** Every model's risk figures for the day after `after`, from each model's variance forecast made then and its 10-day variance path. */
+export function nextDay(
+  after: string,
+  variance: Record<ModelName, number>,
+  tails: Record<ModelName, TailSet>,
+  horizon: number,
+  memberVariances: number[],
+  paths: Record<ModelName, number[]>,
+): NextDay {
   const vols = memberVariances.map((v) => Math.sqrt(v / horizon));
   return {
     after,
-    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], horizon, fhs[m])])) as Record<ModelName, RiskFigures>,
+    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], horizon, tails[m], paths[m])])) as Record<ModelName, RiskFigures>,
     ensembleVolatility: vols.length > 1 ? { min: Math.min(...vols), max: Math.max(...vols) } : null,
   };
 }
@@ -95,49 +158,101 @@ export interface TestDays {
   /** The realized variance of the h days the forecast covers (its target), percent². */
   realized: Float64Array;
   forecasts: Record<ModelName, Float64Array>;
-  /** One-day VaR, percent of the position (positive = loss). */
-  var: Record<ModelName, PerLevel<{ gaussian: Float64Array; fhs: Float64Array }>>;
+  /** One-day VaR per distribution, percent of the position (positive = loss). */
+  var: Record<ModelName, PerLevel<Record<Distribution, Float64Array>>>;
+  /** One-day ES under each model's primary distribution, percent of the position. */
+  es: Record<ModelName, PerLevel<Float64Array>>;
+}
+
+/** Diebold–Mariano of the LSTM against every baseline, on QLIKE and MSE, over the given days. */
+export function dmVsLstm(proxy: Float64Array, forecasts: Record<ModelName, Float64Array>, horizon: number): Record<BaselineName, DmVsLstm> {
+  const lstm = { qlike: lossSeries(qlike, proxy, forecasts.lstm), mse: lossSeries(squaredError, proxy, forecasts.lstm) };
+  return Object.fromEntries(
+    BASELINE_NAMES.map((m) => [
+      m,
+      { qlike: dieboldMariano(lstm.qlike, lossSeries(qlike, proxy, forecasts[m]), horizon), mse: dieboldMariano(lstm.mse, lossSeries(squaredError, proxy, forecasts[m]), horizon) },
+    ]),
+  ) as Record<BaselineName, DmVsLstm>;
 }
 
 /**
- * Scores every model on the test origins. `fhs` holds each model's standardised-residual tails from its
- * training origins; `proxies[t]` is the realised h-day variance at origin t.
+ * A draw that follows the days: the Z2 simulation draws day 0, 1, ..., n-1 in turn for each simulated history, so
+ * cycling through the days' own draws simulates every day under the distribution in force that day.
+ */
+function dayByDayDraw(draws: StandardisedDraw[]): StandardisedDraw {
+  let day = 0;
+  return (rng) => {
+    const x = draws[day](rng);
+    day = (day + 1) % draws.length;
+    return x;
+  };
+}
+
+/** Simulated histories of the Z2 test (seeded). */
+export const Z2_SIMULATIONS = 2000;
+
+/**
+ * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the realised h-day
+ * variance, `forecasts[m][i]` the model's h-day variance forecast, `tails[m][i]` its tails in force that day
+ * (from out-of-sample residuals only).
+ */
+export function evaluateDays(
+  realised: Float64Array,
+  proxy: Float64Array,
+  forecasts: Record<ModelName, Float64Array>,
+  tails: Record<ModelName, TailSet[]>,
+  horizon: number,
+): { evaluation: SeriesEvaluation; days: TestDays } {
+  const evaluation: SeriesEvaluation = { forecasts: {} as SeriesEvaluation['forecasts'], comparison: { dm: dmVsLstm(proxy, forecasts, horizon) }, var: {} as SeriesEvaluation['var'], es: {} as SeriesEvaluation['es'] };
+  const days: TestDays = { horizon, returns: realised, realized: proxy, forecasts, var: {} as TestDays['var'], es: {} as TestDays['es'] };
+  for (const name of MODEL_NAMES) {
+    const f = forecasts[name];
+    evaluation.forecasts[name] = forecastLosses(proxy, f);
+    const sigma = f.map((v) => Math.sqrt(v / horizon));
+    const levels = VAR_LEVELS.map((level) => {
+      const key = levelKey(level);
+      const series = (d: Distribution) => ({
+        var: sigma.map((s, i) => valueAtRisk(s, tails[name][i].tails[d][key])),
+        es: sigma.map((s, i) => expectedShortfall(s, tails[name][i].tails[d][key])),
+      });
+      const per = Object.fromEntries(DISTRIBUTIONS.map((d) => [d, series(d)])) as Record<Distribution, { var: Float64Array; es: Float64Array }>;
+      const backtests = Object.fromEntries(DISTRIBUTIONS.map((d) => [d, backtestVar(realised, per[d].var, level)])) as Record<Distribution, VarBacktest>;
+      const es = Object.fromEntries(DISTRIBUTIONS.map((d) => [d, backtestEs(realised, per[d].var, per[d].es, level)])) as Record<Distribution, EsBacktest>;
+      const primary = per[PRIMARY];
+      const z2 =
+        level === 0.975
+          ? backtestEsZ2(realised, primary.var, primary.es, level, dayByDayDraw(tails[name].map((t) => studentTDraw(t.nu))), sigma, { simulations: Z2_SIMULATIONS, seed: 1 })
+          : null;
+      return {
+        key,
+        values: Object.fromEntries(DISTRIBUTIONS.map((d) => [d, per[d].var])) as Record<Distribution, Float64Array>,
+        primaryEs: primary.es,
+        var: { ...backtests[PRIMARY], gaussian: backtests.gaussian, fhs: backtests.fhs },
+        es: { ...es, z2: z2?.z2 ?? es[PRIMARY].z2, pValue: z2?.pValue ?? null },
+      };
+    });
+    evaluation.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.var])) as PerLevel<LevelBacktest>;
+    evaluation.es[name] = Object.fromEntries(levels.map((l) => [l.key, l.es])) as PerLevel<EsReport>;
+    days.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.values])) as TestDays['var'][ModelName];
+    days.es[name] = Object.fromEntries(levels.map((l) => [l.key, l.primaryEs])) as PerLevel<Float64Array>;
+  }
+  return { evaluation, days };
+}
+
+/**
+ * Scores every model on the test origins of one split. `tails` holds each model's tails (from out-of-sample days
+ * before the test split); `proxies[t]` is the realised h-day variance at origin t.
  */
 export function evaluateSeries(
   returns: Float64Array,
   proxies: Float64Array,
   forecasts: ForecastSet,
-  fhs: Record<ModelName, PerLevel<Tail>>,
+  tails: Record<ModelName, TailSet>,
   origins: number[],
   horizon: number,
 ): { evaluation: SeriesEvaluation; days: TestDays } {
-  const proxy = Float64Array.from(origins, (t) => proxies[t]);
-  const realised = Float64Array.from(origins, (t) => returns[t + 1]);
-  const at = (name: ModelName) => Float64Array.from(origins, (t) => forecasts[name][t]);
-  const harLoss = lossSeries(qlike, proxy, at('har'));
-  const gaussian = gaussianTails();
-  const evaluation = { forecasts: {}, var: {}, es: {} } as SeriesEvaluation;
-  const days: TestDays = { horizon, returns: realised, realized: proxy, forecasts: {} as TestDays['forecasts'], var: {} as TestDays['var'] };
-  for (const name of MODEL_NAMES) {
-    const f = at(name);
-    evaluation.forecasts[name] = { ...forecastLosses(proxy, f), dmVsHar: name === 'har' ? null : dieboldMariano(lossSeries(qlike, proxy, f), harLoss, horizon) };
-    const sigma = f.map((v) => Math.sqrt(v / horizon));
-    const levels = VAR_LEVELS.map((level) => {
-      const key = levelKey(level);
-      const series = (tail: Tail) => ({ var: sigma.map((s) => valueAtRisk(s, tail)), es: sigma.map((s) => expectedShortfall(s, tail)) });
-      const g = series(gaussian[key]);
-      const h = series(fhs[name][key]);
-      return {
-        key,
-        values: { gaussian: g.var, fhs: h.var },
-        var: { ...backtestVar(realised, g.var, level), fhs: backtestVar(realised, h.var, level) },
-        es: { gaussian: backtestEs(realised, g.var, g.es, level), fhs: backtestEs(realised, h.var, h.es, level) },
-      };
-    });
-    evaluation.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.var])) as PerLevel<LevelBacktest>;
-    evaluation.es[name] = Object.fromEntries(levels.map((l) => [l.key, l.es])) as PerLevel<EsReport>;
-    days.forecasts[name] = f;
-    days.var[name] = Object.fromEntries(levels.map((l) => [l.key, l.values])) as TestDays['var'][ModelName];
-  }
-  return { evaluation, days };
+  const at = (values: Float64Array) => Float64Array.from(origins, (t) => values[t]);
+  const perDay = Object.fromEntries(MODEL_NAMES.map((m) => [m, at(forecasts[m])])) as Record<ModelName, Float64Array>;
+  const constant = Object.fromEntries(MODEL_NAMES.map((m) => [m, origins.map(() => tails[m])])) as Record<ModelName, TailSet[]>;
+  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), at(proxies), perDay, constant, horizon);
 }

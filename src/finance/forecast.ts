@@ -3,14 +3,14 @@
 import { UserError } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
-import { baselineForecasts, fitBaselines } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
-import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
+import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
+import { baselinesUpTo, fitBaselinesOn, ownNu, variancePath } from './steps.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
-import type { RiskModelMeta } from './pipeline.js';
-import { VAR_LEVELS, type Tail } from './risk.js';
+import type { RiskModelMeta } from './report.js';
+import { NU_BOUNDS } from './risk.js';
 
 export interface ForecastInput {
   modelText: string;
@@ -31,10 +31,6 @@ export interface ForecastReport {
 /** The fewest returns predict takes: the LSTM's window after the 22-day look-back, and a year for GARCH. */
 export const MIN_PREDICT_RETURNS = 250;
 
-function isTail(t: unknown): t is Tail {
-  return typeof t === 'object' && t !== null && Number.isFinite((t as Tail).quantile) && Number.isFinite((t as Tail).tailMean);
-}
-
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
 export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
@@ -50,7 +46,9 @@ export function readRiskMeta(extra: Record<string, unknown>, model: Model): Risk
   const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
   if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length))) throw bad('has broken ensemble weights');
   if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
-  if (!VAR_LEVELS.every((l) => isTail(risk.fhs?.[String(l) as keyof PerLevel<Tail>]))) throw bad('has no FHS tails');
+  if (risk.garchDist !== 'normal' && risk.garchDist !== 't') throw bad('names no GARCH innovation distribution');
+  if (!(risk.nu >= NU_BOUNDS[0] && risk.nu <= NU_BOUNDS[1])) throw bad('has no valid Student-t ν');
+  if (!Array.isArray(risk.residuals) || risk.residuals.length < 50 || !risk.residuals.every((v) => Number.isFinite(v))) throw bad('has no standardised residuals for FHS');
   return risk;
 }
 
@@ -83,13 +81,15 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     // The baselines are refitted on this file (every origin whose target it holds): they need no saved state.
     const targets = varianceTargets(s.returns, risk.horizon);
     const origins = Array.from({ length: M - risk.horizon - FIRST_ORIGIN }, (_, i) => FIRST_ORIGIN + i);
-    const fits = fitBaselines(s.returns, targets, M, origins);
-    const baselines = baselineForecasts(s.returns, risk.horizon, fits);
-    const variance: Record<ModelName, number> = { lstm: lstm.mean[0], har: baselines.har[last], garch: baselines.garch[last], ewma: baselines.ewma[last] };
-    const tails = Object.fromEntries(
-      MODEL_NAMES.map((m) => [m, m === 'lstm' ? risk.fhs : fhsTails(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
-    ) as Record<ModelName, PerLevel<Tail>>;
-    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
+    const fits = fitBaselinesOn(s.returns, targets, { from: 0, to: M }, risk.horizon, risk.garchDist);
+    const baselines = baselinesUpTo(s.returns, M, risk.horizon, fits);
+    const variance = { lstm: lstm.mean[0], ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, baselines[b][last]])) } as Record<ModelName, number>;
+    const tails = {
+      lstm: tailSet(Float64Array.from(risk.residuals), risk.nu),
+      ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, tailSet(standardisedResiduals(s.returns, baselines[b], origins, risk.horizon), ownNu(fits, b))])),
+    } as Record<ModelName, TailSet>;
+    const paths = Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, variance[m] / risk.horizon, BASEL_DAYS, fits)])) as Record<ModelName, number[]>;
+    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0]), paths), garch: garchSummary(fits.garch) });
   }
   return {
     version: 1,

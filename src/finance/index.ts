@@ -73,17 +73,8 @@ export {
   type VolatilityTargetOptions,
 } from './riskControl.js';
 export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
-export {
-  DEFAULT_RISK_OPTIONS,
-  reportTable,
-  resolveRiskOptions,
-  runRiskPipeline,
-  type PipelineHooks,
-  type PipelineInput,
-  type PipelineProgress,
-  type PipelineResult,
-  type RiskOptions,
-  type RiskReport,
-  type TableRow,
-} from './pipeline.js';
+export { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from './options.js';
+export { reportTable, type RiskReport, type TableRow } from './report.js';
+export { type PipelineHooks, type PipelineProgress } from './steps.js';
+export { runRiskPipeline, type PipelineInput, type PipelineResult } from './pipeline.js';
 export { forecastNextDay, type ForecastInput, type ForecastReport } from './forecast.js';

@@ -5,20 +5,7 @@ import { createModel, type LossKind, type Model } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';
 import { VARIANCE_FLOOR } from './features.js';
-
-export interface LstmSettings {
-  window: number;
-  hidden: number;
-  layers: number;
-  loss: LossKind;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  patience: number;
-  ensemble: number;
-  seed: number;
-  backend: BackendChoice;
-}
+import type { LstmOptions } from './options.js';
 
 export interface MemberProgress {
   member: number; // 1-based
@@ -34,6 +21,37 @@ export function lstmTargets(variances: ArrayLike<number>, loss: LossKind): Float
   return Float32Array.from(variances as ArrayLike<number>, (v) => (loss === 'qlike' ? Math.max(v, VARIANCE_FLOOR) : Math.log(Math.max(v, VARIANCE_FLOOR))));
 }
 
+/** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
+export function createMember(settings: LstmOptions, inputSize: number, k: number): Model {
+  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss }, settings.seed + k);
+}
+
+/**
+ * Trains member k (0-based) of `members` in place, from its current weights: a new member trains from scratch,
+ * a trained one is warm-started. Early-stopped on the validation windows, best weights restored.
+ */
+export function trainMember(
+  model: Model,
+  k: number,
+  members: number,
+  settings: LstmOptions,
+  data: { train: Sequences; validation: Sequences },
+  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal },
+): Promise<TrainResult> {
+  return train(model, data.train, {
+    backend: settings.backend,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    patience: settings.patience,
+    validation: data.validation,
+    restoreBestWeights: true,
+    seed: settings.seed + k,
+    signal: hooks.signal,
+    onProgress: (p) => hooks.onProgress?.({ member: k + 1, members, train: p }),
+  });
+}
+
 /**
  * Trains the members one after another. `signal` cancels: it throws an AbortError. `stop` ends training early:
  * the member in progress stops within a step and keeps its best weights, later members are skipped, and the
@@ -41,7 +59,7 @@ export function lstmTargets(variances: ArrayLike<number>, loss: LossKind): Float
  * Stop came before the first step.
  */
 export async function trainMembers(
-  settings: LstmSettings,
+  settings: LstmOptions,
   inputSize: number,
   data: { train: Sequences; validation: Sequences },
   hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
@@ -53,20 +71,8 @@ export async function trainMembers(
   for (let k = 0; k < settings.ensemble; k++) {
     hooks.signal?.throwIfAborted();
     if (k > 0 && hooks.stop?.aborted) break;
-    // Member k differs from the others in its initial weights and its shuffling, nothing else.
-    const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss }, settings.seed + k);
-    const result = await train(model, data.train, {
-      backend: settings.backend,
-      epochs: settings.epochs,
-      batchSize: settings.batchSize,
-      learningRate: settings.learningRate,
-      patience: settings.patience,
-      validation: data.validation,
-      restoreBestWeights: true,
-      seed: settings.seed + k,
-      signal,
-      onProgress: (p) => hooks.onProgress?.({ member: k + 1, members: settings.ensemble, train: p }),
-    });
+    const model = createMember(settings, inputSize, k);
+    const result = await trainMember(model, k, settings.ensemble, settings, data, { signal, onProgress: hooks.onProgress });
     hooks.signal?.throwIfAborted();
     if (result.history.length === 0) break; // stopped before its first step: nothing trained
     models.push(model);

@@ -1,282 +1,24 @@
-// The whole volatility / market-risk run, environment-agnostic (no fs, no process): the CLI and the browser
-// app both call runRiskPipeline with CSV text and show reportTable(report).
+// The single-split risk run (`train`), environment-agnostic (no fs, no process): the CLI and the browser app
+// both call runRiskPipeline with CSV text and show reportTable(report).
 import { check } from '../errors.js';
-import { modelToJSON, type LossKind, type Model } from '../model.js';
-import type { BackendChoice } from '../engine.js';
+import { modelToJSON, type Model } from '../model.js';
+import { RISKMETRICS_LAMBDA } from './baselines.js';
+import { parseMarketData, type MarketData } from './data.js';
+import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
+import { garchSummary } from './garch.js';
+import { trainMembers, type MemberProgress } from './lstm.js';
+import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
+import { resolveRiskOptions, type RiskOptions } from './options.js';
+import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
-import { baselineForecasts, fitBaselines, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
-import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
-import {
-  buildWindows,
-  checkEnoughData,
-  chronologicalSplits,
-  featureMatrix,
-  fitScaler,
-  SPLIT_NAMES,
-  varianceTargets,
-  windowOrigins,
-  type FeatureMatrix,
-  type Scaler,
-  type SplitFractions,
-  type Splits,
-} from './features.js';
-import { garchSummary, type GarchSummary } from './garch.js';
-import { lstmTargets, memberOutputs, memberVariances, trainMembers, type LstmSettings, type MemberProgress } from './lstm.js';
-import {
-  evaluateSeries,
-  fhsTails,
-  MODEL_NAMES,
-  nextDay,
-  standardisedResiduals,
-  type ForecastSet,
-  type ModelName,
-  type NextDay,
-  type PerLevel,
-  type SeriesEvaluation,
-  type TestDays,
-} from './evaluate.js';
-import { forecastLosses, qlikeOptimalScale } from './metrics.js';
-import type { Tail } from './risk.js';
-
-export interface RiskOptions extends DataOptions, LstmSettings {
-  /** Forecast the variance of the next h days (h = 1: tomorrow's). */
-  horizon: number;
-  split: SplitFractions;
-}
-
-export const DEFAULT_RISK_OPTIONS: RiskOptions = {
-  window: 22,
-  horizon: 1,
-  split: { train: 0.7, validation: 0.15, test: 0.15 },
-  hidden: 32,
-  layers: 1,
-  loss: 'qlike',
-  epochs: 20,
-  batchSize: 64,
-  learningRate: 3e-3,
-  patience: 5,
-  ensemble: 1,
-  seed: 1,
-  backend: 'auto',
-};
-
-/** Fills defaults and checks every setting; mistakes are UserErrors naming the option. */
-export function resolveRiskOptions(options: Partial<RiskOptions> = {}): RiskOptions {
-  const o: RiskOptions = { ...DEFAULT_RISK_OPTIONS, ...options, split: { ...DEFAULT_RISK_OPTIONS.split, ...options.split } };
-  const int = (v: number, lo: number, hi: number, name: string) => check(Number.isInteger(v) && v >= lo && v <= hi, `${name} must be an integer from ${lo} to ${hi} (got ${v})`);
-  int(o.window, 1, 250, 'window');
-  int(o.horizon, 1, 22, 'horizon');
-  int(o.hidden, 1, 1024, 'hidden');
-  int(o.layers, 1, 8, 'layers');
-  int(o.epochs, 1, 10000, 'epochs');
-  int(o.batchSize, 1, 65536, 'batch size');
-  int(o.patience, 0, 10000, 'patience');
-  int(o.seed, 0, 2 ** 31, 'seed');
-  check(Number.isInteger(o.ensemble) && (o.ensemble === 1 || o.ensemble >= 5) && o.ensemble <= 100, `ensemble must be 1 (a single model) or 5 to 100 members (got ${o.ensemble}); fewer than 5 says little about model risk`);
-  check(o.loss === 'qlike' || o.loss === 'mse', `loss must be 'qlike' or 'mse' (got ${String(o.loss)})`);
-  check(o.backend === 'auto' || o.backend === 'webgpu' || o.backend === 'cpu', `backend must be 'auto', 'webgpu' or 'cpu' (got ${String(o.backend)})`);
-  check(Number.isFinite(o.learningRate) && o.learningRate > 0 && o.learningRate < 1, `learning rate must be between 0 and 1 (got ${o.learningRate})`);
-  const parts = SPLIT_NAMES.map((s) => o.split[s]);
-  check(parts.every((p) => Number.isFinite(p) && p > 0) && Math.abs(parts.reduce((a, b) => a + b) - 1) < 1e-9, `split fractions must be positive and add up to 1 (got ${parts.join('/')})`);
-  return o;
-}
-
-export type PipelineStage = 'data' | 'baselines' | 'training' | 'evaluation';
-
-export interface PipelineProgress {
-  stage: PipelineStage;
-  message: string;
-  training?: MemberProgress;
-}
-
-export interface PipelineHooks {
-  onProgress?: (p: PipelineProgress) => void;
-  /** Cancels the whole run: it rejects with an AbortError and returns nothing. */
-  signal?: AbortSignal;
-  /**
-   * Ends training early and evaluates what was trained: the member in progress stops within a step and keeps its
-   * best weights so far, later ensemble members are skipped, and the report says training.stopReason 'aborted'.
-   * A stop before the first training step leaves nothing trained: the run fails with a UserError saying so.
-   */
-  stopTraining?: AbortSignal;
-}
+import type { TestDays } from './evaluate.js';
 
 export interface PipelineInput {
   csvText: string;
   /** Where the text came from (a file name), for the report. */
   source?: string;
   options?: Partial<RiskOptions>;
-}
-
-export interface SplitSummary {
-  firstDate: string;
-  lastDate: string;
-  days: number;
-  windows: number;
-}
-
-export interface DataSummary {
-  source: string;
-  kind: DataKind;
-  rows: number;
-  returns: number;
-  firstDate: string;
-  lastDate: string;
-  series: string[];
-  features: string[];
-  window: number;
-  horizon: number;
-  split: Record<(typeof SPLIT_NAMES)[number], SplitSummary>;
-  warnings: string[];
-}
-
-export interface EnsembleSpread {
-  members: number;
-  /** Each member's test QLIKE: how much the score depends on the initial weights. */
-  memberQlike: number[];
-  /** Across test days, the members' volatility forecasts' standard deviation over their mean. */
-  relativeSpread: { mean: number; max: number };
-}
-
-export interface SeriesReport extends SeriesEvaluation {
-  name: string;
-  garch: GarchSummary;
-  har: HarModel;
-  ewma: { lambda: number };
-  ensemble: EnsembleSpread | null;
-  nextDay: NextDay;
-}
-
-export interface TrainingSummary {
-  /** 'aborted': stopTraining ended training early; `members` then holds only the members trained (the last cut short). */
-  stopReason: 'completed' | 'aborted';
-  backend: BackendChoice;
-  adapter: string | null;
-  parameters: number;
-  windows: { train: number; validation: number };
-  members: { seed: number; epochs: number; bestEpoch: number; bestValLoss: number | null; stopReason: string; seconds: number; calibration: number }[];
-}
-
-export interface Timing {
-  totalSeconds: number;
-  dataSeconds: number;
-  baselinesSeconds: number;
-  trainingSeconds: number;
-  evaluationSeconds: number;
-  samplesPerSecond: number;
-}
-
-/** The JSON report. The top-level forecasts/garch/var/es/... are the first series'; `series` has every one. */
-export interface RiskReport extends Omit<SeriesReport, 'name'> {
-  version: 1;
-  data: DataSummary;
-  settings: Omit<RiskOptions, keyof DataOptions>;
-  series: SeriesReport[];
-  training: TrainingSummary;
-  timing: Timing;
-}
-
-export interface PipelineResult {
-  report: RiskReport;
-  /** The trained model(s) and everything `predict` needs, as the model file's text. */
-  modelText: string;
-  /** Per series, the test split day by day (not in the JSON report: it is for charts). */
-  testDays: (TestDays & { name: string; dates: string[] })[];
-}
-
-/** What the model file carries besides the weights, under the key `risk`. */
-export interface RiskModelMeta {
-  version: 1;
-  features: string[];
-  window: number;
-  horizon: number;
-  loss: LossKind;
-  scaler: Scaler;
-  /** Per member: the scale c of its variance forecast c·e^out. */
-  calibration: number[];
-  /** The LSTM's standardised-residual tails on the training windows (for FHS VaR/ES). */
-  fhs: PerLevel<Tail>;
-  /** Weights of members 2..K (member 1 is the file's main model). */
-  ensembleParams: number[][];
-  dataOptions: DataOptions;
-  trainedOn: { source: string; kind: DataKind; series: string[]; firstDate: string; lastDate: string };
-}
-
-const now = () => performance.now() / 1000;
-
-/** Concatenates windows (or targets) of several series: pooled training, windows of every series in each batch. */
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function sequences(matrices: FeatureMatrix[], targets: Float64Array[], scaler: Scaler, origins: number[], window: number, loss: LossKind): Sequences {
-  return {
-    x: concat(matrices.map((m) => buildWindows(m, scaler, origins, window))),
-    y: concat(targets.map((y) => lstmTargets(origins.map((t) => y[t]), loss))),
-    count: origins.length * matrices.length,
-    steps: window,
-  };
-}
-
-/** Spreads a model's forecasts at some origins into a full-length, NaN-elsewhere array. */
-function atOrigins(length: number, origins: number[], values: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(length).fill(NaN);
-  origins.forEach((t, i) => (out[t] = values[i]));
-  return out;
-}
-
-/** Mean and max over days of the members' volatility standard deviation divided by their mean. */
-function relativeSpread(members: Float64Array[], days: number): { mean: number; max: number } {
-  let sum = 0;
-  let max = 0;
-  for (let i = 0; i < days; i++) {
-    const vols = members.map((m) => Math.sqrt(m[i]));
-    const mean = vols.reduce((a, b) => a + b) / vols.length;
-    const sd = Math.sqrt(vols.reduce((a, v) => a + (v - mean) ** 2, 0) / (vols.length - 1));
-    sum += sd / mean;
-    max = Math.max(max, sd / mean);
-  }
-  return { mean: sum / days, max };
-}
-
-/** The rows the CLI and the app show: one per series and model. */
-export interface TableRow {
-  series: string;
-  model: ModelName;
-  qlike: number;
-  mse: number;
-  dmP: number | null;
-  exceptions99: number;
-  expected99: number;
-  kupiecP: number;
-  christoffersenP: number;
-  trafficLight: string | null;
-}
-
-export function reportTable(report: RiskReport): TableRow[] {
-  return report.series.flatMap((s) =>
-    MODEL_NAMES.map((model) => {
-      const v = s.var[model]['0.99'];
-      return {
-        series: s.name,
-        model,
-        qlike: s.forecasts[model].qlike,
-        mse: s.forecasts[model].mse,
-        dmP: s.forecasts[model].dmVsHar?.pValue ?? null,
-        exceptions99: v.exceptions,
-        expected99: v.expected,
-        kupiecP: v.kupiecP,
-        christoffersenP: v.christoffersenP,
-        trafficLight: v.trafficLight,
-      };
-    }),
-  );
 }
 
 export interface PreparedData {
@@ -315,8 +57,16 @@ export function prepareData(market: MarketData, o: RiskOptions): PreparedData {
   };
 }
 
+export interface PipelineResult {
+  report: RiskReport;
+  /** The trained model(s) and everything `predict` needs, as the model file's text. */
+  modelText: string;
+  /** Per series, the test split day by day (not in the JSON report: it is for charts). */
+  testDays: (TestDays & { name: string; dates: string[] })[];
+}
+
 /**
- * Reads the CSV, builds features and chronological splits, fits EWMA/GARCH/HAR on the training split, trains
+ * Reads the CSV, builds features and chronological splits, fits EWMA/GARCH/HAR on the training and validation splits, trains
  * the LSTM (early-stopped on validation), and scores everything on the same test origins.
  */
 export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks = {}): Promise<PipelineResult> {
@@ -330,9 +80,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const M = market.dates.length;
   const t1 = now();
 
-  progress('baselines', 'fitting EWMA, GARCH(1,1) and HAR on the training split');
+  progress('baselines', 'fitting EWMA, GARCH, GJR-GARCH, HAR and log-HAR on the training and validation splits');
   hooks.signal?.throwIfAborted();
-  const baselines = market.series.map((s, i) => fitBaselines(s.returns, targets[i], splits.train.to, origins.train));
+  // The baselines see the same days as the LSTM, which trains on one split and early-stops on the other.
+  const baselines = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], { from: 0, to: splits.validation.to }, o.horizon, o.garchDist));
   const t2 = now();
 
   progress('training', `training ${o.ensemble > 1 ? `${o.ensemble} LSTM members` : 'the LSTM'} on ${trainSet.count} windows`);
@@ -346,14 +97,11 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const t3 = now();
 
   progress('evaluation', 'forecasting the test split and backtesting VaR');
-  const trainOutputs = await memberOutputs(models, trainSet.x, trainSet.count, o.window, o.backend, o.batchSize);
-  const trainVariances = concat(targets.map((y) => Float32Array.from(origins.train, (t) => y[t])));
-  const calibration = trainOutputs.map((out) => qlikeOptimalScale(out, trainVariances));
-  const pooledTrain = memberVariances(trainOutputs, calibration).mean;
-  const n = origins.train.length;
-  const lstmTrain = market.series.map((_, i) => atOrigins(M, origins.train, pooledTrain.subarray(i * n, (i + 1) * n)));
-  // One pooled model, one pooled residual distribution for its filtered historical simulation.
-  const lstmFhs = fhsTails(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmTrain[i], origins.train, o.horizon)))));
+  const calibration = await calibrate(models, trainSet, targets, origins.train, o);
+  // FHS tails from the validation windows, which the network did not fit (in-sample residuals are too thin);
+  // one pooled model, one pooled residual distribution.
+  const lstmValidation = await Promise.all(matrices.map(async (m) => atOrigins(M, origins.validation, (await lstmForecasts(models, calibration, m, scaler, origins.validation, o)).mean)));
+  const lstmTails = tailSet(Float64Array.from(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon))))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
 
@@ -361,41 +109,39 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const testDays: PipelineResult['testDays'] = [];
   for (const [i, s] of market.series.entries()) {
     hooks.signal?.throwIfAborted();
-    const x = buildWindows(matrices[i], scaler, lstmOrigins, o.window);
-    const lstm = memberVariances(await memberOutputs(models, x, lstmOrigins.length, o.window, o.backend, o.batchSize), calibration);
+    const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
     const b = baselines[i];
-    const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselineForecasts(s.returns, o.horizon, b) };
-    const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.train, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
-    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, fhs, origins.test, o.horizon);
+    const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
+    const tails = {
+      lstm: lstmTails,
+      ...Object.fromEntries(BASELINE_NAMES.map((m) => [m, tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon), ownNu(b, m))])),
+    } as Record<ModelName, TailSet>;
+    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, tails, origins.test, o.horizon);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;
-    const ensemble: EnsembleSpread | null =
-      models.length > 1
-        ? {
-            members: models.length,
-            memberQlike: lstm.members.map((m) => forecastLosses(Float64Array.from(origins.test, (t) => targets[i][t]), m.subarray(0, testCount)).qlike),
-            relativeSpread: relativeSpread(lstm.members, testCount),
-          }
-        : null;
+    const next = Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>;
     series.push({
       name: s.name,
       ...evaluation,
       garch: garchSummary(b.garch),
+      gjr: garchSummary(b.gjr),
       har: b.har,
+      loghar: b.loghar,
       ewma: { lambda: RISKMETRICS_LAMBDA },
-      ensemble,
+      ensemble: ensembleSpread(lstm.members, Float64Array.from(origins.test, (t) => targets[i][t])),
       nextDay: nextDay(
         market.dates[lastOrigin],
-        Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>,
-        fhs,
+        next,
+        tails,
         o.horizon,
         lstm.members.map((m) => m[testCount]),
+        Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, next[m] / o.horizon, BASEL_DAYS, b)])) as Record<ModelName, number[]>,
       ),
     });
   }
   const t4 = now();
 
-  const { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend } = o;
+  const { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist } = o;
   const splitSummary = (range: { from: number; to: number }, windows: number): SplitSummary => ({ firstDate: market.dates[range.from], lastDate: market.dates[range.to - 1], days: range.to - range.from, windows });
   const { name: _first, ...first } = series[0];
   const trainedSamples = results.reduce((n, r) => n + r.samplesPerSecond * r.seconds, 0);
@@ -415,7 +161,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       split: { train: splitSummary(splits.train, origins.train.length), validation: splitSummary(splits.validation, origins.validation.length), test: splitSummary(splits.test, origins.test.length) },
       warnings: market.warnings,
     },
-    settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend },
+    settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist },
     ...first,
     series,
     training: {
@@ -443,10 +189,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       samplesPerSecond: trainedSamples / (t3 - t2),
     },
   };
-  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, fhs: lstmFhs, market, options: o, source: report.data.source, features: matrices[0].names }) };
+  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, tails: lstmTails, market, options: o, source: report.data.source, features: matrices[0].names }) };
 }
 
-function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; fhs: PerLevel<Tail>; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
+function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; tails: TailSet; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
   const { dateColumn, priceColumns, returnsColumn, returnsUnit } = m.options;
   const risk: RiskModelMeta = {
     version: 1,
@@ -456,7 +202,9 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     loss: m.options.loss,
     scaler: m.scaler,
     calibration: m.calibration,
-    fhs: m.fhs,
+    nu: m.tails.nu,
+    garchDist: m.options.garchDist,
+    residuals: Array.from(m.tails.residuals),
     ensembleParams: models.slice(1).map((model) => Array.from(model.params)),
     dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit },
     trainedOn: { source: m.source, kind: m.market.kind, series: m.market.series.map((s) => s.name), firstDate: m.market.firstDate, lastDate: m.market.lastDate },

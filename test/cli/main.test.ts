@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { PREDICT_OPTIONS, TRAIN_OPTIONS } from '../../src/cli/options.js';
+import { BACKTEST_OPTIONS, PREDICT_OPTIONS, TRAIN_OPTIONS } from '../../src/cli/options.js';
 import { garchCsv } from '../finance/helpers.js';
 
 const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
@@ -41,6 +41,10 @@ describe('help and the command line', () => {
     for (const o of TRAIN_OPTIONS) expect(train.stdout).toContain(`--${o.name}`);
     const predict = await run('predict', '--help');
     for (const o of PREDICT_OPTIONS) expect(predict.stdout).toContain(`--${o.name}`);
+    const backtest = await run('backtest', '--help');
+    for (const o of BACKTEST_OPTIONS) expect(backtest.stdout).toContain(`--${o.name}`);
+    expect(backtest.stdout).toMatch(/--refit-every N\s+re-estimate the baselines every N out-of-sample days \(default: 21\)/);
+    expect(backtest.stdout).toMatch(/--ensemble K\s+.*\(default: 5\)/);
   });
 
   it('answers an unknown flag, a bad value or an unknown command with one line and exit code 2', async () => {
@@ -102,9 +106,10 @@ describe('train and predict', () => {
   it('prints the table, writes the report and the model, and leaves no temporary files', () => {
     expect(trained.code).toBe(0);
     const lines = trained.stdout.split('\n');
-    expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs HAR\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
-    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
-    expect(trained.stdout).toMatch(/GARCH\(1,1\) on the training split: mu .* alpha .* beta/);
+    expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
+    for (const m of ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
+    expect(trained.stdout).toMatch(/GARCH\(1,1\)-t on the training and validation splits: mu .* alpha .* beta .* nu /);
+    expect(trained.stdout).toMatch(/GJR-GARCH\(1,1\)-t: mu .* gamma .* nu /);
     expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['data', 'forecasts', 'garch', 'var', 'es', 'timing', 'series']));
@@ -118,7 +123,7 @@ describe('train and predict', () => {
     const r = await run('predict', '--model', model, '--data', data, '--backend', 'cpu', '--report', forecastFile);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/one-day forecast for the trading day after \d{4}-\d{2}-\d{2}/);
-    for (const m of ['lstm', 'har', 'garch', 'ewma']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}`, 'm'));
+    for (const m of ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar']) expect(r.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}`, 'm'));
     const forecast = JSON.parse(readFileSync(forecastFile, 'utf8'));
     expect(forecast.series[0].nextDay.models.lstm.var['0.99'].gaussian).toBeGreaterThan(0);
   });
@@ -141,5 +146,41 @@ describe('train and predict', () => {
     const r = await run('predict', '--model', model, '--data', file('ohlc.csv', ohlc), '--backend', 'cpu');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/trained on the features .* but this file gives/);
+  });
+});
+
+describe('backtest', () => {
+  const data = file('long.csv', garchCsv(1101));
+  const TINY = ['--backend', 'cpu', '--window', '5', '--hidden', '4', '--epochs', '1', '--ensemble', '1', '--refit-every', '200', '--retrain-every', '300'];
+
+  it('prints the table, writes the report and the forecasts CSV together, and leaves no temporary files', async () => {
+    const report = file('backtest.json');
+    const forecasts = file('forecasts.csv');
+    const r = await run('backtest', '--data', data, ...TINY, '--report', report, '--forecasts', forecasts);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Walk-forward 2003-02-1\d\.\.\d{4}-\d{2}-\d{2}: 550 one-day-ahead forecasts per model/);
+    expect(r.stdout).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+in MCS \(QLIKE\/MSE\)\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+Z2 p \(ES97.5\)$/m);
+    expect(r.stdout).toMatch(/^strategy\s+vol % \(target\)\s+vol of vol\s+Sharpe\s+max drawdown %\s+turnover$/m);
+    expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
+    expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
+    expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
+    expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    expect(json.walkForward).toMatchObject({ forecasts: 550, refits: 3, retrains: 2, trainings: 2 });
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['walkForward', 'forecasts', 'comparison', 'var', 'es', 'series', 'settings']));
+    const rows = readFileSync(forecasts, 'utf8').trimEnd().split('\n');
+    expect(rows).toHaveLength(551);
+    expect(rows[0]).toMatch(/^series,date,return,target,lstm_variance,lstm_var95,lstm_var99,lstm_es975,/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('refuses a bad schedule with one line, and -q prints no progress', async () => {
+    const bad = await run('backtest', '--data', data, ...TINY, '--test-from', '2001-03-01');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/the first fit needs 500/);
+    oneLineError(bad.stderr);
+    expect((await run('backtest', '--data', data, '--window-kind', 'sliding')).code).toBe(2);
+    const both = await run('backtest', '--data', data, '--test-from', '2003-01-01', '--test-years', '2');
+    expect(both.stderr).toMatch(/not both/);
   });
 });

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWindows, featureMatrix, varianceTargets } from '../../src/finance/features.js';
 import { explainForecast, permutationImportance } from '../../src/finance/explain.js';
 import { parseMarketData } from '../../src/finance/data.js';
-import { runRiskPipeline, type RiskModelMeta } from '../../src/finance/pipeline.js';
+import type { RiskModelMeta } from '../../src/finance/report.js';
+import { runRiskPipeline } from '../../src/finance/pipeline.js';
 import { modelFromJSON } from '../../src/model.js';
 import { businessDays, garchCsv, pricesFrom, simulateGarch } from './helpers.js';
 

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundledDataPath } from '../../src/cli/files.js';
 import { UserError } from '../../src/errors.js';
-import { baselineForecasts, fitBaselines } from '../../src/finance/baselines.js';
+import { baselinesUpTo, fitBaselinesOn } from '../../src/finance/steps.js';
 import { parseMarketData } from '../../src/finance/data.js';
 import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
-import { prepareData, reportTable, resolveRiskOptions, runRiskPipeline, type PipelineResult, type RiskOptions } from '../../src/finance/pipeline.js';
+import { resolveRiskOptions, type RiskOptions } from '../../src/finance/options.js';
+import { prepareData, runRiskPipeline, type PipelineResult } from '../../src/finance/pipeline.js';
+import { reportTable } from '../../src/finance/report.js';
 import { backtestVar, gaussianTail, valueAtRisk } from '../../src/finance/risk.js';
 import { modelFromJSON } from '../../src/model.js';
 import { garchCsv } from './helpers.js';
@@ -55,12 +57,13 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
         const v = r.var[m][level];
         expect(Object.keys(v)).toEqual(expect.arrayContaining(['exceptions', 'n', 'kupiecP', 'christoffersenP', 'conditionalCoverageP', 'trafficLight']));
         expect(v.n).toBe(r.data.split.test.windows);
-        for (const p of [v.kupiecP, v.christoffersenP, v.conditionalCoverageP, v.fhs.kupiecP]) expect(p).toBeGreaterThanOrEqual(0);
+        for (const p of [v.kupiecP, v.christoffersenP, v.conditionalCoverageP, v.fhs!.kupiecP]) expect(p).toBeGreaterThanOrEqual(0);
         expect(Number.isFinite(r.es[m][level].gaussian.averageEs)).toBe(true);
       }
     }
-    expect(r.forecasts.har.dmVsHar).toBeNull();
-    expect(r.forecasts.lstm.dmVsHar!.pValue).toBeGreaterThanOrEqual(0);
+    // Diebold–Mariano of the LSTM against every baseline, on QLIKE and MSE.
+    expect(Object.keys(r.comparison.dm).sort()).toEqual(MODEL_NAMES.filter((m) => m !== 'lstm').sort());
+    for (const test of Object.values(r.comparison.dm)) for (const loss of [test.qlike, test.mse]) expect(loss.pValue).toBeGreaterThanOrEqual(0);
     // About 120 test days: too few for Basel's 250-day traffic light.
     expect(r.var.garch['0.99']).toMatchObject({ trafficLight: null, trafficLightReason: expect.stringMatching(/needs 250/) });
     expect(r.var.garch['0.95'].trafficLight).toBeNull();
@@ -92,6 +95,11 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     expect(next.after).toBe(run.report.nextDay.after);
     expect(next.models.lstm.variance).toBeCloseTo(run.report.nextDay.models.lstm.variance, 6);
     expect(next.models.lstm.var['0.99'].fhs).toBeCloseTo(run.report.nextDay.models.lstm.var['0.99'].fhs, 6);
+    // 10-day figures: the square-root-of-time rule for EWMA (exact there), the GARCH family's own variance path.
+    const ewma = next.models.ewma;
+    expect(ewma.tenDay['0.99'].t.valueAtRisk).toBeCloseTo(Math.sqrt(10) * ewma.var['0.99'].t, 9);
+    expect(ewma.tenDay['0.975'].t.expectedShortfall).toBeCloseTo(Math.sqrt(10) * ewma.es['0.975'].t, 9);
+    for (const m of MODEL_NAMES) expect(next.models[m].tenDay['0.99'].fhs.valueAtRisk).toBeGreaterThan(next.models[m].var['0.99'].fhs);
     for (const m of MODEL_NAMES) expect(next.models[m].var['0.99'].gaussian).toBeGreaterThan(next.models[m].var['0.95'].gaussian);
   });
 
@@ -108,8 +116,8 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
   });
 });
 
-describe('preparation: scaler and baselines see the training split only', () => {
-  it('gives identical training windows, scaler and baseline fits when validation and test change', () => {
+describe('preparation: the scaler sees the training split only, the baselines training and validation', () => {
+  it('gives identical training windows, scaler and baseline fits when the later splits change', () => {
     const o = resolveRiskOptions(SMALL);
     const csv = garchCsv(ROWS, 3);
     const a = prepareData(parseMarketData(csv), o);
@@ -117,8 +125,11 @@ describe('preparation: scaler and baselines see the training split only', () => 
     expect(b.scaler).toEqual(a.scaler);
     expect(b.trainSet).toEqual(a.trainSet);
     expect(b.validationSet.y).not.toEqual(a.validationSet.y);
-    const fit = (p: typeof a) => fitBaselines(p.market.series[0].returns, p.targets[0], p.splits.train.to, p.origins.train);
-    expect(fit(b)).toEqual(fit(a));
+    // The baselines see what the LSTM sees (training and validation): a different test split leaves them alone.
+    const c = prepareData(parseMarketData(withFuture(csv, a.splits.validation.to, 5)), o);
+    const fit = (p: typeof a) => fitBaselinesOn(p.market.series[0].returns, p.targets[0], { from: 0, to: p.splits.validation.to }, 1, 't');
+    expect(fit(c)).toEqual(fit(a));
+    expect(fit(b)).not.toEqual(fit(a));
   });
 });
 
@@ -130,7 +141,7 @@ describe('several series, ensembles, and refusals', () => {
     expect(run.report.training.windows.train).toBe(2 * run.report.data.split.train.windows);
     expect(run.report.forecasts).toEqual(run.report.series[0].forecasts);
     expect(run.report.series[1].garch).not.toEqual(run.report.series[0].garch);
-    expect(reportTable(run.report).map((r) => r.series)).toEqual([...Array(4).fill('asset1'), ...Array(4).fill('asset2')]);
+    expect(reportTable(run.report).map((r) => r.series)).toEqual([...Array(MODEL_NAMES.length).fill('asset1'), ...Array(MODEL_NAMES.length).fill('asset2')]);
   });
 
   it('trains K independent ensemble members and reports their spread', async () => {
@@ -151,7 +162,7 @@ describe('several series, ensembles, and refusals', () => {
 
   it('refuses bad settings and too little data with what to do', async () => {
     const csv = garchCsv(ROWS);
-    await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, ensemble: 2 } })).rejects.toThrow(/ensemble must be 1 .* or 5 to 100/);
+    await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, ensemble: 2 } })).rejects.toThrow(/ensemble: use 1 .* or 5 to 100/);
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, split: { train: 0.5, validation: 0.2, test: 0.2 } } })).rejects.toThrow(/add up to 1/);
     await expect(runRiskPipeline({ csvText: csv, options: { ...SMALL, window: 0 } })).rejects.toThrow(UserError);
     await expect(runRiskPipeline({ csvText: garchCsv(500), options: SMALL })).rejects.toThrow(/too few rows: the data has 500, .* need at least \d+/);
@@ -203,10 +214,10 @@ describe('baselines on the bundled S&P 500 data', () => {
     const o = resolveRiskOptions({});
     const p = prepareData(parseMarketData(readFileSync(bundledDataPath(), 'utf8')), o);
     const returns = p.market.series[0].returns;
-    const fits = fitBaselines(returns, p.targets[0], p.splits.train.to, p.origins.train);
+    const fits = fitBaselinesOn(returns, p.targets[0], { from: 0, to: p.splits.train.to }, 1, 'normal');
     expect(fits.garch.persistence).toBeGreaterThan(0.97);
     expect(fits.garch.persistence).toBeLessThan(1);
-    const forecasts = baselineForecasts(returns, 1, fits);
+    const forecasts = baselinesUpTo(returns, returns.length, 1, fits);
     const realised = p.origins.test.map((t) => returns[t + 1]);
     for (const model of ['ewma', 'garch'] as const) {
       const vaR = p.origins.test.map((t) => valueAtRisk(Math.sqrt(forecasts[model][t]), gaussianTail(0.95)));

@@ -1,0 +1,148 @@
+// The shapes of what the risk runs hand back: the JSON reports (stable keys), the model file's risk section,
+// and the table rows the CLI and the page show.
+import type { DataKind, DataOptions } from './data.js';
+import type { LossKind } from '../model.js';
+import type { BackendChoice } from '../engine.js';
+import type { HarModel, LogHarModel } from './baselines.js';
+import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
+import type { SPLIT_NAMES, Scaler } from './features.js';
+import type { GarchSummary } from './garch.js';
+import type { GarchDist, RiskOptions } from './options.js';
+
+export interface SplitSummary {
+  firstDate: string;
+  lastDate: string;
+  days: number;
+  windows: number;
+}
+
+export interface DataSummary {
+  source: string;
+  kind: DataKind;
+  rows: number;
+  returns: number;
+  firstDate: string;
+  lastDate: string;
+  series: string[];
+  features: string[];
+  window: number;
+  horizon: number;
+  split: Record<(typeof SPLIT_NAMES)[number], SplitSummary>;
+  warnings: string[];
+}
+
+export interface EnsembleSpread {
+  members: number;
+  /** Each member's test QLIKE: how much the score depends on the initial weights. */
+  memberQlike: number[];
+  /** Across test days, the members' volatility forecasts' standard deviation over their mean. */
+  relativeSpread: { mean: number; max: number };
+}
+
+export interface SeriesReport extends SeriesEvaluation {
+  name: string;
+  garch: GarchSummary;
+  gjr: GarchSummary;
+  har: HarModel;
+  loghar: LogHarModel;
+  ewma: { lambda: number };
+  ensemble: EnsembleSpread | null;
+  nextDay: NextDay;
+}
+
+export interface MemberSummary {
+  seed: number;
+  epochs: number;
+  bestEpoch: number;
+  bestValLoss: number | null;
+  stopReason: string;
+  seconds: number;
+  calibration: number;
+}
+
+export interface TrainingSummary {
+  /** 'aborted': stopTraining ended training early; `members` then holds only the members trained (the last cut short). */
+  stopReason: 'completed' | 'aborted';
+  backend: BackendChoice;
+  adapter: string | null;
+  parameters: number;
+  windows: { train: number; validation: number };
+  members: MemberSummary[];
+}
+
+export interface Timing {
+  totalSeconds: number;
+  dataSeconds: number;
+  baselinesSeconds: number;
+  trainingSeconds: number;
+  evaluationSeconds: number;
+  samplesPerSecond: number;
+}
+
+/** The JSON report of `train`. The top-level forecasts/garch/var/es/... are the first series'; `series` has every one. */
+export interface RiskReport extends Omit<SeriesReport, 'name'> {
+  version: 1;
+  data: DataSummary;
+  settings: Omit<RiskOptions, keyof DataOptions>;
+  series: SeriesReport[];
+  training: TrainingSummary;
+  timing: Timing;
+}
+
+/** What the model file carries besides the weights, under the key `risk`. */
+export interface RiskModelMeta {
+  version: 1;
+  features: string[];
+  window: number;
+  horizon: number;
+  loss: LossKind;
+  scaler: Scaler;
+  /** Per member: the scale c of its variance forecast c·e^out. */
+  calibration: number[];
+  /** The Student-t ν fitted on the LSTM's standardised residuals over the validation windows (out of sample) ... */
+  nu: number;
+  /** ... and those residuals, for FHS VaR/ES. */
+  residuals: number[];
+  /** The innovations the GARCH family is refitted with in `predict`. */
+  garchDist: GarchDist;
+  /** Weights of members 2..K (member 1 is the file's main model). */
+  ensembleParams: number[][];
+  dataOptions: DataOptions;
+  trainedOn: { source: string; kind: DataKind; series: string[]; firstDate: string; lastDate: string };
+}
+
+/** The rows the CLI and the app show: one per series and model. */
+export interface TableRow {
+  series: string;
+  model: ModelName;
+  qlike: number;
+  mse: number;
+  /** Diebold–Mariano p-value of the LSTM against this model on QLIKE (null on the LSTM's row). */
+  dmP: number | null;
+  exceptions99: number;
+  expected99: number;
+  kupiecP: number;
+  christoffersenP: number;
+  trafficLight: string | null;
+}
+
+export function reportTable(report: RiskReport): TableRow[] {
+  return report.series.flatMap((s) =>
+    MODEL_NAMES.map((model) => {
+      const v = s.var[model]['0.99'];
+      return {
+        series: s.name,
+        model,
+        qlike: s.forecasts[model].qlike,
+        mse: s.forecasts[model].mse,
+        dmP: model === 'lstm' ? null : s.comparison.dm[model].qlike.pValue,
+        exceptions99: v.exceptions,
+        expected99: v.expected,
+        kupiecP: v.kupiecP,
+        christoffersenP: v.christoffersenP,
+        trafficLight: v.trafficLight,
+      };
+    }),
+  );
+}
+
