@@ -1,6 +1,7 @@
 // Scoring variance forecasts on out-of-sample days: losses, Diebold–Mariano of the LSTM against each baseline,
 // VaR/ES and their backtests.
 import { dieboldMariano, forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses, type TestResult } from './metrics.js';
+import jStat from 'jstat';
 import {
   backtestEs,
   backtestEsZ2,
@@ -66,10 +67,32 @@ export function gaussianTails(): PerLevel<Tail> {
   return Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), gaussianTail(level)])) as PerLevel<Tail>;
 }
 
+function studentTTails(nu: number): PerLevel<Tail> {
+  return Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), studentTTail(level, nu)])) as PerLevel<Tail>;
+}
+
 /** A model's tails from its standardised out-of-sample residuals; ν fitted on them unless the model has its own (the GARCH family's). */
 export function tailSet(residuals: Float64Array, nu: number = fitStudentTNu(residuals)): TailSet {
-  const t = Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), studentTTail(level, nu)])) as PerLevel<Tail>;
-  return { nu, tails: { t, gaussian: gaussianTails(), fhs: fhsTails(residuals) }, residuals };
+  return { nu, tails: { t: studentTTails(nu), gaussian: gaussianTails(), fhs: fhsTails(residuals) }, residuals };
+}
+
+/** The same tails with the Student-t of a forecast ν (the Student-t LSTM's, one per day); Gaussian and FHS kept. */
+export function withNu(tails: TailSet, nu: number): TailSet {
+  return { ...tails, nu, tails: { ...tails.tails, t: studentTTails(nu) } };
+}
+
+/** How ν spread over the test days. */
+export interface NuSummary {
+  min: number;
+  p25: number;
+  median: number;
+  p75: number;
+  max: number;
+}
+
+export function nuSummary(nu: ArrayLike<number>): NuSummary {
+  const at = (k: number) => jStat.percentile(nu, k);
+  return { min: Math.min(...Array.from(nu)), p25: at(0.25), median: at(0.5), p75: at(0.75), max: Math.max(...Array.from(nu)) };
 }
 
 /** The primary (t) backtest, with the Gaussian and FHS ones beside it. */
@@ -82,7 +105,8 @@ export type LevelBacktest = VarBacktest & Record<Exclude<Distribution, 't'>, Var
 export type EsReport = Record<Distribution, EsBacktest> & { z2: number; pValue: number | null };
 
 export interface SeriesEvaluation {
-  forecasts: Record<ModelName, ForecastLosses>;
+  /** The LSTM's also gives the spread of its own ν over the test days when it was trained with the Student-t loss. */
+  forecasts: Record<ModelName, ForecastLosses> & { lstm: ForecastLosses & { nu?: NuSummary } };
   comparison: { dm: Record<BaselineName, DmVsLstm> };
   var: Record<ModelName, PerLevel<LevelBacktest>>;
   es: Record<ModelName, PerLevel<EsReport>>;
@@ -241,18 +265,20 @@ export function evaluateDays(
 
 /**
  * Scores every model on the test origins of one split. `tails` holds each model's tails (from out-of-sample days
- * before the test split); `proxies[t]` is the realised h-day variance at origin t.
+ * before the test split), or one per test origin where the model forecasts its own ν; `proxies[t]` is the
+ * realised h-day variance at origin t.
  */
 export function evaluateSeries(
   returns: Float64Array,
   proxies: Float64Array,
   forecasts: ForecastSet,
-  tails: Record<ModelName, TailSet>,
+  tails: Record<ModelName, TailSet | TailSet[]>,
   origins: number[],
   horizon: number,
 ): { evaluation: SeriesEvaluation; days: TestDays } {
   const at = (values: Float64Array) => Float64Array.from(origins, (t) => values[t]);
   const perDay = Object.fromEntries(MODEL_NAMES.map((m) => [m, at(forecasts[m])])) as Record<ModelName, Float64Array>;
-  const constant = Object.fromEntries(MODEL_NAMES.map((m) => [m, origins.map(() => tails[m])])) as Record<ModelName, TailSet[]>;
-  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), at(proxies), perDay, constant, horizon);
+  const daily = (t: TailSet | TailSet[]) => (Array.isArray(t) ? t : origins.map(() => t));
+  const perDayTails = Object.fromEntries(MODEL_NAMES.map((m) => [m, daily(tails[m])])) as Record<ModelName, TailSet[]>;
+  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), at(proxies), perDay, perDayTails, horizon);
 }

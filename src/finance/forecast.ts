@@ -5,7 +5,7 @@ import { modelFromJSON, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
-import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ModelName, type NextDay, type TailSet } from './evaluate.js';
+import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, withNu, type ModelName, type NextDay, type TailSet } from './evaluate.js';
 import { baselinesUpTo, fitBaselinesOn, ownNu, variancePath } from './steps.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
@@ -85,7 +85,8 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     const baselines = baselinesUpTo(s.returns, M, risk.horizon, fits);
     const variance = { lstm: lstm.mean[0], ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, baselines[b][last]])) } as Record<ModelName, number>;
     const tails = {
-      lstm: tailSet(Float64Array.from(risk.residuals), risk.nu),
+      // A Student-t LSTM's t tail is its own ν for the day; the ν fitted on residuals serves the other losses.
+      lstm: withNu(tailSet(Float64Array.from(risk.residuals), risk.nu), lstm.nu ? lstm.nu[0] : risk.nu),
       ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, tailSet(standardisedResiduals(s.returns, baselines[b], origins, risk.horizon), ownNu(fits, b))])),
     } as Record<ModelName, TailSet>;
     const paths = Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, variance[m] / risk.horizon, BASEL_DAYS, fits)])) as Record<ModelName, number[]>;

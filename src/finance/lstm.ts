@@ -14,16 +14,23 @@ export interface MemberProgress {
 }
 
 /**
- * What the network is trained against: for QLIKE the variance itself (the loss reads the output as
- * log-variance), for MSE the log-variance. Floored so neither sees log(0).
+ * What the network is trained against, from the realised variance v: for QLIKE v itself (the loss reads the output
+ * as log-variance), for MSE log v, floored so neither sees log(0). For the Student-t loss (h = 1, v = r²) the
+ * return's size |r| = √v: its likelihood reads r only through r², so the sign is not needed.
  */
 export function lstmTargets(variances: ArrayLike<number>, loss: LossKind): Float32Array {
-  return Float32Array.from(variances as ArrayLike<number>, (v) => (loss === 'qlike' ? Math.max(v, VARIANCE_FLOOR) : Math.log(Math.max(v, VARIANCE_FLOOR))));
+  const target = (v: number) => (loss === 'student-t' ? Math.sqrt(v) : loss === 'qlike' ? Math.max(v, VARIANCE_FLOOR) : Math.log(Math.max(v, VARIANCE_FLOOR)));
+  return Float32Array.from(variances as ArrayLike<number>, target);
+}
+
+/** Outputs per window: the Student-t loss adds u, its degrees of freedom ν = 2 + softplus(u). */
+export function lstmOutputs(loss: LossKind): number {
+  return loss === 'student-t' ? 2 : 1;
 }
 
 /** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
 export function createMember(settings: LstmOptions, inputSize: number, k: number): Model {
-  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss }, settings.seed + k);
+  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss), loss: settings.loss }, settings.seed + k);
 }
 
 /**
@@ -81,20 +88,40 @@ export async function trainMembers(
   return { models, results };
 }
 
+/** One member's outputs per window. */
+export interface MemberOutput {
+  logVariance: Float32Array;
+  /** The Student-t loss's degrees of freedom ν = 2 + softplus(u); null for the other losses. */
+  nu: Float64Array | null;
+}
+
+/** ν = 2 + softplus(u), written so a large u does not overflow (as the engine's loss computes it). */
+export function degreesOfFreedom(u: number): number {
+  return 2 + Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u)));
+}
+
 /**
- * Each member's log-variance output for the windows x [count, window, features]. Pass the training batch size
+ * Each member's outputs for the windows x [count, window, features]. Pass the training batch size
  * where there is one: the engine prepares its kernels per batch shape, and a new shape costs seconds on a
  * software adapter.
  */
-export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendChoice, batchSize?: number): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (const model of models) out.push(await predict(model, { x, count, steps: window }, { backend, batchSize }));
+export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendChoice, batchSize?: number): Promise<MemberOutput[]> {
+  const out: MemberOutput[] = [];
+  for (const model of models) {
+    const raw = await predict(model, { x, count, steps: window }, { backend, batchSize });
+    if (model.config.outputs === 1) out.push({ logVariance: raw, nu: null });
+    else out.push({ logVariance: Float32Array.from({ length: count }, (_, i) => raw[2 * i]), nu: Float64Array.from({ length: count }, (_, i) => degreesOfFreedom(raw[2 * i + 1])) });
+  }
   return out;
 }
 
-/** Member variance forecasts c_k·e^{out_k}, and their mean: the ensemble's forecast. */
-export function memberVariances(outputs: Float32Array[], scales: number[]): { members: Float64Array[]; mean: Float64Array } {
-  const members = outputs.map((o, k) => Float64Array.from(o, (v) => scales[k] * Math.exp(v)));
-  const mean = Float64Array.from(members[0], (_, i) => members.reduce((s, m) => s + m[i], 0) / members.length);
-  return { members, mean };
+/**
+ * Member variance forecasts c_k·e^{s_k} and their mean, the ensemble's forecast; with the Student-t loss also the
+ * members' mean ν per window, the ensemble's ν.
+ */
+export function memberVariances(outputs: MemberOutput[], scales: number[]): { members: Float64Array[]; mean: Float64Array; nu: Float64Array | null } {
+  const members = outputs.map((o, k) => Float64Array.from(o.logVariance, (v) => scales[k] * Math.exp(v)));
+  const average = (series: Float64Array[]) => Float64Array.from(series[0], (_, i) => series.reduce((s, m) => s + m[i], 0) / series.length);
+  const nus = outputs.map((o) => o.nu).filter((n): n is Float64Array => n !== null);
+  return { members, mean: average(members), nu: nus.length > 0 ? average(nus) : null };
 }

@@ -95,7 +95,7 @@ export const LSTM_SPECS: OptionSpec<keyof LstmOptions | 'horizon'>[] = [
   { key: 'horizon', flag: 'horizon', value: 'H', kind: 'integer', min: 1, max: 22, label: 'Horizon (days)', help: "forecast the variance of the next H days' returns" },
   { key: 'hidden', flag: 'hidden', value: 'N', kind: 'integer', min: 1, max: 1024, label: 'Hidden size', help: 'LSTM units per layer' },
   { key: 'layers', flag: 'layers', value: 'N', kind: 'integer', min: 1, max: 8, label: 'Layers', help: 'stacked LSTM layers' },
-  { key: 'loss', flag: 'loss', value: 'NAME', kind: 'choice', choices: { qlike: 'QLIKE', mse: 'MSE on log-variance' }, label: 'Loss', help: "'qlike' (on variance, output read as log-variance) or 'mse' (on log-variance)" },
+  { key: 'loss', flag: 'loss', value: 'NAME', kind: 'choice', choices: { qlike: 'QLIKE', mse: 'MSE on log-variance', 'student-t': 'Student-t likelihood (h = 1)' }, label: 'Loss', help: "'qlike' (on variance, output read as log-variance), 'mse' (on log-variance) or 'student-t' (likelihood of the next return, with the network's own ν for VaR/ES; horizon 1 only)" },
   { key: 'epochs', flag: 'epochs', value: 'N', kind: 'integer', min: 1, max: 10000, label: 'Epochs', help: 'maximum training epochs (early stopping on validation)' },
   { key: 'batchSize', flag: 'batch', value: 'N', kind: 'integer', min: 1, max: 65536, label: 'Batch size', help: 'windows per training step' },
   { key: 'learningRate', flag: 'lr', value: 'X', kind: 'number', min: 1e-6, max: 0.5, label: 'Learning rate', help: 'Adam learning rate' },
@@ -200,6 +200,7 @@ export function resolveRiskOptions(options: Partial<RiskOptions> = {}): RiskOpti
   checkSpecs([...LSTM_SPECS, ...GARCH_SPECS], o, () => false);
   const parts = SPLIT_NAMES.map((s) => o.split[s]);
   check(parts.every((p) => Number.isFinite(p) && p > 0) && Math.abs(parts.reduce((a, b) => a + b) - 1) < 1e-9, `split fractions must be positive and add up to 1 (got ${parts.join('/')})`);
+  check(o.loss !== 'student-t' || o.horizon === 1, `--loss student-t models the next day's return, so it needs --horizon 1 (got ${o.horizon}); use --loss qlike for longer horizons`);
   return o;
 }
 

@@ -7,7 +7,7 @@ import { parseMarketData, type MarketData } from './data.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
-import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
+import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
 import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
@@ -112,13 +112,17 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
+    const testCount = origins.test.length;
+    // The Student-t LSTM's t tails are its own ν of each day; Gaussian and FHS still from validation residuals.
+    const lstmNu = lstm.nu;
+    const lstmDaily = lstmNu ? Array.from(lstmOrigins, (_, k) => withNu(lstmTails, lstmNu[k])) : null;
     const tails = {
-      lstm: lstmTails,
+      lstm: lstmDaily ? lstmDaily[testCount] : lstmTails,
       ...Object.fromEntries(BASELINE_NAMES.map((m) => [m, tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon), ownNu(b, m))])),
     } as Record<ModelName, TailSet>;
-    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, tails, origins.test, o.horizon);
+    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, { ...tails, lstm: lstmDaily?.slice(0, testCount) ?? lstmTails }, origins.test, o.horizon);
+    if (lstmNu) evaluation.forecasts.lstm.nu = nuSummary(lstmNu.subarray(0, testCount));
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
-    const testCount = origins.test.length;
     const next = Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>;
     series.push({
       name: s.name,

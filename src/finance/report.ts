@@ -99,7 +99,10 @@ export interface RiskModelMeta {
   scaler: Scaler;
   /** Per member: the scale c of its variance forecast c·e^out. */
   calibration: number[];
-  /** The Student-t ν fitted on the LSTM's standardised residuals over the validation windows (out of sample) ... */
+  /**
+   * The Student-t ν fitted on the LSTM's standardised residuals over the validation windows (out of sample); a
+   * network trained with the Student-t loss forecasts its own ν, which predict uses instead ...
+   */
   nu: number;
   /** ... and those residuals, for FHS VaR/ES. */
   residuals: number[];

@@ -78,7 +78,7 @@ export function atOrigins(length: number, origins: number[], values: ArrayLike<n
 export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions): Promise<number[]> {
   const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize);
   const targets = concat(variances.map((y) => Float32Array.from(origins, (t) => y[t])));
-  return outputs.map((out) => qlikeOptimalScale(out, targets));
+  return outputs.map((out) => qlikeOptimalScale(out.logVariance, targets));
 }
 
 /** The calibrated members' variance forecasts of one series at the given origins, and their mean. */

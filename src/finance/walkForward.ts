@@ -5,7 +5,7 @@
 import { check, UserError } from '../errors.js';
 import type { Model } from '../model.js';
 import { parseMarketData, type DataOptions, type MarketData } from './data.js';
-import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, PRIMARY, tailSet, type ModelName, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
+import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, nuSummary, PRIMARY, tailSet, withNu, type ModelName, type NuSummary, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
 import { createMember, trainMember, type MemberProgress } from './lstm.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
@@ -90,7 +90,8 @@ export type RiskControlReport = { targetVol: number; maxLeverage: number; costBp
 
 export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts' | 'comparison'> {
   name: string;
-  forecasts: Record<ModelName, ModelLosses>;
+  /** The LSTM's also gives the spread of its own ν over the days when it was trained with the Student-t loss. */
+  forecasts: Record<ModelName, ModelLosses> & { lstm: ModelLosses & { nu?: NuSummary } };
   comparison: Comparison;
   riskControl: RiskControlReport;
   ensemble: EnsembleSpread | null;
@@ -196,6 +197,8 @@ interface SeriesState {
   tails: Record<ModelName, TailSet[]>;
   /** Standardised residuals of the first fit's validation days, per model. */
   seed: Record<ModelName, Float64Array>;
+  /** The Student-t LSTM's own ν per day (NaN for the other losses). */
+  lstmNu: Float64Array;
 }
 
 function emptyState(days: number, members: number): SeriesState {
@@ -205,6 +208,7 @@ function emptyState(days: number, members: number): SeriesState {
     members: Array.from({ length: members }, () => new Float64Array(days).fill(NaN)),
     tails: perModel(() => new Array<TailSet>(days)),
     seed: perModel(() => new Float64Array(0)),
+    lstmNu: new Float64Array(days).fill(NaN),
   };
 }
 
@@ -303,11 +307,14 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         const d = t + 1 - start;
         state.forecasts.lstm[d] = lstm.mean[j];
         lstm.members.forEach((m, k) => (state.members[k][d] = m[j]));
+        if (lstm.nu) state.lstmNu[d] = lstm.nu[j];
         for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
       });
       for (const m of MODEL_NAMES) {
         const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
-        for (let d = R - start; d < next - start; d++) state.tails[m][d] = tails;
+        // The Student-t LSTM's t tail is its own ν of each day; Gaussian and FHS from the residuals as for the rest.
+        const ownT = m === 'lstm' && o.loss === 'student-t';
+        for (let d = R - start; d < next - start; d++) state.tails[m][d] = ownT ? withNu(tails, state.lstmNu[d]) : tails;
       }
     }
   }
@@ -323,10 +330,12 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
     const { evaluation, days: perDay } = evaluateDays(realised, proxy, state.forecasts, state.tails, 1);
     const control = riskControl(realised, perDay, dayDates, o);
     days.push({ name: s.name, dates: dayDates, ...perDay, weights: control.weights, strategy: control.strategy });
+    const forecasts = Object.fromEntries(MODEL_NAMES.map((m) => [m, lossesByYear(proxy, state.forecasts[m], dayDates)])) as BacktestSeriesReport['forecasts'];
+    if (o.loss === 'student-t') forecasts.lstm.nu = nuSummary(state.lstmNu);
     series.push({
       name: s.name,
       ...evaluation,
-      forecasts: Object.fromEntries(MODEL_NAMES.map((m) => [m, lossesByYear(proxy, state.forecasts[m], dayDates)])) as Record<ModelName, ModelLosses>,
+      forecasts,
       comparison: comparison(proxy, state.forecasts, evaluation.comparison.dm),
       riskControl: control.report,
       ensemble: ensembleSpread(state.members, proxy),

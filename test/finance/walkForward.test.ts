@@ -144,3 +144,19 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
     expect(rolling.report.forecasts.garch.qlike).not.toBe(early.report.forecasts.garch.qlike);
   });
 });
+
+describe('the walk-forward backtest with the Student-t LSTM', () => {
+  it('takes each day’s t VaR from the ν the network forecast for that day', async () => {
+    const csv = readFileSync(bundledDataPath(), 'utf8');
+    const run = await runBacktest({ csvText: truncated(csv, '2018-06-29'), options: { ...TINY, loss: 'student-t' } });
+    const nu = run.report.forecasts.lstm.nu!;
+    expect(nu.min).toBeGreaterThan(2);
+    expect(nu.min <= nu.median && nu.median <= nu.max).toBe(true);
+    const days = run.days[0];
+    expect(days.forecasts.lstm.every((v) => Number.isFinite(v) && v > 0)).toBe(true);
+    // VaR over σ is the unit-variance t quantile of the day's ν: it moves with ν, where one fitted ν holds it fixed.
+    const ratios = Array.from(days.forecasts.lstm, (v, d) => days.var.lstm['0.99'].t[d] / Math.sqrt(v));
+    expect(Math.max(...ratios) - Math.min(...ratios)).toBeGreaterThan(1e-6);
+    expect('nu' in run.report.forecasts.garch).toBe(false);
+  });
+});
