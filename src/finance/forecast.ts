@@ -1,10 +1,10 @@
 // `predict`: the next day's volatility, VaR and ES from a saved model and a CSV of recent prices, next to
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
-import { modelFromJSON, type Model } from '../model.js';
+import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
 import type { BackendKind } from '../backend.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
-import { parseMarketData, type DataKind, type DataOptions } from './data.js';
+import { parseMarketData, type DataKind, type DataOptions, type Series } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
@@ -42,11 +42,15 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   if (!risk || typeof risk !== 'object') throw bad('is missing');
   if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
   if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
-  if (!Number.isInteger(risk.window) || risk.window < 1 || !Number.isInteger(risk.horizon) || risk.horizon < 1) throw bad('has no valid window/horizon');
+  if (![featureNames(true), featureNames(false)].some((f) => f.join() === risk.features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);
+  if (!Number.isInteger(risk.window) || risk.window < 1 || risk.window > 250) throw bad(`has "risk.window" ${JSON.stringify(risk.window)}; it must be a whole number from 1 to 250`);
+  if (!Number.isInteger(risk.horizon) || risk.horizon < 1 || risk.horizon > 22) throw bad(`has "risk.horizon" ${JSON.stringify(risk.horizon)}; it must be a whole number from 1 to 22`);
   const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => Number.isFinite(v));
   if (!finite(risk.scaler?.mean, risk.features.length) || !finite(risk.scaler?.std, risk.features.length)) throw bad('has a broken scaler');
+  const flat = risk.scaler.std.findIndex((s) => !(s > 0));
+  if (flat >= 0) throw bad(`has "risk.scaler.std[${flat}]" = ${risk.scaler.std[flat]} (feature '${risk.features[flat]}'); a standard deviation must be positive`);
   const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
-  if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length))) throw bad('has broken ensemble weights');
+  if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length) && p.every((v) => Math.abs(v) <= FLOAT32_MAX))) throw bad('has broken ensemble weights ("risk.ensembleParams": each needs as many finite Float32 values as the network)');
   if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
   if (!VAR_LEVELS.every((l) => isTail(risk.fhs?.[String(l) as keyof PerLevel<Tail>]))) throw bad('has no FHS tails');
   return risk;
@@ -57,21 +61,22 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const risk = readRiskMeta(extra, model);
   const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
   const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
-  const features = featureNames(market.series[0].range !== undefined);
-  if (features.join() !== risk.features.join()) {
-    throw new UserError(
-      `the model was trained on the features [${risk.features.join(', ')}] but this file gives [${features.join(', ')}]; ` +
-        (risk.features.length > features.length ? 'use a file with open/high/low/close columns' : 'name a single price column with --price, as in training'),
-    );
+  // The model takes the features it was trained on: a close-only model reads an OHLC file's closes alone.
+  const withRange = risk.features.join() === featureNames(true).join();
+  if (withRange && market.series[0].range === undefined) {
+    throw new UserError(`the model was trained on open/high/low/close features [${risk.features.join(', ')}] but this file has no open/high/low/close columns for one series; use a file with them`);
   }
+  const seriesFeatures = (s: Series) => featureMatrix(withRange ? s : { ...s, range: undefined });
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
-  const backend = input.backend ?? 'webgpu';
+  // A forecast is one window per series: the CPU path answers in milliseconds, where WebGPU would first spend
+  // seconds compiling and timing its kernels. A backend the user names is still used.
+  const backend = input.backend ?? 'cpu';
   const last = M - 1;
   const series = [];
   for (const s of market.series) {
-    const x = buildWindows(featureMatrix(s), risk.scaler, [last], risk.window);
+    const x = buildWindows(seriesFeatures(s), risk.scaler, [last], risk.window);
     const lstm = memberVariances(await memberOutputs(models, x, 1, risk.window, backend), risk.calibration);
     // The baselines are refitted on this file (every origin whose target it holds): they need no saved state.
     const targets = varianceTargets(s.returns, risk.horizon);
