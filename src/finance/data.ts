@@ -11,6 +11,10 @@ export type DecimalSeparator = '.' | ',';
 /** Order of day, month and year in numeric dates such as 03/04/2020 or 03.04.2020. */
 export type DateOrder = 'ymd' | 'dmy' | 'mdy';
 
+/** How often the data is sampled; the models and their labels (next day, one-day VaR) follow it. */
+export type Frequency = 'daily' | 'weekly' | 'monthly' | 'intraday';
+export const FREQUENCIES: readonly Frequency[] = ['daily', 'weekly', 'monthly', 'intraday'];
+
 export interface DataOptions {
   dateColumn?: string;
   /** Price columns, one series each; default: found by name (adjusted close, else close), else every numeric column. */
@@ -23,12 +27,23 @@ export interface DataOptions {
   decimal?: DecimalSeparator;
   /** The order of numeric dates; default: inferred from the whole column (a field above 12 is the day). */
   dateFormat?: DateOrder;
+  /** The data's sampling; default: inferred from the dates, and anything but daily refused unless given. */
+  frequency?: Frequency;
 }
 
 /** Intraday-range variance estimates for each return's day, in percent². */
 export interface RangeVariances {
   parkinson: Float64Array;
-  garmanKlass: Float64Array;
+  /** Absent where the file's open is not a real one (see checkDataQuality). */
+  garmanKlass?: Float64Array;
+}
+
+/** Daily open/high/low/close prices, one per row. */
+export interface Bars {
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
 }
 
 export interface Series {
@@ -36,6 +51,8 @@ export interface Series {
   /** Daily log returns in percent (100·ln(P_t / P_{t-1})); percent keeps variances near 1 rather than 1e-4. */
   returns: Float64Array;
   range?: RangeVariances;
+  /** The bars behind `range` (OHLC files only): the data-quality checks look at the opens. */
+  bars?: Bars;
 }
 
 export interface MarketData {
@@ -466,7 +483,7 @@ export function parseMarketData(text: string, options: DataOptions = {}): Market
       const bad = b.high.findIndex((h, i) => h < b.low[i]);
       if (bad >= 0) throw new UserError(`data row ${lines[bad]}: high ${b.high[bad]} is below low ${b.low[bad]}; fix the row`);
     }
-    series = values.map((v, s) => ({ name: names[s], returns: logReturnsPercent(v), ...(bars ? { range: rangeVariances(bars) } : {}) }));
+    series = values.map((v, s) => ({ name: names[s], returns: logReturnsPercent(v), ...(bars ? { range: rangeVariances(bars), bars } : {}) }));
   }
   return {
     kind: layout.kind,
@@ -508,7 +525,7 @@ function returnsInPercent(values: Float64Array, name: string, unit: 'decimal' | 
  * Parkinson (1980) and Garman–Klass (1980) daily variances in percent², one per day after the first, so they
  * line up with the returns. Garman–Klass can only go negative on bars whose close lies outside high–low.
  */
-export function rangeVariances(bars: { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array }): RangeVariances {
+export function rangeVariances(bars: Bars): Required<RangeVariances> {
   const n = bars.close.length - 1;
   const parkinson = new Float64Array(n);
   const garmanKlass = new Float64Array(n);

@@ -28,6 +28,9 @@ export interface ForecastReport {
   series: { name: string; nextDay: NextDay; garch: GarchSummary }[];
 }
 
+/** The feature lists a model file may carry: closes only, with the high-low range, with the open too. */
+const FEATURE_SETS = [featureNames(false), featureNames(true, false), featureNames(true)];
+
 /** The fewest returns predict takes: the LSTM's window after the 22-day look-back, and a year for GARCH. */
 export const MIN_PREDICT_RETURNS = 250;
 
@@ -42,7 +45,7 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   if (!risk || typeof risk !== 'object') throw bad('is missing');
   if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
   if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
-  if (![featureNames(true), featureNames(false)].some((f) => f.join() === risk.features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);
+  if (!FEATURE_SETS.some((f) => f.join() === risk.features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);
   if (!Number.isInteger(risk.window) || risk.window < 1 || risk.window > 250) throw bad(`has "risk.window" ${JSON.stringify(risk.window)}; it must be a whole number from 1 to 250`);
   if (!Number.isInteger(risk.horizon) || risk.horizon < 1 || risk.horizon > 22) throw bad(`has "risk.horizon" ${JSON.stringify(risk.horizon)}; it must be a whole number from 1 to 22`);
   const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => Number.isFinite(v));
@@ -62,11 +65,12 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
   const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
   // The model takes the features it was trained on: a close-only model reads an OHLC file's closes alone.
-  const withRange = risk.features.join() === featureNames(true).join();
+  const withRange = risk.features.length > featureNames(false).length;
+  const withOpen = risk.features.join() === featureNames(true).join();
   if (withRange && market.series[0].range === undefined) {
     throw new UserError(`the model was trained on open/high/low/close features [${risk.features.join(', ')}] but this file has no open/high/low/close columns for one series; use a file with them`);
   }
-  const seriesFeatures = (s: Series) => featureMatrix(withRange ? s : { ...s, range: undefined });
+  const seriesFeatures = (s: Series) => featureMatrix(withRange ? { ...s, range: { parkinson: s.range!.parkinson, ...(withOpen ? { garmanKlass: s.range!.garmanKlass } : {}) } } : { ...s, range: undefined });
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);

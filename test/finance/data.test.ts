@@ -36,7 +36,7 @@ describe('the bundled S&P 500 file', () => {
     const hl = Math.log(1455.219971 / 1397.430054);
     const co = Math.log(1399.420044 / 1455.219971);
     expect(data.series[0].range!.parkinson[0]).toBeCloseTo((1e4 * hl * hl) / (4 * Math.LN2), 10);
-    expect(data.series[0].range!.garmanKlass[0]).toBeCloseTo(1e4 * (0.5 * hl * hl - (2 * Math.LN2 - 1) * co * co), 10);
+    expect(data.series[0].range!.garmanKlass![0]).toBeCloseTo(1e4 * (0.5 * hl * hl - (2 * Math.LN2 - 1) * co * co), 10);
   });
 });
 
