@@ -1,0 +1,69 @@
+// Results that cannot be right: a model whose forecasts fail these checks gets warnings, and its VaR and
+// traffic light are not shown as valid. The checks are deliberately loose: they catch failures (a diverged
+// network, a split taken as a crash, a series of unchanged prices), not merely poor models.
+import { MOSTLY_STALE_SHARE, type DataQuality } from './dataQuality.js';
+import { forecastLosses } from './metrics.js';
+import type { Tail } from './risk.js';
+
+/** Plausible variance forecasts lie within this factor of the training split's mean target, either way. */
+export const PLAUSIBLE_VARIANCE_FACTOR = 1000;
+/** A mean QLIKE above this is beyond any working forecast (a factor of about 13 off on average). */
+export const QLIKE_BOUND = 10;
+/** "Far worse than naive": a mean QLIKE this much above the constant forecast's. */
+export const NAIVE_MARGIN = 1;
+/** Standardised residuals' 1% quantile lies in this band for any model whose variances fit (Gaussian: -2.33). */
+const TAIL_99_BAND = [-10, -1] as const;
+
+export interface Sanity {
+  valid: boolean;
+  problems: string[];
+}
+
+export interface ForecastCheck {
+  /** Which forecasts, for messages: 'the LSTM's validation forecasts'. */
+  what: string;
+  /** Variance forecasts (percent²) and the realised variances they forecast. */
+  forecasts: ArrayLike<number>;
+  targets: ArrayLike<number>;
+  /** The training split's mean target: the naive constant forecast, and the scale of plausible ones. */
+  trainMean: number;
+}
+
+const g = (x: number) => x.toPrecision(3);
+
+/** Problems with one set of forecasts: non-finite or implausible variances, QLIKE far worse than naive or beyond bound. */
+export function forecastProblems(c: ForecastCheck): string[] {
+  const problems: string[] = [];
+  const values = Array.from(c.forecasts);
+  if (values.some((f) => !Number.isFinite(f) || f <= 0)) return [`${c.what} include non-finite or non-positive variances`];
+  const lo = c.trainMean / PLAUSIBLE_VARIANCE_FACTOR;
+  const hi = c.trainMean * PLAUSIBLE_VARIANCE_FACTOR;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  if (min < lo || max > hi) {
+    problems.push(`${c.what} run from ${g(min)} to ${g(max)} (percent²), outside the plausible ${g(lo)}..${g(hi)} (${PLAUSIBLE_VARIANCE_FACTOR}x either way of the training mean)`);
+  }
+  const model = forecastLosses(c.targets, c.forecasts).qlike;
+  const naive = forecastLosses(c.targets, new Float64Array(values.length).fill(c.trainMean)).qlike;
+  if (!(model <= QLIKE_BOUND)) problems.push(`${c.what} have a QLIKE of ${g(model)}, beyond any working forecast (${QLIKE_BOUND})`);
+  else if (model > naive + NAIVE_MARGIN) problems.push(`${c.what} have a QLIKE of ${g(model)}, far worse than the ${g(naive)} of forecasting the training mean every day: the fit failed (diverged training, a learning rate too large)`);
+  return problems;
+}
+
+/** Problems with a filtered-historical-simulation tail: residuals standardised by wrong variances give absurd ones. */
+export function tailProblems(what: string, tail99: Tail): string[] {
+  const q = tail99.quantile;
+  return q >= TAIL_99_BAND[0] && q <= TAIL_99_BAND[1] ? [] : [`${what}'s standardised residuals have a 1% quantile of ${g(q)}, outside ${TAIL_99_BAND[0]}..${TAIL_99_BAND[1]}: its variances do not fit the returns`];
+}
+
+/** Problems in the data that make every model's forecasts and VaR invalid. */
+export function dataProblems(quality: DataQuality): string[] {
+  const problems: string[] = [];
+  if (quality.implausibleJumps.length > 0) problems.push(`the data has ${quality.implausibleJumps.length === 1 ? 'an implausible jump' : `${quality.implausibleJumps.length} implausible jumps`} (${quality.implausibleJumps[0].date}: ${quality.implausibleJumps[0].returnPercent.toFixed(1)}%), an unadjusted split or a bad price`);
+  if (quality.zeroReturnShare > MOSTLY_STALE_SHARE) problems.push(`the data is mostly stale (${(100 * quality.zeroReturnShare).toFixed(0)}% of the returns are zero)`);
+  return problems;
+}
+
+export function sanity(problems: string[]): Sanity {
+  return { valid: problems.length === 0, problems };
+}
