@@ -69,13 +69,17 @@ export function predictTable(forecast: ForecastReport): string {
     .map((s) => {
       const rows = MODEL_NAMES.map((m) => {
         const f = s.nextDay.models[m];
+        // A model that failed its sanity checks shows no risk figure as if it were valid.
+        if (!s.sanity[m].valid) return [`${m} (not valid)`, fixed(f.volatility), ...Array<string>(header.length - 2).fill('-')];
         return [m, fixed(f.volatility), fixed(f.var['0.95'].gaussian), fixed(f.var['0.99'].gaussian), fixed(f.es['0.95'].gaussian), fixed(f.es['0.99'].gaussian), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs)];
       });
+      const invalid = MODEL_NAMES.filter((m) => !s.sanity[m].valid).map((m) => `${m} is not valid: ${s.sanity[m].problems.join('; ')}`);
       const band = s.nextDay.ensembleVolatility;
       return [
         `${s.name}: one-day forecast for the trading day after ${s.nextDay.after} (losses in percent of the position)`,
         formatTable(header, rows, header.map((h) => h !== 'model')),
         ...(band ? [`LSTM ensemble of ${forecast.model.members}: member volatility ${fixed(band.min)}..${fixed(band.max)} %`] : []),
+        ...invalid,
       ].join('\n');
     })
     .join('\n\n');

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
 import type { BackendKind } from '../backend.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
+import { checkDataQuality, type DataQuality } from './dataQuality.js';
 import { parseMarketData, type DataKind, type DataOptions, type Series } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
@@ -11,6 +12,7 @@ import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
 import type { RiskModelMeta } from './pipeline.js';
 import { VAR_LEVELS, type Tail } from './risk.js';
+import { dataProblems, sanity, tailProblems, varianceProblems, type Sanity } from './sanity.js';
 
 export interface ForecastInput {
   modelText: string;
@@ -24,8 +26,10 @@ export interface ForecastInput {
 export interface ForecastReport {
   version: 1;
   model: { trainedOn: RiskModelMeta['trainedOn']; window: number; horizon: number; loss: string; members: number };
-  data: { source: string; kind: DataKind; rows: number; firstDate: string; lastDate: string; series: string[]; warnings: string[] };
-  series: { name: string; nextDay: NextDay; garch: GarchSummary }[];
+  data: { source: string; kind: DataKind; rows: number; firstDate: string; lastDate: string; series: string[]; warnings: string[]; quality: DataQuality };
+  /** Every model whose forecast failed a sanity check, with why; its VaR and ES are not valid. */
+  warnings: string[];
+  series: { name: string; nextDay: NextDay; garch: GarchSummary; sanity: Record<ModelName, Sanity> }[];
 }
 
 /** The feature lists a model file may carry: closes only, with the high-low range, with the open too. */
@@ -71,6 +75,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     throw new UserError(`the model was trained on open/high/low/close features [${risk.features.join(', ')}] but this file has no open/high/low/close columns for one series; use a file with them`);
   }
   const seriesFeatures = (s: Series) => featureMatrix(withRange ? { ...s, range: { parkinson: s.range!.parkinson, ...(withOpen ? { garmanKlass: s.range!.garmanKlass } : {}) } } : { ...s, range: undefined });
+  const quality = checkDataQuality(market, { frequency: input.dataOptions?.frequency ?? risk.dataOptions.frequency });
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
@@ -79,6 +84,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const backend = input.backend ?? 'cpu';
   const last = M - 1;
   const series = [];
+  const warnings: string[] = [];
   for (const s of market.series) {
     const x = buildWindows(seriesFeatures(s), risk.scaler, [last], risk.window);
     const lstm = memberVariances(await memberOutputs(models, x, 1, risk.window, backend), risk.calibration);
@@ -91,12 +97,18 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     const tails = Object.fromEntries(
       MODEL_NAMES.map((m) => [m, m === 'lstm' ? risk.fhs : fhsTails(standardisedResiduals(s.returns, baselines[m], origins, risk.horizon))]),
     ) as Record<ModelName, PerLevel<Tail>>;
-    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch) });
+    // The file's mean h-day variance is the scale a plausible forecast lies near.
+    const scale = (risk.horizon * s.returns.reduce((a, r) => a + r * r, 0)) / M;
+    const sanityOf = (m: ModelName) => sanity([...dataProblems(quality), ...varianceProblems(`the ${m} forecast`, [variance[m]], scale), ...(m === 'lstm' ? tailProblems('the LSTM', risk.fhs['0.99']) : [])]);
+    const checks = Object.fromEntries(MODEL_NAMES.map((m) => [m, sanityOf(m)])) as Record<ModelName, Sanity>;
+    for (const m of MODEL_NAMES) if (!checks[m].valid) warnings.push(`${market.series.length > 1 ? `${s.name}: ` : ''}${m}: ${checks[m].problems.join('; ')}; its VaR and ES are not valid`);
+    series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch), sanity: checks });
   }
   return {
     version: 1,
     model: { trainedOn: risk.trainedOn, window: risk.window, horizon: risk.horizon, loss: model.config.loss, members: models.length },
-    data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((s) => s.name), warnings: market.warnings },
+    data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((s) => s.name), warnings: [...market.warnings, ...quality.warnings], quality },
+    warnings,
     series,
   };
 }

@@ -31,20 +31,25 @@ export interface ForecastCheck {
 
 const g = (x: number) => x.toPrecision(3);
 
-/** Problems with one set of forecasts: non-finite or implausible variances, QLIKE far worse than naive or beyond bound. */
-export function forecastProblems(c: ForecastCheck): string[] {
-  const problems: string[] = [];
-  const values = Array.from(c.forecasts);
-  if (values.some((f) => !Number.isFinite(f) || f <= 0)) return [`${c.what} include non-finite or non-positive variances`];
-  const lo = c.trainMean / PLAUSIBLE_VARIANCE_FACTOR;
-  const hi = c.trainMean * PLAUSIBLE_VARIANCE_FACTOR;
+/** Variances that cannot be right: non-finite, non-positive, or beyond PLAUSIBLE_VARIANCE_FACTOR of `scale` either way. */
+export function varianceProblems(what: string, forecasts: ArrayLike<number>, scale: number): string[] {
+  const values = Array.from(forecasts);
+  if (values.some((f) => !Number.isFinite(f) || f <= 0)) return [`${what} include non-finite or non-positive variances`];
+  const lo = scale / PLAUSIBLE_VARIANCE_FACTOR;
+  const hi = scale * PLAUSIBLE_VARIANCE_FACTOR;
   const min = Math.min(...values);
   const max = Math.max(...values);
-  if (min < lo || max > hi) {
-    problems.push(`${c.what} run from ${g(min)} to ${g(max)} (percent²), outside the plausible ${g(lo)}..${g(hi)} (${PLAUSIBLE_VARIANCE_FACTOR}x either way of the training mean)`);
-  }
+  if (min >= lo && max <= hi) return [];
+  const range = min === max ? `${g(min)}` : `from ${g(min)} to ${g(max)}`;
+  return [`${what} ${min === max ? 'is' : 'run'} ${range} (percent²), outside the plausible ${g(lo)}..${g(hi)} (${PLAUSIBLE_VARIANCE_FACTOR}x either way of the mean)`];
+}
+
+/** Problems with one set of forecasts: implausible variances, QLIKE far worse than naive or beyond bound. */
+export function forecastProblems(c: ForecastCheck): string[] {
+  const problems = varianceProblems(c.what, c.forecasts, c.trainMean);
+  if (problems.length > 0 && problems[0].includes('non-finite')) return problems;
   const model = forecastLosses(c.targets, c.forecasts).qlike;
-  const naive = forecastLosses(c.targets, new Float64Array(values.length).fill(c.trainMean)).qlike;
+  const naive = forecastLosses(c.targets, new Float64Array(c.forecasts.length).fill(c.trainMean)).qlike;
   if (!(model <= QLIKE_BOUND)) problems.push(`${c.what} have a QLIKE of ${g(model)}, beyond any working forecast (${QLIKE_BOUND})`);
   else if (model > naive + NAIVE_MARGIN) problems.push(`${c.what} have a QLIKE of ${g(model)}, far worse than the ${g(naive)} of forecasting the training mean every day: the fit failed (diverged training, a learning rate too large)`);
   return problems;

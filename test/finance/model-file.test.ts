@@ -6,6 +6,7 @@ import { featureNames } from '../../src/finance/features.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
 import type { RiskModelMeta } from '../../src/finance/pipeline.js';
 import { createModel, modelFromJSON, modelToJSON } from '../../src/model.js';
+import { predictTable } from '../../src/cli/table.js';
 import { garchCsv } from './helpers.js';
 
 const config = { inputSize: 4, hiddenSize: 8, layers: 1, outputs: 1, loss: 'qlike' as const };
@@ -92,5 +93,31 @@ describe('models on new files', () => {
   it('a window or ensemble weights beyond reason', async () => {
     await expect(forecastNextDay({ modelText: riskModel((r) => (r.window = 1e9)), csvText: closeOnly })).rejects.toThrow(/"risk\.window" 1000000000; it must be a whole number from 1 to 250/);
     await expect(forecastNextDay({ modelText: riskModel((r) => { r.ensembleParams = [Array(createModel(config, 3).params.length).fill(1e300)]; r.calibration = [1, 1]; }), csvText: closeOnly })).rejects.toThrow(/broken ensemble weights/);
+  });
+});
+
+describe('predict shows no risk figure as valid that cannot be', () => {
+  it('a diverged model (variance 1e40 times too large, absurd FHS tails): the LSTM is not valid, the baselines are', async () => {
+    const text = riskModel((r) => {
+      r.calibration = [1e40];
+      r.fhs = { '0.95': { quantile: -0.0003, tailMean: -0.0004 }, '0.99': { quantile: -0.0005, tailMean: -0.0006 } };
+    });
+    const f = await forecastNextDay({ modelText: text, csvText: closeOnly });
+    expect(f.series[0].sanity.lstm.valid).toBe(false);
+    expect(f.series[0].sanity.lstm.problems).toEqual([expect.stringMatching(/the lstm forecast is .*e\+\d+ \(percent²\), outside the plausible/), expect.stringMatching(/1% quantile of -0\.000500/)]);
+    expect(f.series[0].sanity.garch).toEqual({ valid: true, problems: [] });
+    expect(f.warnings).toEqual([expect.stringMatching(/^lstm: .*; its VaR and ES are not valid$/)]);
+    const table = predictTable(f);
+    expect(table).toMatch(/^lstm \(not valid\)\s+\S+(\s+-){6}$/m);
+    expect(table).toMatch(/^garch\s+\d+\.\d{3}\s+\d+\.\d{3}/m);
+    expect(table).toMatch(/^lstm is not valid: /m);
+  });
+
+  it('a 1000:1 split in the file voids every model', async () => {
+    const lines = closeOnly.split('\n');
+    const split = [lines[0], ...lines.slice(1).map((l, i) => (i < 300 ? l : l.replace(/,([\d.]+)$/, (_, p) => `,${(Number(p) / 1000).toFixed(6)}`)))].join('\n');
+    const f = await forecastNextDay({ modelText: riskModel(), csvText: split });
+    for (const m of ['lstm', 'har', 'garch', 'ewma'] as const) expect(f.series[0].sanity[m].problems[0]).toMatch(/implausible jump/);
+    expect(f.data.warnings).toContainEqual(expect.stringMatching(/1 implausible jump in the prices/));
   });
 });
