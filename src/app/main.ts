@@ -4,10 +4,10 @@ import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
 import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
-import type { ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
+import type { ForecastRequest, FromWorker, LoadRequest, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, type Settings } from './settings.js';
-import { BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
+import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, readTextFile, type DataSource } from './source.js';
 import './styles.css';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -103,34 +103,60 @@ function columnOptions(): DataOptions {
   return options;
 }
 
-function useText(name: string, text: string): void {
-  chosen = { name, text };
-  source = null;
+/** Shows a parsed data source (or the error that refused it). */
+function showSource(name: string, loaded: { data: DataSource['data']; text: string; options: DataOptions } | { error: string }): void {
   $('data-summary').textContent = '';
   $('data-warnings').replaceChildren();
-  try {
-    const loaded = loadSource(name, text, columnOptions());
-    source = loaded;
-    showError(dataError, null);
-    $('data-summary').textContent = describeSource(loaded);
-    $('data-warnings').replaceChildren(
-      ...loaded.data.warnings.map((w) => {
-        const li = document.createElement('li');
-        li.textContent = w;
-        return li;
-      }),
-    );
-  } catch (e) {
-    showError(dataError, `${name}: ${errorText(e)}`);
+  if ('error' in loaded) {
+    source = null;
+    showError(dataError, `${name}: ${loaded.error}`);
+    return;
   }
+  source = { name, ...loaded };
+  showError(dataError, null);
+  $('data-summary').textContent = describeSource(source);
+  $('data-warnings').replaceChildren(
+    ...loaded.data.warnings.map((w) => {
+      const li = document.createElement('li');
+      li.textContent = w;
+      return li;
+    }),
+  );
+}
+
+/** The bundled data: small, parsed here at once. */
+function useText(name: string, text: string): void {
+  chosen = { name, text };
+  try {
+    showSource(name, loadSource(name, text, columnOptions()));
+  } catch (e) {
+    showSource(name, { error: errorText(e) });
+  }
+}
+
+/** The latest data request sent to the worker: older answers are ignored. */
+let loadId = 0;
+
+/** A user's file (or new column options for it): decoded and parsed in the worker, so the page never freezes. */
+function loadInWorker(name: string, payload: { bytes: ArrayBuffer } | { text: string }): void {
+  source = null;
+  $('data-summary').textContent = `reading ${name}…`;
+  const request: LoadRequest = { type: 'load', id: ++loadId, name, options: columnOptions(), ...payload };
+  ensureWorker().postMessage(request, 'bytes' in payload ? [payload.bytes] : []);
+}
+
+function loaded(message: Extract<FromWorker, { type: 'loaded' | 'load-failed' }>): void {
+  if (message.id !== loadId) return;
+  if (message.type === 'load-failed') return showSource(message.name, { error: message.message });
+  chosen = { name: message.name, text: message.text };
+  showSource(message.name, { data: message.data, text: message.text, options: columnOptions() });
 }
 
 async function useFile(file: File): Promise<void> {
   try {
-    useText(file.name, await readTextFile(file));
+    loadInWorker(file.name, { bytes: await readFileBytes(file) });
   } catch (e) {
-    source = null;
-    showError(dataError, errorText(e));
+    showSource(file.name, { error: errorText(e) });
   }
 }
 
@@ -143,7 +169,7 @@ function wireData(): void {
   });
   $('use-bundled').addEventListener('click', () => useText(BUNDLED_DATA_NAME, BUNDLED_TEXT));
   for (const id of ['col-date', 'col-price', 'col-returns', 'col-unit']) {
-    $(id).addEventListener('change', () => chosen && useText(chosen.name, chosen.text));
+    $(id).addEventListener('change', () => chosen && (chosen.name === BUNDLED_DATA_NAME ? useText(chosen.name, chosen.text) : loadInWorker(chosen.name, { text: chosen.text })));
   }
   const zone = $('drop-zone');
   zone.addEventListener('dragover', (e) => {
@@ -196,7 +222,7 @@ function showProgress(p: PipelineProgress): void {
   progressText.textContent = parts.join(' · ');
 }
 
-function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
+function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'load-failed' }>): void {
   const seconds = running ? (performance.now() - running.started) / 1000 : 0;
   const kind = running?.kind;
   const modelFile = running?.modelFile;
@@ -224,6 +250,14 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     results.clear();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
+    if (kind === 'forecast') {
+      // The Download button must not offer an earlier model as if it were the one that failed to load.
+      result = null;
+      report = null;
+      $<HTMLButtonElement>('download-model').disabled = true;
+      $<HTMLButtonElement>('download-report').disabled = true;
+      $('model-summary').textContent = `No model: ${modelFile} could not be used (see the message above).`;
+    }
   }
 }
 
@@ -233,6 +267,7 @@ function ensureWorker(): Worker {
   w.addEventListener('message', (event: MessageEvent<FromWorker>) => {
     const message = event.data;
     if (message.type === 'progress') showProgress(message.progress);
+    else if (message.type === 'loaded' || message.type === 'load-failed') loaded(message);
     else finish(message);
   });
   w.addEventListener('error', (event) => {

@@ -1,6 +1,6 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
 import type { BackendKind } from '../backend.js';
-import type { DataOptions } from '../finance/data.js';
+import type { DataOptions, MarketData } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
 
@@ -23,8 +23,21 @@ export interface ForecastRequest {
   backend: BackendKind;
 }
 
+/**
+ * Decode (from `bytes`) and parse a data file off the page's thread: a large upload would freeze the page.
+ * `id` pairs the answer with the latest request.
+ */
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  name: string;
+  bytes?: ArrayBuffer;
+  text?: string;
+  options: DataOptions;
+}
+
 /** Stop ends training early; the run still evaluates the best weights so far. */
-export type ToWorker = TrainRequest | ForecastRequest | { type: 'stop' };
+export type ToWorker = TrainRequest | ForecastRequest | LoadRequest | { type: 'stop' };
 
 /** `user`: a UserError, shown as is (Stop before the first training step is one); `internal`: anything else (a bug or a lost device). */
 export type FailureKind = 'user' | 'internal';
@@ -34,4 +47,6 @@ export type FromWorker =
   /** The result's testDays feed the charts. */
   | { type: 'trained'; result: PipelineResult }
   | { type: 'forecasted'; forecast: ForecastReport }
-  | { type: 'failed'; kind: FailureKind; message: string };
+  | { type: 'failed'; kind: FailureKind; message: string }
+  | { type: 'loaded'; id: number; name: string; text: string; data: MarketData }
+  | { type: 'load-failed'; id: number; name: string; message: string };
