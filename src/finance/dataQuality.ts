@@ -1,7 +1,7 @@
 // What breaks volatility models in a price file, checked before any modelling: the sampling frequency, stale
 // prices, opens copied from the previous close, returns no market makes (an unadjusted split), calendar gaps.
 import { UserError } from '../errors.js';
-import type { Frequency, MarketData, Series } from './data.js';
+import { parseMarketData, type DataOptions, type Frequency, type MarketData, type Series } from './data.js';
 
 /** Unchanged closes in a row from which a run is reported as stale (a trading week). */
 export const STALE_RUN_DAYS = 5;
@@ -185,4 +185,15 @@ export function checkDataQuality(market: MarketData, options: { frequency?: Freq
 /** The series without the features that need a real open (applied where checkDataQuality says so). */
 export function withoutOpenFeatures(market: MarketData): MarketData {
   return { ...market, series: market.series.map((s) => (s.range ? { ...s, range: { parkinson: s.range.parkinson } } : s)) };
+}
+
+/**
+ * The CSV read and checked, as every run reads it: the data-quality warnings join the parser's, and the features
+ * that need a real open are dropped where the file's open is a copy of the previous close.
+ */
+export function loadMarketData(text: string, options: DataOptions = {}): { market: MarketData; quality: DataQuality } {
+  const parsed = parseMarketData(text, options);
+  const quality = checkDataQuality(parsed, options);
+  const checked = quality.dropRangeFeatures ? withoutOpenFeatures(parsed) : parsed;
+  return { market: { ...checked, warnings: [...parsed.warnings, ...quality.warnings] }, quality };
 }

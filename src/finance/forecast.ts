@@ -4,8 +4,8 @@ import { UserError } from '../errors.js';
 import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
 import type { BackendKind } from '../backend.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
-import { checkDataQuality, type DataQuality } from './dataQuality.js';
-import { parseMarketData, type DataKind, type DataOptions, type Series } from './data.js';
+import { loadMarketData, type DataQuality } from './dataQuality.js';
+import { rangeVariances, type DataKind, type DataOptions, type Series } from './data.js';
 import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
@@ -67,15 +67,17 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const { model, extra } = modelFromJSON(input.modelText);
   const risk = readRiskMeta(extra, model);
   const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
-  const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+  const { market, quality } = loadMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
   // The model takes the features it was trained on: a close-only model reads an OHLC file's closes alone.
   const withRange = risk.features.length > featureNames(false).length;
   const withOpen = risk.features.join() === featureNames(true).join();
   if (withRange && market.series[0].range === undefined) {
     throw new UserError(`the model was trained on open/high/low/close features [${risk.features.join(', ')}] but this file has no open/high/low/close columns for one series; use a file with them`);
   }
-  const seriesFeatures = (s: Series) => featureMatrix(withRange ? { ...s, range: { parkinson: s.range!.parkinson, ...(withOpen ? { garmanKlass: s.range!.garmanKlass } : {}) } } : { ...s, range: undefined });
-  const quality = checkDataQuality(market, { frequency: input.dataOptions?.frequency ?? risk.dataOptions.frequency });
+  // (A file whose old opens are copies of the previous close still gives a model that wants the open its bars'
+  // Garman-Klass: the forecast reads only the last window.)
+  const rangeOf = (s: Series) => ({ parkinson: s.range!.parkinson, ...(withOpen ? { garmanKlass: s.range!.garmanKlass ?? rangeVariances(s.bars!).garmanKlass } : {}) });
+  const seriesFeatures = (s: Series) => featureMatrix(withRange ? { ...s, range: rangeOf(s) } : { ...s, range: undefined });
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
@@ -99,7 +101,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     ) as Record<ModelName, PerLevel<Tail>>;
     // The file's mean h-day variance is the scale a plausible forecast lies near.
     const scale = (risk.horizon * s.returns.reduce((a, r) => a + r * r, 0)) / M;
-    const sanityOf = (m: ModelName) => sanity([...dataProblems(quality), ...varianceProblems(`the ${m} forecast`, [variance[m]], scale), ...(m === 'lstm' ? tailProblems('the LSTM', risk.fhs['0.99']) : [])]);
+    const sanityOf = (m: ModelName) => sanity([...dataProblems(quality), ...varianceProblems(`the ${m} forecast`, [variance[m]], scale), ...(m === 'lstm' ? tailProblems('the LSTM', risk.fhs['0.99'].quantile) : [])]);
     const checks = Object.fromEntries(MODEL_NAMES.map((m) => [m, sanityOf(m)])) as Record<ModelName, Sanity>;
     for (const m of MODEL_NAMES) if (!checks[m].valid) warnings.push(`${market.series.length > 1 ? `${s.name}: ` : ''}${m}: ${checks[m].problems.join('; ')}; its VaR and ES are not valid`);
     series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch), sanity: checks });
@@ -107,7 +109,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   return {
     version: 1,
     model: { trainedOn: risk.trainedOn, window: risk.window, horizon: risk.horizon, loss: model.config.loss, members: models.length },
-    data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((s) => s.name), warnings: [...market.warnings, ...quality.warnings], quality },
+    data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((s) => s.name), warnings: market.warnings, quality },
     warnings,
     series,
   };

@@ -3,7 +3,6 @@
 // network, a split taken as a crash, a series of unchanged prices), not merely poor models.
 import { MOSTLY_STALE_SHARE, type DataQuality } from './dataQuality.js';
 import { forecastLosses } from './metrics.js';
-import type { Tail } from './risk.js';
 
 /** Plausible variance forecasts lie within this factor of the training split's mean target, either way. */
 export const PLAUSIBLE_VARIANCE_FACTOR = 1000;
@@ -55,9 +54,12 @@ export function forecastProblems(c: ForecastCheck): string[] {
   return problems;
 }
 
-/** Problems with a filtered-historical-simulation tail: residuals standardised by wrong variances give absurd ones. */
-export function tailProblems(what: string, tail99: Tail): string[] {
-  const q = tail99.quantile;
+/**
+ * Problems with a model's standardised residuals (the filtered-historical-simulation tail): residuals standardised
+ * by variances that do not fit the returns give an absurd 1% quantile (`quantile99`).
+ */
+export function tailProblems(what: string, quantile99: number): string[] {
+  const q = quantile99;
   return q >= TAIL_99_BAND[0] && q <= TAIL_99_BAND[1] ? [] : [`${what}'s standardised residuals have a 1% quantile of ${g(q)}, outside ${TAIL_99_BAND[0]}..${TAIL_99_BAND[1]}: its variances do not fit the returns`];
 }
 

@@ -35,8 +35,8 @@ describe('forecast sanity', () => {
   });
 
   it('catches an absurd FHS tail (residuals standardised by wrong variances)', () => {
-    expect(tailProblems('lstm', { quantile: -2.5, tailMean: -3 })).toEqual([]);
-    expect(tailProblems('lstm', { quantile: -0.001, tailMean: -0.002 })[0]).toMatch(/1% quantile of -0\.00100, outside -10\.\.-1/);
+    expect(tailProblems('lstm', -2.5)).toEqual([]);
+    expect(tailProblems('lstm', -0.001)[0]).toMatch(/1% quantile of -0\.00100, outside -10\.\.-1/);
   });
 });
 
