@@ -12,7 +12,7 @@ export default defineConfig({
     target: 'es2022',
     minify: false,
     sourcemap: true,
-    lib: { entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' }, formats: ['es'] },
+    lib: { entry: { index: 'src/index.ts', engine: 'src/engineApi.ts', finance: 'src/finance/index.ts', cli: 'src/cli/main.ts' }, formats: ['es'] },
     rollupOptions: { external: (id) => external.some((e) => id === e || id.startsWith(`${e}/`)) },
   },
 });

@@ -42,7 +42,7 @@ export interface Plan {
 }
 
 /**
- * The issue's reference shape; --quick shortens the windows to T=20 (TF.js's webgpu step and the engine's kernel
+ * The reference shape (1 layer, H=64, T=60, I=8, batch 64); --quick shortens the windows to T=20 (TF.js's webgpu step and the engine's kernel
  * choice both scale with T), trains 128 samples for 2 epochs and sweeps only T, to finish in under two minutes.
  */
 export function makePlan(quick: boolean): Plan {

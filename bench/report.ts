@@ -113,7 +113,7 @@ export function sweepResult(spec: RunSpec, axes: SweepAxis[], outcome: RunOutcom
   };
 }
 
-/** The speed targets, each measured in this run (or null where this run could not measure it). */
+/** The engine's speed targets (against TF.js, GFLOP/s on SwiftShader, dispatches per step), each measured in this run (or null where this run could not measure it). */
 export function checks(results: ContenderResult[], sweep: SweepResult[]): Check[] {
   const get = (n: ContenderName) => results.find((r) => r.name === n && r.secondsPerEpoch !== null);
   const ratio = (fast: ContenderName, slow: ContenderName, min: number): Check => {

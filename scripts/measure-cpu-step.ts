@@ -1,11 +1,12 @@
-// Times training steps (forward + backward + clip/Adam) of the `backend: 'cpu'` engine on the reference shape
-// of issue 3: 1 LSTM layer, H=64, T=60, I=8, 1 output, batch 64, MSE; an epoch of 512 windows is 8 steps.
+// Times training steps (forward + backward + clip/Adam) of the `backend: 'cpu'` engine on the benchmark's reference
+// shape: 1 LSTM layer, H=64, T=60, I=8, 1 output, batch 64, MSE; an epoch of 512 windows is 8 steps.
 // Variants run round-robin (one epoch each per round) so that they share whatever load the machine has.
 // Run: bash scripts/measure-cpu-step.sh [rounds] [--tfjs]; --tfjs adds TensorFlow.js' `cpu` backend, the
-// yardstick of issue 3, fitting the same network in the same process.
+// yardstick the benchmark holds the CPU path against, fitting the same network in the same process.
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { model_forward_backward } from '../src/cpu/model.js';
-import { adam_update, type AdamHyper } from '../src/cpu/adam.js';
+import { adam_update } from '../src/cpu/adam.js';
+import type { StepHyper } from '../src/engine.js';
 import { FastModel, fastSpecOf } from '../src/cpu/fast.js';
 import { CpuSession } from '../src/cpu/session.js';
 import { Rng } from '../src/rng.js';
@@ -17,7 +18,7 @@ const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const rng = new Rng(1);
 const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
 const y = Float32Array.from({ length: B }, () => rng.normal());
-const hyper = (t: number): AdamHyper => ({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 1, t });
+const hyper = (t: number): StepHyper => ({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 1, t });
 const layout = paramLayout(config);
 
 interface Variant {

@@ -1,4 +1,4 @@
-// Where a `backend: 'webgpu'` training step spends its time, on the reference shape of issue 3 (1 layer, H=64,
+// Where a `backend: 'webgpu'` training step spends its time, on the benchmark's reference shape (1 layer, H=64,
 // T=60, I=8, batch 64, MSE) or another: device time of every dispatch from timestamp queries (one compute pass
 // each), and the host's wall time per step with and without waiting on every submit.
 // Run: bash scripts/profile-gpu-step.sh [H=64] [T=60] [B=64] [I=8] [reps=5]

@@ -4,11 +4,7 @@
 
 const WG = 256u;
 
-struct Hyper {
-  n: u32, // parameter count
-  learningRate: f32, beta1: f32, beta2: f32, epsilon: f32, weightDecay: f32, clipNorm: f32,
-  correction1: f32, correction2: f32, // 1 - beta^t, computed on the host in double precision
-}
+{{HYPER}} // struct Hyper: its fields are declared in src/gpu/adam.ts
 
 @group(0) @binding(0) var<uniform> hp: Hyper;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;

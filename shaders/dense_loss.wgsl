@@ -7,14 +7,7 @@
 override LOSS: u32 = 0u; // 0 = MSE, 1 = QLIKE (out is log-variance)
 const WG = 256u;
 
-struct Dims {
-  B: u32, H: u32, O: u32,
-  hOffset: u32, // where h at the last step starts in hseq
-  wOffset: u32, bOffset: u32, // W_d and b_d in the flat params buffer (and in grads)
-  validRows: u32,
-  logSlot: u32, // where this step's loss goes in lossLog
-  forwardOnly: u32,
-}
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/denseLoss.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;

@@ -13,7 +13,7 @@ override WG: u32 = 64u;
 override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
 override ST_LEN: u32 = ROWS * H;
 
-struct Dims { T: u32, B: u32, whOffset: u32, lastStepOnly: u32, t: u32 }
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;

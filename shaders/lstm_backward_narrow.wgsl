@@ -10,7 +10,7 @@ enable subgroups;
 const H = {{H}}u;
 const U = {{U}}u;
 
-struct Dims { T: u32, B: u32, recurrentOffset: u32, lastStepOnly: u32, rows: u32, layerRows: u32 }
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/lstmNarrow.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;

@@ -13,7 +13,7 @@ const H = {{H}}u;
 const I = {{I}}u;
 const U = {{U}}u; // units per lane: ceil(H / 4)
 
-struct Dims { T: u32, B: u32, kernelOffset: u32, recurrentOffset: u32, biasOffset: u32, rows: u32, layerRows: u32 }
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/lstmNarrow.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> params: array<f32>;

@@ -11,10 +11,7 @@ override ACCUMULATE: bool = false; // C += instead of C =
 const TILE = 64u;
 const TK = 16u;
 
-struct Dims {
-  M: u32, N: u32, K: u32,
-  aOffset: u32, bOffset: u32, cOffset: u32, biasOffset: u32,
-}
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/matmul.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

@@ -11,8 +11,7 @@
 // dims.onesOffset; it fills a spare row of the last block. CPU reference: matmul_backward (and its bias sum).
 enable subgroups;
 
-// bOffset: the first row of B (texture) or its first element (buffer); layerRows: rows per texture layer.
-struct Dims { M: u32, N: u32, R: u32, aOffset: u32, bOffset: u32, cOffset: u32, onesRow: u32, onesOffset: u32, layerRows: u32 }
+{{DIMS}} // struct Dims: its fields are declared in src/gpu/matmulNarrow.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
 @group(0) @binding(1) var<storage, read> a: array<f32>;

@@ -1,23 +1,4 @@
 // webgpu-lstm: LSTM training on WebGPU with fused WGSL kernels, a Float64 CPU reference, and a volatility /
-// market-risk layer built on them.
-export { UserError } from './errors.js';
-export { Rng } from './rng.js';
-export {
-  createModel,
-  modelFromWeights,
-  modelFromJSON,
-  modelToJSON,
-  paramLayout,
-  weightsOf,
-  type LayerWeights,
-  type LossKind,
-  type Model,
-  type ModelConfig,
-  type ParamLayout,
-  type Weights,
-} from './model.js';
-export { openSession, type BackendKind, type Session } from './backend.js';
-export { train, predict, type PredictOptions } from './train/trainer.js';
-export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
-export type { EngineStats, EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';
+// market-risk layer built on them. The root exports both; `webgpu-lstm/engine` and `webgpu-lstm/finance` each alone.
+export * from './engineApi.js';
 export * from './finance/index.js';

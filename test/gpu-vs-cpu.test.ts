@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
 import { narrowEligible } from '../src/gpu/lstmNarrow.js';
-import type { KernelChoice } from '../src/gpu/session.js';
+import type { KernelChoice } from '../src/engine.js';
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { requireGpu } from './helpers/gpu.js';
@@ -25,9 +25,9 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
 
 // Every kernel variant is checked on every run; the narrow ones where the adapter and the shape allow them.
 const choices: KernelChoice[] = [
-  { recurrent: 'wide', gradients: 'tiled' },
+  { recurrent: 'wide', gradients: 'wide' },
   { recurrent: 'narrow', gradients: 'narrow' },
-  { recurrent: 'stepwise', gradients: 'tiled' },
+  { recurrent: 'stepwise', gradients: 'wide' },
 ];
 
 describe('GPU kernels vs CPU reference', () => {
@@ -40,11 +40,11 @@ describe('GPU kernels vs CPU reference', () => {
     const params = Float32Array.from({ length: paramLayout(config).size }, () => 0.05 * rng.normal()); // no QR of an 822-wide matrix
     const x = Float32Array.from({ length: B * T * 4 }, () => rng.normal());
     const y = Float32Array.from({ length: B }, () => rng.normal());
-    const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T })]);
+    const [reference, gpu] = await Promise.all([openSession('reference', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T })]);
     expect(gpu.stats.kernelChoice.recurrent).toMatch(/^stepwise/);
-    cpu.setParams(params);
+    reference.setParams(params);
     gpu.setParams(params);
-    const want = await cpu.lossAndGradients(x, y, B);
+    const want = await reference.lossAndGradients(x, y, B);
     const got = await gpu.lossAndGradients(x, y, B);
     for (const slot of paramLayout(config).slots) {
       const r = [slot.offset, slot.offset + slot.size] as const;
@@ -67,11 +67,11 @@ describe('GPU kernels vs CPU reference', () => {
       const model = createModel(config, 5);
       const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
       const y = Float32Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.2 + rng.next() : rng.normal()));
-      const [cpu, gpu] = await Promise.all([openSession('cpu', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T, kernels })]);
-      cpu.setParams(model.params);
+      const [reference, gpu] = await Promise.all([openSession('reference', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T, kernels })]);
+      reference.setParams(model.params);
       gpu.setParams(model.params);
-      expect(relErr(await gpu.forward(x, B), await cpu.forward(x, B)), 'outputs').toBeLessThan(1e-4);
-      const want = await cpu.lossAndGradients(x, y, B);
+      expect(relErr(await gpu.forward(x, B), await reference.forward(x, B)), 'outputs').toBeLessThan(1e-4);
+      const want = await reference.lossAndGradients(x, y, B);
       const got = await gpu.lossAndGradients(x, y, B);
       expect(Math.abs(got.loss - want.loss) / Math.abs(want.loss)).toBeLessThan(1e-4);
       for (const slot of paramLayout(config).slots) {

@@ -7,7 +7,8 @@ import { build } from 'vite';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // The built package (npm run build, which the test command runs first) as its users meet it: imported by name
-// from Node through package.json `exports`, bundled for the browser, and its CLI launched from bin/.
+// from Node through package.json `exports` (the root, `webgpu-lstm/engine`, `webgpu-lstm/finance`), bundled for the
+// browser, and its CLI launched from bin/.
 const run = promisify(execFile);
 const root = resolve(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'package-test-'));
@@ -37,21 +38,35 @@ describe('the built package', () => {
     expect(out.same).toBe(true);
   });
 
-  it('ships type declarations for the package root', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    const types = join(root, pkg.exports['.'].types);
-    expect(existsSync(types)).toBe(true);
-    const text = readFileSync(types, 'utf8');
-    for (const name of ['lossAndGradients', 'train', 'predict', 'createModel']) expect(text).toContain(name);
-    expect(text).toContain("export * from './finance/index.js'");
-    expect(readFileSync(join(types, '..', 'finance', 'index.d.ts'), 'utf8')).toContain('fitGarch');
+  it('imports the engine and the finance layer alone through their subpaths', async () => {
+    const script = `
+      const engine = await import('webgpu-lstm/engine');
+      const finance = await import('webgpu-lstm/finance');
+      console.log(JSON.stringify({ train: typeof engine.train, engineGarch: typeof engine.fitGarch, fitGarch: typeof finance.fitGarch, financeTrain: typeof finance.train }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root });
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ train: 'function', engineGarch: 'undefined', fitGarch: 'function', financeTrain: 'undefined' });
   });
 
-  it('bundles for the browser without pulling in Dawn for Node', async () => {
+  it('ships type declarations for the package root and both subpaths', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const text = (subpath: string) => {
+      const types = join(root, pkg.exports[subpath].types);
+      expect(existsSync(types), subpath).toBe(true);
+      return readFileSync(types, 'utf8');
+    };
+    expect(text('.')).toContain("export * from './engineApi.js'");
+    expect(text('.')).toContain("export * from './finance/index.js'");
+    for (const name of ['lossAndGradients', 'train', 'predict', 'createModel', 'openSession']) expect(text('./engine')).toContain(name);
+    expect(text('./finance')).toContain('fitGarch');
+  });
+
+  /** The browser bundle of an app whose only code is `source`, with every dependency bundled in. */
+  async function bundle(source: string): Promise<string> {
     const cache = join(root, 'node_modules', '.cache'); // under the root, so 'webgpu-lstm' resolves
     mkdirSync(cache, { recursive: true });
-    const entry = join(cache, 'package-test-entry.js');
-    writeFileSync(entry, "import { lossAndGradients, train } from 'webgpu-lstm';\nconsole.log(lossAndGradients, train);\n");
+    const entry = join(cache, `package-test-entry-${process.pid}.js`);
+    writeFileSync(entry, source);
     try {
       const out = await build({
         root,
@@ -59,13 +74,25 @@ describe('the built package', () => {
         logLevel: 'silent',
         build: { write: false, lib: { entry, formats: ['es'], fileName: 'bundle' }, rollupOptions: { external: [] } },
       });
-      const code = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : [])).map((c) => ('code' in c ? c.code : '')).join('\n');
-      expect(code).toContain('lossAndGradients');
-      expect(code).toMatch(/@compute/); // the WGSL travels inside the bundle
-      expect(code).not.toMatch(/dawn\.node/);
+      return (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : [])).map((c) => ('code' in c ? c.code : '')).join('\n');
     } finally {
       rmSync(entry, { force: true });
     }
+  }
+
+  it('bundles for the browser without pulling in Dawn for Node', async () => {
+    const code = await bundle("import { lossAndGradients, train } from 'webgpu-lstm';\nconsole.log(lossAndGradients, train);\n");
+    expect(code).toContain('lossAndGradients');
+    expect(code).toMatch(/@compute/); // the WGSL travels inside the bundle
+    expect(code).not.toMatch(/dawn\.node/);
+  });
+
+  it('bundles an app that imports only the engine with no finance code and no data package', async () => {
+    const code = await bundle("import { train, predict, createModel } from 'webgpu-lstm/engine';\nconsole.log(train, predict, createModel);\n");
+    expect(code).toMatch(/has no windows/); // train's own checks
+    expect(code).toMatch(/@compute/);
+    // GARCH, the VaR backtests, CSV parsing (papaparse), the statistics library (jstat) and the bundled S&P 500 file
+    expect(code).not.toMatch(/garch|kupiec|christoffersen|papaparse|jstat|vega-datasets|sp500/i);
   });
 
   it('runs the CLI from bin/', async () => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BackendKind } from '../src/backend.js';
+import type { BackendKind } from '../src/engine.js';
 import { createModel, weightsOf, type LossKind, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { lossAndGradients, type SingleLayerParams } from '../src/train/lossAndGradients.js';
@@ -48,7 +48,7 @@ const cases: { name: string; I: number; H: number; B: number; T: number; loss: L
   { name: 'I=8 H=32 B=16 T=20 mse', I: 8, H: 32, B: 16, T: 20, loss: 'mse' },
   { name: 'I=2 H=16 B=9 T=12 qlike', I: 2, H: 16, B: 9, T: 12, loss: 'qlike' },
 ];
-const backends: BackendKind[] = ['cpu', 'webgpu'];
+const backends: BackendKind[] = ['reference', 'cpu', 'webgpu'];
 
 describe('lossAndGradients vs TensorFlow.js (an independent LSTM, same weights)', () => {
   beforeAll(async () => {

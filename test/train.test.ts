@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openSession, type Session } from '../src/backend.js';
+import { openSession } from '../src/backend.js';
+import type { Session } from '../src/engine.js';
 import { UserError } from '../src/errors.js';
 import { createModel, modelFromJSON, modelToJSON, type ModelConfig } from '../src/model.js';
 import { lossAndGradients } from '../src/train/lossAndGradients.js';
@@ -98,7 +99,7 @@ describe('bad input is a clear error', () => {
   };
   const batch = () => ({ x: Float32Array.from({ length: 2 * 3 * 2 }, () => rng.normal()), y: [0.5, 1], batchSize: 2, steps: 3 });
 
-  for (const backend of ['cpu', 'webgpu'] as const) {
+  for (const backend of ['reference', 'cpu', 'webgpu'] as const) {
     it(`rejects wrong shapes, NaN, empty batches and hidden size 0 (${backend})`, async () => {
       await expect(lossAndGradients(params(), { ...batch(), x: new Float32Array(5) }, { backend })).rejects.toThrow(/batch.x has 5 values.*needs 12/);
       await expect(lossAndGradients({ ...params(), kernel: new Float32Array(3) }, batch(), { backend })).rejects.toThrow(/layers.0.kernel has 3 values, expected 32/);

@@ -1,5 +1,5 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import type { DataOptions, MarketData } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';

@@ -1,6 +1,6 @@
 // The few choices that matter, each with the pipeline's default and bounds; invalid values are refused with a
 // message next to the field.
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from '../finance/pipeline.js';
 import type { LossKind } from '../model.js';
 

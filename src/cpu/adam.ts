@@ -1,14 +1,5 @@
 // CPU reference of shaders/adam.wgsl (global-norm clip + Adam), in Float64 state over Float32 params.
-
-export interface AdamHyper {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number; // decoupled, as AdamW
-  clipNorm: number; // 0 = no clipping
-  t: number; // 1-based step count, for bias correction
-}
+import type { StepHyper } from '../engine.js';
 
 export function grad_norm(grads: ArrayLike<number>): number {
   let s = 0;
@@ -17,7 +8,7 @@ export function grad_norm(grads: ArrayLike<number>): number {
 }
 
 /** One Adam step on every parameter; gradients are first scaled so their global norm is at most clipNorm. */
-export function adam_update(params: Float32Array, grads: ArrayLike<number>, m: Float32Array, v: Float32Array, hp: AdamHyper): void {
+export function adam_update(params: Float32Array, grads: ArrayLike<number>, m: Float32Array, v: Float32Array, hp: StepHyper): void {
   const norm = grad_norm(grads);
   const scale = hp.clipNorm > 0 && norm > hp.clipNorm ? hp.clipNorm / norm : 1;
   const c1 = 1 - Math.pow(hp.beta1, hp.t);

@@ -44,6 +44,20 @@ export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
 }
 
 /**
+ * x (b,T,I) batch-major, as callers hold windows -> out (T,B,I) time-major, as every kernel walks them (this
+ * path, the reference and the GPU upload alike); rows b..B-1 of each step, padding up to a batch size B, are zeroed.
+ */
+export function toTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<number>, b: number, T: number, I: number, B = b): void {
+  for (let t = 0; t < T; t++) {
+    for (let r = 0; r < B; r++) {
+      const o = (t * B + r) * I;
+      if (r < b) for (let i = 0; i < I; i++) out[o + i] = x[(r * T + t) * I + i];
+      else out.fill(0, o, o + I);
+    }
+  }
+}
+
+/**
  * C[M,N] (=, or += when accumulate) A[M,K] · Bt[N,K]ᵀ, with A, Bt, C starting at a0, b0, c0.
  * Both operands are read along K, contiguously; a 4×2 block of C lives in 8 registers so each loaded value
  * feeds two or four multiply-adds (this was the fastest blocking measured in V8).
@@ -109,7 +123,7 @@ export function gemm_nt(C: F32, c0: number, A: F32, a0: number, Bt: F32, b0: num
 /**
  * C[M,N] += A[K,M]ᵀ · B[K,N]: the weight-gradient shape (Σ over rows of inputᵀ · dout) without transposing.
  * A 4×4 tile of A (four K rows, four C rows) sits in registers while the loop runs along N, so each C element
- * is loaded and stored once per four K rows (30% faster than 2×4 tiles in V8 on the issue 3 shape).
+ * is loaded and stored once per four K rows (30% faster than 2×4 tiles in V8 on the benchmark's reference shape).
  */
 export function gemm_tn(C: F32, c0: number, A: F32, a0: number, B: F32, b0: number, M: number, N: number, K: number): void {
   const M4 = M - (M % 4);
@@ -313,13 +327,8 @@ export class FastModel {
   forward(params: F32, x: F32, B: number): F32 {
     this.ensure(B);
     const { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
-    const x0 = this.x;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        for (let i = 0; i < I0; i++) x0[(t * B + b) * I0 + i] = x[(b * T + t) * I0 + i];
-      }
-    }
-    let input = x0;
+    toTimeMajor(this.x, x, B, T, I0);
+    let input = this.x;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
       const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];

@@ -2,22 +2,14 @@
 // per layer matmul_forward (input projection) + lstm_forward; the dense head on h at the last step; the loss;
 // then back: loss_backward, matmul_backward (head), per layer lstm_backward + matmul_backward for W_x, W_h, b.
 import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import { toTimeMajor } from './fast.js';
 import { lstm_backward, lstm_forward } from './lstm.js';
 import { loss_backward, loss_forward } from './loss.js';
 import { matmul_backward, matmul_forward } from './matmul.js';
 
 type Arr = Float32Array | Float64Array;
 
-/** x (B,T,I) batch-major, as callers hold windows -> (T,B,I) time-major, as the kernels walk them. */
-export function toTimeMajor(x: ArrayLike<number>, B: number, T: number, I: number, out: Float32Array | Float64Array = new Float64Array(T * B * I)) {
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < I; i++) out[(t * B + b) * I + i] = x[(b * T + t) * I + i];
-    }
-  }
-  return out;
-}
-
+/** The inverse of toTimeMajor, for the input's gradient. */
 function fromTimeMajor(x: Float64Array, B: number, T: number, I: number): Float64Array {
   const out = new Float64Array(B * T * I);
   for (let b = 0; b < B; b++) {
@@ -44,7 +36,8 @@ export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<num
   const layout = paramLayout(config);
   const H = config.hiddenSize, G = 4 * H, O = config.outputs;
   const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
-  let input = toTimeMajor(x, B, T, config.inputSize) as Float64Array;
+  let input = new Float64Array(T * B * config.inputSize);
+  toTimeMajor(input, x, B, T, config.inputSize);
   const acts: LayerActivations[] = [];
   layout.layers.forEach((slots, l) => {
     const I = layerInputSize(config, l);

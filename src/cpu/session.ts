@@ -1,10 +1,8 @@
 import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
-import type { Session, SessionShape, StepHyper } from '../backend.js';
-import type { EngineStats } from '../train/types.js';
+import type { EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
 import { adam_update } from './adam.js';
 import { FastModel, fastSpecOf } from './fast.js';
-import { model_forward_backward } from './model.js';
 import { KernelWorker, type Job, type Reply } from './workers.js';
 
 export interface CpuSessionOptions {
@@ -13,8 +11,8 @@ export interface CpuSessionOptions {
 }
 
 /**
- * The `backend: 'cpu'` engine. Training and forward run the fast Float32 path (./fast.ts), each batch split
- * across worker threads; lossAndGradients runs the Float64 reference, the oracle every backend is tested against.
+ * The `backend: 'cpu'` engine: the fast Float32 path (./fast.ts), each batch split across worker threads (the
+ * Float64 oracle is `backend: 'reference'`, ./referenceSession.ts).
  * Work is queued in call order, like a GPU queue: trainStep returns at once and drainLosses / readParams /
  * forward / lossAndGradients wait for the steps queued before them.
  */
@@ -61,23 +59,32 @@ export class CpuSession implements Session {
   }
 
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
-    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
-    const xb = x.slice(0, b * T * I), yb = y.slice(0, b * O), h = { ...hp };
+    const [xb, yb] = this.batch(x, y, b), h = { ...hp };
     this.enqueue(async () => {
-      let loss = 0;
-      const workers = await this.pool();
-      if (workers.length === 0) loss = this.local.forwardBackward(this.params, xb, yb, b, this.grads);
-      else {
-        this.grads.fill(0);
-        for (const r of await this.scatter(workers, xb, yb, b)) {
-          if (!('loss' in r)) throw new Error('internal: a training slice came back without a loss');
-          loss += r.loss;
-          for (let i = 0; i < this.size; i++) this.grads[i] += r.grads[i];
-        }
-      }
+      const loss = await this.gradients(xb, yb, b);
       adam_update(this.params, this.grads, this.m, this.v, h);
       this.losses.push(loss);
     });
+  }
+
+  /** Copies of a batch's b windows and targets: the caller may change its arrays before the queue gets here. */
+  private batch(x: Float32Array, y: Float32Array, b: number): [Float32Array, Float32Array] {
+    const { inputSize: I, outputs: O } = this.config;
+    return [x.slice(0, b * this.shape.steps * I), y.slice(0, b * O)];
+  }
+
+  /** The batch's mean loss; its gradient goes to this.grads. */
+  private async gradients(xb: Float32Array, yb: Float32Array, b: number): Promise<number> {
+    const workers = await this.pool();
+    if (workers.length === 0) return this.local.forwardBackward(this.params, xb, yb, b, this.grads);
+    let loss = 0;
+    this.grads.fill(0);
+    for (const r of await this.scatter(workers, xb, yb, b)) {
+      if (!('loss' in r)) throw new Error('internal: a training slice came back without a loss');
+      loss += r.loss;
+      for (let i = 0; i < this.size; i++) this.grads[i] += r.grads[i];
+    }
+    return loss;
   }
 
   drainLosses(): Promise<number[]> {
@@ -89,11 +96,8 @@ export class CpuSession implements Session {
   }
 
   lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
-    const xb = x.slice(), yb = y.slice(); // the caller may change its arrays before the queue gets here
-    return this.after(() => {
-      const { loss, grads } = model_forward_backward(this.config, this.params, xb, yb, b, this.shape.steps);
-      return { loss, grads: Float32Array.from(grads) };
-    });
+    const [xb, yb] = this.batch(x, y, b);
+    return this.after(async () => ({ loss: await this.gradients(xb, yb, b), grads: this.grads.slice() }));
   }
 
   forward(x: Float32Array, b: number): Promise<Float32Array> {

@@ -2,7 +2,7 @@
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
 import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { loadMarketData, type DataQuality } from './dataQuality.js';
 import { rangeVariances, type DataKind, type DataOptions, type Series } from './data.js';

@@ -2,8 +2,52 @@
 export { BUNDLED_DATA_NAME, parseMarketData, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
 export { fitGarch, garchLogLikelihood, garchVariances, type GarchFit, type GarchParams, type GarchSummary } from './garch.js';
 export { ewmaForecasts, fitHar, harForecasts, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
-export { dieboldMariano, forecastLosses, qlike, type ForecastLosses, type TestResult } from './metrics.js';
-export { backtestEs, backtestVar, christoffersen, conditionalCoverage, kupiec, trafficLight, VAR_LEVELS, type EsBacktest, type TrafficLight, type VarBacktest } from './risk.js';
+export { dieboldMariano, forecastLosses, neweyWestLags, neweyWestVariance, qlike, type ForecastLosses, type TestResult } from './metrics.js';
+export { mincerZarnowitz, modelConfidenceSet, type McsOptions, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
+export {
+  backtestEs,
+  backtestEsZ2,
+  backtestVar,
+  christoffersen,
+  conditionalCoverage,
+  empiricalDraw,
+  empiricalTail,
+  expectedShortfall,
+  filteredBootstrapRisk,
+  fitStudentTNu,
+  gaussianDraw,
+  gaussianTail,
+  horizonRisk,
+  kupiec,
+  NU_BOUNDS,
+  studentTDraw,
+  studentTLogLikelihood,
+  studentTTail,
+  trafficLight,
+  valueAtRisk,
+  VAR_LEVELS,
+  type EsBacktest,
+  type EsZ2Test,
+  type HorizonRisk,
+  type StandardisedDraw,
+  type Tail,
+  type TrafficLight,
+  type VarBacktest,
+  type VarLevel,
+} from './risk.js';
+export {
+  buyAndHold,
+  ROLLING_VOL_DAYS,
+  strategyReturns,
+  summarizeStrategy,
+  varLimitBreaches,
+  varLimitPositions,
+  volatilityTargeting,
+  type Strategy,
+  type StrategySummary,
+  type VarLimit,
+  type VolatilityTargetOptions,
+} from './riskControl.js';
 export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
 export {
   DEFAULT_RISK_OPTIONS,

@@ -9,6 +9,8 @@ declare module 'jstat' {
     normal: Continuous;
     chisquare: Continuous;
     studentt: Continuous;
+    /** ln Γ(x). */
+    gammaln(x: number): number;
     binomial: { pdf(k: number, n: number, p: number): number; cdf(k: number, n: number, p: number): number };
     /** Least squares by QR: the x minimising |A x - b|. */
     lstsq(A: number[][], b: number[]): number[];

@@ -1,6 +1,6 @@
 // The LSTM volatility forecaster on top of the engine: K independently initialised members trained on the
 // same windows, each predicting log-variance, each calibrated on the training windows.
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { createModel, type LossKind, type Model } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';

@@ -2,7 +2,7 @@
 // app both call runRiskPipeline with CSV text and show reportTable(report).
 import { check } from '../errors.js';
 import { modelToJSON, type LossKind, type Model } from '../model.js';
-import type { BackendKind } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import type { Sequences } from '../train/types.js';
 import { baselineForecasts, fitBaselines, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';

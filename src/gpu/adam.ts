@@ -1,25 +1,32 @@
-import code from '../../shaders/adam.wgsl?raw';
-import type { AdamHyper } from '../cpu/adam.js';
+import template from '../../shaders/adam.wgsl?raw';
+import type { StepHyper } from '../engine.js';
 import type { GpuContext } from './device.js';
-import { makeDispatch, packFields, uniformBuffer, type Dispatch } from './program.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate } from './template.js';
+import { uniformStruct, type UniformValues } from './uniforms.js';
 
-const FLOATS = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+// n: the parameter count; correction1, 2: 1 - beta^t, computed on the host in double precision.
+const HYPER = uniformStruct('Hyper', {
+  n: 'u32', learningRate: 'f32', beta1: 'f32', beta2: 'f32', epsilon: 'f32', weightDecay: 'f32', clipNorm: 'f32', correction1: 'f32', correction2: 'f32',
+});
+const code = fillTemplate(template, { HYPER: HYPER.wgsl });
 
-function hyperFields(n: number, hp: AdamHyper): number[] {
-  return [n, hp.learningRate, hp.beta1, hp.beta2, hp.epsilon, hp.weightDecay, hp.clipNorm, 1 - Math.pow(hp.beta1, hp.t), 1 - Math.pow(hp.beta2, hp.t)];
+function hyperValues(n: number, hp: StepHyper): UniformValues<typeof HYPER.fields> {
+  const { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm } = hp;
+  return { n, learningRate, beta1, beta2, epsilon, weightDecay, clipNorm, correction1: 1 - Math.pow(beta1, hp.t), correction2: 1 - Math.pow(beta2, hp.t) };
 }
 
 /** Global-norm clip + Adam over the flat parameter buffer: two dispatches; `setHyper` before each step. */
 export async function adam(ctx: GpuContext, a: { n: number; params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; norm: GPUBuffer }) {
-  const initial: AdamHyper = { learningRate: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 0, t: 1 };
-  const hp = uniformBuffer(ctx, 'adam', hyperFields(a.n, initial), FLOATS);
+  const initial: StepHyper = { learningRate: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0, clipNorm: 0, t: 1 };
+  const hp = HYPER.buffer(ctx, 'adam', hyperValues(a.n, initial));
   const lanes = 256;
   const groups = Math.ceil(a.n / lanes);
   const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
   const dispatches: Dispatch[] = await Promise.all([
-    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'grad_norm', constants: {} }, [hp, null, a.grads, null, null, a.norm], [1], 'grad_norm'),
-    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'adam', constants: {} }, [hp, a.params, a.grads, a.m, a.v, a.norm], [x, Math.ceil(groups / x)], 'adam'),
+    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'grad_norm', constants: {} }, { hp, grads: a.grads, norm: a.norm }, [1], 'grad_norm'),
+    makeDispatch(ctx, { name: 'adam', code, entryPoint: 'adam', constants: {} }, { hp, params: a.params, grads: a.grads, m: a.m, v: a.v, norm: a.norm }, [x, Math.ceil(groups / x)], 'adam'),
   ]);
-  const setHyper = (h: AdamHyper) => ctx.device.queue.writeBuffer(hp, 0, packFields(hyperFields(a.n, h), FLOATS));
+  const setHyper = (h: StepHyper) => HYPER.write(ctx, hp, hyperValues(a.n, h));
   return { dispatches, setHyper };
 }

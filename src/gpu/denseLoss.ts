@@ -1,7 +1,14 @@
-import code from '../../shaders/dense_loss.wgsl?raw';
+import template from '../../shaders/dense_loss.wgsl?raw';
 import type { LossKind } from '../model.js';
 import type { GpuContext } from './device.js';
-import { makeDispatch, packFields, uniformBuffer, type Dispatch } from './program.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate } from './template.js';
+import { uniformStruct } from './uniforms.js';
+
+// hOffset: where h at the last step starts in hseq; wOffset, bOffset: W_d and b_d in the flat params buffer (and in
+// grads); logSlot: where this step's loss goes in lossLog.
+const DIMS = uniformStruct('Dims', { B: 'u32', H: 'u32', O: 'u32', hOffset: 'u32', wOffset: 'u32', bOffset: 'u32', validRows: 'u32', logSlot: 'u32', forwardOnly: 'u32' });
+const code = fillTemplate(template, { DIMS: DIMS.wgsl });
 
 export interface DenseLossArgs {
   B: number;
@@ -22,12 +29,11 @@ export interface DenseLossArgs {
 
 /** The dense head + loss kernel; `setStep` rewrites the per-call fields (valid rows, loss slot, forward only). */
 export async function denseLoss(ctx: GpuContext, a: DenseLossArgs) {
-  const fields = (validRows: number, logSlot: number, forwardOnly: boolean) =>
-    [a.B, a.H, a.O, (a.T - 1) * a.B * a.H, a.wOffset, a.bOffset, validRows, logSlot, Number(forwardOnly)];
-  const dims = uniformBuffer(ctx, 'dense_loss', fields(a.B, 0, false));
+  const values = (validRows: number, logSlot: number, forwardOnly: boolean) =>
+    ({ B: a.B, H: a.H, O: a.O, hOffset: (a.T - 1) * a.B * a.H, wOffset: a.wOffset, bOffset: a.bOffset, validRows, logSlot, forwardOnly: Number(forwardOnly) });
+  const dims = DIMS.buffer(ctx, 'dense_loss', values(a.B, 0, false));
   const program = { name: 'dense_loss', code, entryPoint: 'main', constants: { LOSS: a.loss === 'mse' ? 0 : 1 } };
-  const dispatch: Dispatch = await makeDispatch(ctx, program, [dims, a.params, a.hseq, a.y, a.out, a.grads, a.dh, a.lossLog], [1]);
-  const setStep = (validRows: number, logSlot: number, forwardOnly: boolean) =>
-    ctx.device.queue.writeBuffer(dims, 0, packFields(fields(validRows, logSlot, forwardOnly)));
+  const dispatch: Dispatch = await makeDispatch(ctx, program, { dims, params: a.params, hseq: a.hseq, y: a.y, out: a.out, grads: a.grads, dh: a.dh, lossLog: a.lossLog }, [1]);
+  const setStep = (validRows: number, logSlot: number, forwardOnly: boolean) => DIMS.write(ctx, dims, values(validRows, logSlot, forwardOnly));
   return { dispatch, setStep };
 }

@@ -10,8 +10,9 @@ export interface GpuContext {
   lost: string | null; // why the device was lost, once it is
 }
 
-// Dawn for Node: the object `create()` returns must outlive every device made from it, or Dawn aborts
-// when it is garbage-collected (see shared notes), so it lives at module level, made once even when callers race.
+// Dawn for Node: the object `create()` returns must outlive every device made from it, or Dawn aborts when it is
+// garbage-collected (about half of the test runs crashed with SIGABRT while it was a local), so it lives at module
+// level, made once even when callers race.
 let nodeGpu: Promise<GPU> | undefined;
 let context: Promise<GpuContext> | undefined;
 

@@ -1,7 +1,15 @@
-import forwardCode from '../../shaders/lstm_forward.wgsl?raw';
-import backwardCode from '../../shaders/lstm_backward.wgsl?raw';
+import forwardTemplate from '../../shaders/lstm_forward.wgsl?raw';
+import backwardTemplate from '../../shaders/lstm_backward.wgsl?raw';
 import type { GpuContext } from './device.js';
-import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate } from './template.js';
+import { uniformStruct } from './uniforms.js';
+
+// whOffset: W_h in the flat params buffer; t: the step of a per-step dispatch (the fused entry points ignore it).
+const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
+const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', lastStepOnly: 'u32', t: 'u32' });
+const forwardCode = fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl });
+const backwardCode = fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl });
 
 /** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes. */
 export interface RecurrentTiling {
@@ -33,9 +41,9 @@ export interface LstmForwardArgs {
 }
 
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.whOffset, 0]);
+  const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
   const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
-  return makeDispatch(ctx, program, [dims, a.params, a.gates, a.hseq, a.cseq], [Math.ceil(a.B / tiling.rows)], label);
+  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 export interface LstmBackwardArgs {
@@ -52,16 +60,16 @@ export interface LstmBackwardArgs {
 }
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.whOffset, Number(a.lastStepOnly), 0]);
+  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t: 0 });
   const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
-  return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG], [Math.ceil(a.B / tiling.rows)], label);
+  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
 export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs): Promise<Dispatch>[] {
   const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'step', constants: { H: a.H } };
   return Array.from({ length: a.T }, (_, t) =>
-    makeDispatch(ctx, program, [uniformBuffer(ctx, label, [a.T, a.B, a.whOffset, t]), a.params, a.gates, a.hseq, a.cseq], [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`));
+    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
@@ -69,7 +77,7 @@ export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwar
   const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'step', constants: { H: a.H } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
-    const dims = uniformBuffer(ctx, label, [a.T, a.B, a.whOffset, Number(a.lastStepOnly), t]);
-    return makeDispatch(ctx, program, [dims, a.params, a.gates, a.cseq, a.dhAbove, a.dG, a.dcState], [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`);
+    const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t });
+    return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`);
   });
 }

@@ -1,8 +1,15 @@
 import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
 import { subgroupsOf4, type GpuContext } from './device.js';
-import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
-import { fillTemplate, unroll } from './template.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate, templated, unroll } from './template.js';
+import { uniformStruct } from './uniforms.js';
+import { texelAt, type UnitRowTexture } from './unitRowTexture.js';
+
+// Offsets: the layer's weights in the flat params buffer; rows: batch rows per workgroup; layerRows: rows per
+// texture layer (the gates' and dG's textures are shaped alike).
+const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', kernelOffset: 'u32', recurrentOffset: 'u32', biasOffset: 'u32', rows: 'u32', layerRows: 'u32' });
+const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', recurrentOffset: 'u32', lastStepOnly: 'u32', rows: 'u32', layerRows: 'u32' });
 
 /** Units each of the 4 lanes owns. */
 const unitsPerLane = (H: number) => Math.ceil(H / 4);
@@ -17,25 +24,6 @@ export function narrowEligible(ctx: GpuContext, H: number, rows: number): boolea
 }
 
 /**
- * A texture of one rgba32float texel per unit and row: the four gates of a unit (their activations, or dG), the T·B
- * rows wrapped into layers of at most maxTextureDimension2D. On SwiftShader every buffer access whose index depends
- * on the lane is a per-lane gather of one float; a texel access moves four. dG passed this way took the reference
- * step from 52 to 46 ms of device time (Node, SwiftShader); the gates, a little more.
- */
-export interface UnitRowTexture { texture: GPUTexture; view: GPUTextureView; layerRows: number }
-
-export function unitRowTexture(ctx: GpuContext, label: string, rows: number, H: number): UnitRowTexture {
-  const layerRows = Math.min(rows, ctx.device.limits.maxTextureDimension2D);
-  const texture = ctx.device.createTexture({
-    label,
-    size: [H, layerRows, Math.ceil(rows / layerRows)],
-    format: 'rgba32float',
-    usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING,
-  });
-  return { texture, view: texture.createView({ dimension: '2d-array' }), layerRows };
-}
-
-/**
  * Batch rows per 4-lane workgroup, for 16 workgroups: each loads its weights (thousands of per-lane gathers on
  * SwiftShader) once for all its rows, and 16 still kept both cores of this project's machines busy (32 and 8 were
  * slower at the reference shape, 4 rows per workgroup ~7% faster than 2).
@@ -44,15 +32,13 @@ export function narrowRows(B: number): number {
   return Math.max(1, Math.ceil(B / 16));
 }
 
-/** The texel of unit `col` in `row` of a UnitRowTexture as WGSL arguments: coordinates, then layer (dims.layerRows). */
-export const texelAt = (col: string, row: string) => `vec2u(${col}, ${row} % dims.layerRows), ${row} / dims.layerRows`;
 
-function forwardCode(H: number, I: number): string {
+function forwardCode({ H, I }: { H: number; I: number }): string {
   const U = unitsPerLane(H);
   // s += v_k · w_k as fma: measured on SwiftShader here, faster than multiply then add (as in matmul_narrow).
   const sum = (n: number, v: (k: number) => string, w: (k: number) => string) => Array.from({ length: n }, (_, k) => `s = fma(vec4f(${v(k)}), ${w(k)}, s);`).join(' ');
   return fillTemplate(forwardTemplate, {
-    H, I, U,
+    DIMS: FORWARD_DIMS.wgsl, H, I, U,
     INPUTS: [
       unroll(I, (k) => `xb[${k}] = x[xrow + ${k}u];`),
       unroll(H, (k) => `hb[${k}] = subgroupBroadcast(h[${k % U}], ${Math.floor(k / U)}u);`),
@@ -67,7 +53,7 @@ function forwardCode(H: number, I: number): string {
   });
 }
 
-function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): string {
+function backwardCode({ H, ...out }: { H: number; buffer: boolean; texture: boolean }): string {
   const U = unitsPerLane(H);
   const perUnit = (f: (u: number) => string) => Array.from({ length: U }, (_, u) => f(u)).join(' ');
   // Where 4 divides H no lane owns a padding unit (col >= H): loads need no select and stores no branch. Elsewhere
@@ -76,7 +62,7 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   const ofUnit = (value: string, zero = '0.0') => (exact ? value : `select(${zero}, ${value}, col < H)`);
   const load = (buffer: string, at: string) => ofUnit(`${buffer}[${at}]`);
   return fillTemplate(backwardTemplate, {
-    H, U,
+    DIMS: BACKWARD_DIMS.wgsl, H, U,
     DG_BINDINGS: [
       out.buffer ? '@group(0) @binding(5) var<storage, read_write> dG: array<f32>;' : '',
       out.texture ? '@group(0) @binding(6) var dGt: texture_storage_2d_array<rgba32float, write>;' : '',
@@ -104,6 +90,9 @@ function backwardCode(H: number, out: { buffer: boolean; texture: boolean }): st
   });
 }
 
+const forwardProgram = templated('lstm_forward_narrow', forwardCode);
+const backwardProgram = templated('lstm_backward_narrow', backwardCode);
+
 export interface NarrowForwardArgs {
   T: number; B: number; H: number; I: number;
   params: GPUBuffer; kernelOffset: number; recurrentOffset: number; biasOffset: number;
@@ -113,9 +102,9 @@ export interface NarrowForwardArgs {
 /** x·W_x + b and the recurrence, fused: one dispatch of 4-lane workgroups. */
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.kernelOffset, a.recurrentOffset, a.biasOffset, rows, a.gates.layerRows]);
-  const program = { name: `lstm_forward_narrow(H=${a.H},I=${a.I})`, code: forwardCode(a.H, a.I), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, a.params, a.x, a.gates.view, a.hseq, a.cseq], [Math.ceil(a.B / rows)], label);
+  const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, kernelOffset: a.kernelOffset, recurrentOffset: a.recurrentOffset, biasOffset: a.biasOffset, rows, layerRows: a.gates.layerRows });
+  const program = forwardProgram({ H: a.H, I: a.I });
+  return makeDispatch(ctx, program, { dims, params: a.params, x: a.x, gates: a.gates.view, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / rows)], label);
 }
 
 export interface NarrowBackwardArgs {
@@ -127,8 +116,7 @@ export interface NarrowBackwardArgs {
 
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
-  const dims = uniformBuffer(ctx, label, [a.T, a.B, a.recurrentOffset, Number(a.lastStepOnly), rows, a.gates.layerRows]); // dG's texture is shaped alike
-  const out = { buffer: a.dG !== null, texture: a.dGTexture !== null };
-  const program = { name: `lstm_backward_narrow(H=${a.H},${JSON.stringify(out)})`, code: backwardCode(a.H, out), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, a.params, a.gates.view, a.cseq, a.dhAbove, a.dG, a.dGTexture?.view ?? null], [Math.ceil(a.B / rows)], label);
+  const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, recurrentOffset: a.recurrentOffset, lastStepOnly: Number(a.lastStepOnly), rows, layerRows: a.gates.layerRows });
+  const program = backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null });
+  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates.view, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dGt: a.dGTexture?.view ?? null }, [Math.ceil(a.B / rows)], label);
 }

@@ -1,6 +1,12 @@
-import code from '../../shaders/matmul.wgsl?raw';
+import template from '../../shaders/matmul.wgsl?raw';
 import type { GpuContext } from './device.js';
-import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate } from './template.js';
+import { uniformStruct } from './uniforms.js';
+
+// Offsets in elements; biasOffset: bias[N] in buffer b.
+const DIMS = uniformStruct('Dims', { M: 'u32', N: 'u32', K: 'u32', aOffset: 'u32', bOffset: 'u32', cOffset: 'u32', biasOffset: 'u32' });
+const code = fillTemplate(template, { DIMS: DIMS.wgsl });
 
 export interface MatmulArgs {
   M: number;
@@ -22,7 +28,7 @@ const TILE = 64;
 
 /** C[M,N] (+)= op(A)·op(B) (+ bias): one dispatch of 64x64 output tiles. Offsets are in elements. */
 export function matmul(ctx: GpuContext, label: string, args: MatmulArgs): Promise<Dispatch> {
-  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.K, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset ?? 0, args.biasOffset ?? 0]);
+  const dims = DIMS.buffer(ctx, label, { M: args.M, N: args.N, K: args.K, aOffset: args.aOffset ?? 0, bOffset: args.bOffset ?? 0, cOffset: args.cOffset ?? 0, biasOffset: args.biasOffset ?? 0 });
   const program = {
     name: 'matmul',
     code,
@@ -34,12 +40,13 @@ export function matmul(ctx: GpuContext, label: string, args: MatmulArgs): Promis
       ACCUMULATE: Number(!!args.accumulate),
     },
   };
-  return makeDispatch(ctx, program, [dims, args.a, args.b, args.c], [Math.ceil(args.N / TILE), Math.ceil(args.M / TILE)], label);
+  return makeDispatch(ctx, program, { dims, a: args.a, b: args.b, c: args.c }, [Math.ceil(args.N / TILE), Math.ceil(args.M / TILE)], label);
 }
 
 /** dbias[N] = Σ_r dout[r, N] over M rows, written at cOffset of c. */
 export function colsum(ctx: GpuContext, label: string, args: { M: number; N: number; a: GPUBuffer; aOffset?: number; c: GPUBuffer; cOffset: number }): Promise<Dispatch> {
-  const dims = uniformBuffer(ctx, label, [args.M, args.N, 0, args.aOffset ?? 0, 0, args.cOffset, 0]);
+  // colsum reads only M, N and the offsets of a and c.
+  const dims = DIMS.buffer(ctx, label, { M: args.M, N: args.N, K: 0, aOffset: args.aOffset ?? 0, bOffset: 0, cOffset: args.cOffset, biasOffset: 0 });
   const program = { name: 'matmul', code, entryPoint: 'colsum', constants: { ACCUMULATE: 0 } };
-  return makeDispatch(ctx, program, [dims, args.a, null, args.c], [Math.ceil(args.N / 64)], label);
+  return makeDispatch(ctx, program, { dims, a: args.a, c: args.c }, [Math.ceil(args.N / 64)], label);
 }

@@ -1,8 +1,13 @@
 import template from '../../shaders/matmul_narrow.wgsl?raw';
 import type { GpuContext } from './device.js';
-import { texelAt, type UnitRowTexture } from './lstmNarrow.js';
-import { makeDispatch, uniformBuffer, type Dispatch } from './program.js';
-import { fillTemplate, unroll } from './template.js';
+import { makeDispatch, type Dispatch } from './program.js';
+import { fillTemplate, templated, unroll } from './template.js';
+import { uniformStruct } from './uniforms.js';
+import { texelAt, type UnitRowTexture } from './unitRowTexture.js';
+
+// bOffset: the first row of B (texture) or its first element (buffer); onesRow: the row of A that is all ones (M with
+// onesOffset, else NO_ONES); layerRows: rows per layer of B's texture.
+const DIMS = uniformStruct('Dims', { M: 'u32', N: 'u32', R: 'u32', aOffset: 'u32', bOffset: 'u32', cOffset: 'u32', onesRow: 'u32', onesOffset: 'u32', layerRows: 'u32' });
 
 /** Most rows of C per block: taller blocks need fewer gathers per multiply-add; 64 measured no better than 32. */
 export const MAX_BLOCK_ROWS = 32;
@@ -21,7 +26,7 @@ export function narrowHasSpareRow(M: number): boolean {
  * How a program is specialised: block rows; whether M (with no row of ones) and N fill whole blocks; and whether B
  * is a buffer or dG's texture (lstm_backward_narrow's texel per unit and row: N = 4H, columns gH + unit).
  */
-interface Shape { MB: number; exactM: boolean; exactN: boolean; bTexture: boolean }
+type Shape = { MB: number; exactM: boolean; exactN: boolean; bTexture: boolean };
 
 /** The parts of the template that depend on where B lives. */
 function bSource(bTexture: boolean) {
@@ -71,11 +76,13 @@ const ROWS = 8;
 function code(shape: Shape): string {
   const slots = Array.from({ length: ROWS }, (_, s) => s);
   return fillTemplate(template, {
-    ROWS, MB: shape.MB, ...bSource(shape.bTexture),
+    DIMS: DIMS.wgsl, ROWS, MB: shape.MB, ...bSource(shape.bTexture),
     BLOCK: [...slots.map((s) => loads(s, `r + ${s}u`, shape)), unroll(4 * shape.MB, (k) => update(k, slots), '    ')].join('\n'),
     SINGLE: [loads(0, 'r', shape), unroll(4 * shape.MB, (k) => update(k, [0]), '    ')].join('\n'),
   });
 }
+
+const matmulNarrowProgram = templated('matmul_narrow', code);
 
 /** No row of ones: onesRow never matches a row. */
 const NO_ONES = 0xffffffff;
@@ -88,9 +95,12 @@ const NO_ONES = 0xffffffff;
 export function matmulNarrowTN(ctx: GpuContext, label: string, args: { M: number; N: number; R: number; a: GPUBuffer; aOffset?: number; b: GPUBuffer | UnitRowTexture; bOffset?: number; c: GPUBuffer; cOffset: number; onesOffset?: number }): Promise<Dispatch> {
   const ones = args.onesOffset !== undefined;
   const texture = args.b instanceof GPUBuffer ? null : args.b;
-  const dims = uniformBuffer(ctx, label, [args.M, args.N, args.R, args.aOffset ?? 0, args.bOffset ?? 0, args.cOffset, ones ? args.M : NO_ONES, args.onesOffset ?? 0, texture?.layerRows ?? 0]);
+  const dims = DIMS.buffer(ctx, label, {
+    M: args.M, N: args.N, R: args.R, aOffset: args.aOffset ?? 0, bOffset: args.bOffset ?? 0, cOffset: args.cOffset,
+    onesRow: ones ? args.M : NO_ONES, onesOffset: args.onesOffset ?? 0, layerRows: texture?.layerRows ?? 0,
+  });
   const MB = narrowBlockRows(args.M + Number(ones));
   const shape = { MB, exactM: !ones && args.M % MB === 0, exactN: args.N % 64 === 0, bTexture: texture !== null };
-  const program = { name: `matmul_narrow(${JSON.stringify(shape)})`, code: code(shape), entryPoint: 'main', constants: {} };
-  return makeDispatch(ctx, program, [dims, args.a, texture ? texture.view : (args.b as GPUBuffer), args.c], [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
+  const program = matmulNarrowProgram(shape);
+  return makeDispatch(ctx, program, { dims, a: args.a, b: texture ? texture.view : (args.b as GPUBuffer), c: args.c }, [Math.ceil(args.N / 64), Math.ceil((args.M + Number(ones)) / MB)], label);
 }

@@ -1,11 +1,18 @@
 import type { GpuContext } from './device.js';
 
-/** One GPU program: its shader, entry point and specialisation constants; together they are its cache key. */
+/** The values a templated shader's code is generated from (see templated in ./template.ts). */
+export type Variant = Record<string, number | boolean>;
+
+/**
+ * One GPU program: its shader, entry point, specialisation constants and, for a templated shader, the variant its
+ * code was generated from; together they are its cache key.
+ */
 export interface Program {
   name: string; // the shader file, e.g. 'matmul'
   code: string;
   entryPoint: string;
   constants: Record<string, number>;
+  variant?: Variant;
 }
 
 /** A program bound to buffers and a dispatch shape, ready to encode as often as needed. */
@@ -18,9 +25,10 @@ export interface Dispatch {
 
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
+const sorted = (values: Record<string, number | boolean>) => Object.keys(values).sort().map((k) => `${k}=${values[k]}`).join(',');
+
 export function programKey(p: Program): string {
-  const constants = Object.keys(p.constants).sort().map((k) => `${k}=${p.constants[k]}`);
-  return `${p.name}:${p.entryPoint}:${constants.join(',')}`;
+  return `${p.name}(${sorted(p.variant ?? {})}):${p.entryPoint}:${sorted(p.constants)}`;
 }
 
 /** Pipelines are compiled once per device and program, asynchronously, and cached. */
@@ -42,14 +50,27 @@ export function pipelineFor(ctx: GpuContext, p: Program): Promise<GPUComputePipe
   return pipeline;
 }
 
-/** Binds resources[i] to binding i of the program's (auto) layout; null marks a binding this entry point does not use. */
-export async function makeDispatch(ctx: GpuContext, p: Program, resources: (GPUBuffer | GPUTextureView | null)[], workgroups: [number, number?, number?], label = p.name): Promise<Dispatch> {
-  const pipeline = await pipelineFor(ctx, p);
-  const bindGroup = ctx.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: resources.flatMap((r, binding) => (r ? [{ binding, resource: r instanceof GPUBuffer ? { buffer: r } : r }] : [])),
+/** The binding number of every `@group(0) @binding(n) var… name` the shader declares, by name. */
+function bindingsOf(code: string): Map<string, number> {
+  return new Map(Array.from(code.matchAll(/@group\(0\)\s*@binding\((\d+)\)\s*var(?:<[^>]*>)?\s+(\w+)/g), (m) => [m[2], Number(m[1])]));
+}
+
+export type Resource = GPUBuffer | GPUTextureView;
+
+/**
+ * Binds each resource to the shader variable of its name; null (or a name left out) for a variable this entry point
+ * does not use. A name the shader does not declare is a bug, so it throws.
+ */
+export async function makeDispatch(ctx: GpuContext, p: Program, resources: Record<string, Resource | null>, workgroups: [number, number?, number?], label = p.name): Promise<Dispatch> {
+  const bindings = bindingsOf(p.code);
+  const entries = Object.entries(resources).flatMap(([name, r]) => {
+    if (!r) return [];
+    const binding = bindings.get(name);
+    if (binding === undefined) throw new Error(`internal: shader ${p.name} declares no binding '${name}'`);
+    return [{ binding, resource: r instanceof GPUBuffer ? { buffer: r } : r }];
   });
+  const pipeline = await pipelineFor(ctx, p);
+  const bindGroup = ctx.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
   return { label, pipeline, bindGroup, workgroups: [workgroups[0], workgroups[1] ?? 1, workgroups[2] ?? 1] };
 }
 
@@ -59,19 +80,4 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispat
     pass.setBindGroup(0, d.bindGroup);
     pass.dispatchWorkgroups(...d.workgroups);
   }
-}
-
-/** A uniform buffer of 32-bit fields (u32 unless listed in `floats`), padded to 16 bytes. */
-export function uniformBuffer(ctx: GpuContext, label: string, fields: number[], floats: ReadonlySet<number> = new Set()): GPUBuffer {
-  const buffer = ctx.device.createBuffer({ label, size: Math.ceil((fields.length * 4) / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  ctx.device.queue.writeBuffer(buffer, 0, packFields(fields, floats));
-  return buffer;
-}
-
-export function packFields(fields: number[], floats: ReadonlySet<number> = new Set()): ArrayBuffer {
-  const data = new ArrayBuffer(Math.ceil((fields.length * 4) / 16) * 16);
-  const u = new Uint32Array(data);
-  const f = new Float32Array(data);
-  fields.forEach((v, i) => (floats.has(i) ? (f[i] = v) : (u[i] = v)));
-  return data;
 }

@@ -1,4 +1,5 @@
-import { openSession, type BackendKind } from '../backend.js';
+import { openSession } from '../backend.js';
+import type { BackendKind } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromWeights, paramLayout, weightsOf, type LossKind, type ModelConfig } from '../model.js';
 import { validateSequences } from './trainer.js';

@@ -1,4 +1,5 @@
-import { openSession, type BackendKind, type Session, type StepHyper } from '../backend.js';
+import { openSession } from '../backend.js';
+import type { BackendKind, Session, StepHyper } from '../engine.js';
 import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
 import type { Model, ModelConfig } from '../model.js';

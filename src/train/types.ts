@@ -1,4 +1,4 @@
-import type { BackendKind } from '../backend.js';
+import type { BackendKind, EngineStats } from '../engine.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
 export interface Sequences {
@@ -52,12 +52,4 @@ export interface TrainResult {
   seconds: number;
   samplesPerSecond: number;
   engine: EngineStats;
-}
-
-export interface EngineStats {
-  backend: BackendKind;
-  adapter?: string; // e.g. "google swiftshader (fallback)"
-  dispatchesPerStep: number;
-  submitsPerStep: number;
-  kernelChoice: Record<string, string>; // kernel family -> variant picked for this shape
 }

@@ -53,7 +53,7 @@ function riskModel(edit: (risk: RiskModelMeta) => void = () => {}): string {
     loss: 'qlike',
     scaler: { mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
     calibration: [1],
-    fhs: { '0.95': { quantile: -1.7, tailMean: -2.1 }, '0.99': { quantile: -2.4, tailMean: -2.8 } },
+    fhs: { '0.95': { quantile: -1.7, tailMean: -2.1 }, '0.975': { quantile: -2, tailMean: -2.4 }, '0.99': { quantile: -2.4, tailMean: -2.8 } },
     ensembleParams: [],
     dataOptions: {},
     trainedOn: { source: 'test', kind: 'prices', series: ['close'], firstDate: '2001-01-01', lastDate: '2004-01-01' },
@@ -100,7 +100,7 @@ describe('predict shows no risk figure as valid that cannot be', () => {
   it('a diverged model (variance 1e40 times too large, absurd FHS tails): the LSTM is not valid, the baselines are', async () => {
     const text = riskModel((r) => {
       r.calibration = [1e40];
-      r.fhs = { '0.95': { quantile: -0.0003, tailMean: -0.0004 }, '0.99': { quantile: -0.0005, tailMean: -0.0006 } };
+      r.fhs = { '0.95': { quantile: -0.0003, tailMean: -0.0004 }, '0.975': { quantile: -0.0004, tailMean: -0.0005 }, '0.99': { quantile: -0.0005, tailMean: -0.0006 } };
     });
     const f = await forecastNextDay({ modelText: text, csvText: closeOnly });
     expect(f.series[0].sanity.lstm.valid).toBe(false);

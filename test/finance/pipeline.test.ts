@@ -61,7 +61,8 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     }
     expect(r.forecasts.har.dmVsHar).toBeNull();
     expect(r.forecasts.lstm.dmVsHar!.pValue).toBeGreaterThanOrEqual(0);
-    expect(r.var.garch['0.99'].trafficLight).toMatch(/green|yellow|red/);
+    // About 120 test days: too few for Basel's 250-day traffic light.
+    expect(r.var.garch['0.99']).toMatchObject({ trafficLight: null, trafficLightReason: expect.stringMatching(/needs 250/) });
     expect(r.var.garch['0.95'].trafficLight).toBeNull();
     expect(Object.keys(r.garch)).toEqual(expect.arrayContaining(['mu', 'omega', 'alpha', 'beta', 'logLikelihood']));
     expect(r.garch.persistence).toBeLessThan(1);

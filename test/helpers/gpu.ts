@@ -2,7 +2,7 @@ import { gpuContext } from '../../src/gpu/device.js';
 
 /**
  * The adapter every GPU test runs on. GPU tests are never skipped: without an adapter they fail and say why
- * (scripts/test.sh points Dawn at SwiftShader on machines with no GPU).
+ * (on a machine with no GPU, src/gpu/device.ts points Dawn at SwiftShader by itself where it is installed).
  */
 export async function requireGpu() {
   return gpuContext();

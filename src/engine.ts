@@ -1,0 +1,66 @@
+// The engine's contract: what every backend implements and what callers hold. Both backends import this
+// module; it imports neither of them (src/backend.ts opens the one asked for).
+
+/**
+ * Where a model runs: 'webgpu' (the WGSL kernels), 'cpu' (the fast Float32 path, batches split over worker
+ * threads) or 'reference' (the plain Float64 model of src/cpu/model.ts, one thread: the oracle every other
+ * backend is tested against).
+ */
+export type BackendKind = 'webgpu' | 'cpu' | 'reference';
+
+/** One optimiser step's settings: Adam (bias-corrected, decoupled weight decay) after a global-norm clip. */
+export interface StepHyper {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number; // decoupled, as AdamW
+  clipNorm: number; // 0 = no clipping
+  t: number; // 1-based step count, for bias correction
+}
+
+/** Which variant of each GPU kernel family a session runs. */
+export interface KernelChoice {
+  // Every family has a 'wide' variant for GPUs (many lanes a workgroup, workgroup memory) and a 'narrow' one for
+  // CPU-like adapters (one 4-lane subgroup a workgroup, no workgroup memory). The recurrence: lstm_forward/backward.wgsl
+  // fused over T; their _narrow twins (input projection fused); or 'stepwise', the wide kernels' per-step entry
+  // points, one dispatch a step, for H too large for the fused kernels' workgroup memory.
+  recurrent: 'wide' | 'narrow' | 'stepwise';
+  gradients: 'wide' | 'narrow'; // dW_x and dW_h: matmul.wgsl (64x64 tiles) or matmul_narrow.wgsl
+}
+
+/** What a session reports about how it runs. */
+export interface EngineStats {
+  backend: BackendKind;
+  adapter?: string; // e.g. "google swiftshader (fallback)"
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  kernelChoice: Record<string, string>; // kernel family -> variant picked for this shape
+}
+
+export interface SessionShape {
+  batchSize: number;
+  steps: number;
+  /** GPU only: run these kernel variants instead of measuring which is fastest (tests check every variant). */
+  kernels?: KernelChoice;
+}
+
+/**
+ * A model bound to a backend and a maximum batch shape: weights, Adam state and scratch buffers live here
+ * across steps. Batches are (b, T, I) batch-major with b <= batchSize.
+ */
+export interface Session {
+  readonly stats: EngineStats;
+  setParams(params: Float32Array): void; // also resets Adam's moments
+  readParams(): Promise<Float32Array>;
+  /** Queues a full training step: forward, backward, clip, Adam. Its loss comes back through drainLosses. */
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void;
+  /** The losses of every step queued since the last drain, in order. */
+  drainLosses(): Promise<number[]>;
+  /** The batch-mean loss and the gradient of every parameter, in paramLayout order. */
+  lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }>;
+  /** Outputs (b, O) of the dense head. */
+  forward(x: Float32Array, b: number): Promise<Float32Array>;
+  destroy(): void;
+}
+

@@ -1,0 +1,99 @@
+// Which variant of each kernel family a session runs: the candidates this adapter and shape allow, the one measured
+// fastest (cached per adapter, model and batch shape), and how the choice is reported.
+import type { KernelChoice } from '../engine.js';
+import { UserError } from '../errors.js';
+import type { ModelConfig } from '../model.js';
+import { subgroupsOf4, type GpuContext } from './device.js';
+import { fusedFits, wideTiling } from './lstm.js';
+import { NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
+import { MAX_BLOCK_ROWS } from './matmulNarrow.js';
+import { encodeDispatches, type Dispatch } from './program.js';
+
+/** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
+export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
+
+/** The variants that run here for `rows` = T·B rows, fastest-first guess first; only `forced` if given (or why not). */
+export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
+  if (forced) {
+    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, rows)) {
+      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN} and steps x batch within the adapter's texture limits`);
+    }
+    if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
+      throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
+    }
+    if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize)) {
+      throw new UserError(`hidden size ${config.hiddenSize} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
+    }
+    return [forced];
+  }
+  const fused = fusedFits(ctx, config.hiddenSize);
+  const all: KernelChoice[] = fused
+    ? [
+        { recurrent: 'wide', gradients: 'wide' },
+        { recurrent: 'narrow', gradients: 'narrow' },
+        { recurrent: 'wide', gradients: 'narrow' },
+      ]
+    : [
+        { recurrent: 'stepwise', gradients: 'wide' },
+        { recurrent: 'stepwise', gradients: 'narrow' },
+      ];
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
+}
+
+/** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */
+const chosen = new Map<string, KernelChoice>();
+
+/**
+ * The only candidate, or the one measured fastest for this key (measured on first use, then cached); `step` gives a
+ * candidate's forward + head + backward dispatches on the session's own buffers.
+ */
+export async function chooseKernels(ctx: GpuContext, key: string, candidates: KernelChoice[], step: (c: KernelChoice) => Promise<Dispatch[]>): Promise<KernelChoice> {
+  if (candidates.length === 1) return candidates[0];
+  let choice = chosen.get(key);
+  if (!choice) {
+    choice = await fastest(ctx, candidates, step);
+    chosen.set(key, choice);
+  }
+  return choice;
+}
+
+/**
+ * The fastest candidate: the median of three runs after one warm-up, a candidate dropped as soon as one run takes
+ * twice the best median so far.
+ */
+async function fastest(ctx: GpuContext, candidates: KernelChoice[], step: (c: KernelChoice) => Promise<Dispatch[]>): Promise<KernelChoice> {
+  let best = { choice: candidates[0], ms: Infinity };
+  for (const choice of candidates) {
+    const dispatches = await step(choice);
+    const times: number[] = [];
+    for (let r = 0; r < 4; r++) {
+      const t0 = performance.now();
+      const encoder = ctx.device.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      encodeDispatches(pass, dispatches);
+      pass.end();
+      ctx.device.queue.submit([encoder.finish()]);
+      await ctx.device.queue.onSubmittedWorkDone();
+      const ms = performance.now() - t0;
+      if (ms > 2 * best.ms) break;
+      if (r > 0) times.push(ms); // the first run pays for first-use costs
+    }
+    if (times.length < 3) continue;
+    const median = times.sort((a, b) => a - b)[1];
+    if (median < best.ms) best = { choice, ms: median };
+  }
+  return best.choice;
+}
+
+/** What a choice runs, in words, for EngineStats.kernelChoice. */
+export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number, B: number, T: number): Record<string, string> {
+  const wide = wideTiling(ctx, H);
+  return {
+    recurrent: {
+      wide: `wide(rows=${wide.rows},lanes=${wide.lanes})`,
+      narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
+      stepwise: `stepwise(${T} dispatches a pass)`,
+    }[choice.recurrent],
+    gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
+  };
+}

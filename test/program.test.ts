@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { programKey } from '../src/gpu/program.js';
+import { fillTemplate, templated } from '../src/gpu/template.js';
+import { uniformStruct } from '../src/gpu/uniforms.js';
+
+describe('uniformStruct: one declaration gives the WGSL struct and the packing', () => {
+  const S = uniformStruct('Hyper', { n: 'u32', rate: 'f32', t: 'u32' });
+
+  it('writes the struct in declaration order', () => {
+    expect(S.wgsl).toBe('struct Hyper { n: u32, rate: f32, t: u32 }');
+  });
+
+  it('packs a named object in the same order, each field as its type, padded to 16 bytes', () => {
+    const data = S.pack({ t: 7, rate: 0.5, n: 3 });
+    expect(data.byteLength).toBe(16);
+    expect(new Uint32Array(data, 0, 1)[0]).toBe(3);
+    expect(new Float32Array(data, 4, 1)[0]).toBe(0.5);
+    expect(new Uint32Array(data, 8, 1)[0]).toBe(7);
+  });
+
+  it('refuses an object with a field missing', () => {
+    expect(() => S.pack({ n: 1, rate: 2 } as unknown as Parameters<typeof S.pack>[0])).toThrow(/Hyper.t has no value/);
+  });
+});
+
+describe('templated: code and pipeline key from the same variant values', () => {
+  it('gives each variant its own key and generates its code once', () => {
+    let generated = 0;
+    const program = templated('demo', (v: { N: number; fast: boolean }) => {
+      generated++;
+      return fillTemplate('const N = {{N}}u; // {{MODE}}', { N: v.N, MODE: v.fast ? 'fast' : 'plain' });
+    });
+    const a = program({ N: 4, fast: true }), b = program({ fast: true, N: 4 }), c = program({ N: 4, fast: false });
+    expect(a.code).toBe('const N = 4u; // fast');
+    expect(programKey(a)).toBe(programKey(b));
+    expect(programKey(a)).not.toBe(programKey(c));
+    expect(c.code).toBe('const N = 4u; // plain');
+    expect(generated).toBe(2);
+  });
+
+  it('a template slot left unfilled throws', () => {
+    expect(() => fillTemplate('{{A}} {{B}}', { A: 1 })).toThrow(/\{\{B\}\} has no value/);
+  });
+});
