@@ -94,7 +94,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     check(validation.steps === trainSet.steps, `validation windows have ${validation.steps} steps, training windows ${trainSet.steps}`);
   }
 
-  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: trainSet.steps });
+  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal });
   const started = now();
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; params: Float32Array } = { epoch: 0, loss: Infinity, params: model.params.slice() };

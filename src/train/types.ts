@@ -1,4 +1,4 @@
-import type { BackendKind, EngineStats } from '../engine.js';
+import type { BackendKind, EngineStats, SetupProgress } from '../engine.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
 export interface Sequences {
@@ -34,6 +34,8 @@ export interface TrainOptions {
   seed?: number; // shuffling seed; default 1
   signal?: AbortSignal; // stops within one step and keeps the best weights
   onProgress?: (p: TrainProgress) => void;
+  /** Before the first step: what the backend's set-up is doing (WebGPU: compiling kernels, choosing among variants). */
+  onSetup?: (p: SetupProgress) => void;
   lossReadEvery?: number; // read the GPU loss back every N steps (no stall per step); default 8
 }
 
