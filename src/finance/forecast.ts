@@ -12,7 +12,7 @@ import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
 import type { RiskModelMeta } from './pipeline.js';
 import { VAR_LEVELS, type Tail } from './risk.js';
-import { dataProblems, sanity, tailProblems, varianceProblems, type Sanity } from './sanity.js';
+import { dataProblems, sanity, sanityWarnings, tailProblems, varianceProblems, type Sanity } from './sanity.js';
 
 export interface ForecastInput {
   modelText: string;
@@ -103,7 +103,7 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
     const scale = (risk.horizon * s.returns.reduce((a, r) => a + r * r, 0)) / M;
     const sanityOf = (m: ModelName) => sanity([...dataProblems(quality), ...varianceProblems(`the ${m} forecast`, [variance[m]], scale), ...(m === 'lstm' ? tailProblems('the LSTM', risk.fhs['0.99'].quantile) : [])]);
     const checks = Object.fromEntries(MODEL_NAMES.map((m) => [m, sanityOf(m)])) as Record<ModelName, Sanity>;
-    for (const m of MODEL_NAMES) if (!checks[m].valid) warnings.push(`${market.series.length > 1 ? `${s.name}: ` : ''}${m}: ${checks[m].problems.join('; ')}; its VaR and ES are not valid`);
+    warnings.push(...sanityWarnings(checks, market.series.length > 1 ? s.name : undefined));
     series.push({ name: s.name, nextDay: nextDay(market.dates[last], variance, tails, risk.horizon, lstm.members.map((m) => m[0])), garch: garchSummary(fits.garch), sanity: checks });
   }
   return {

@@ -39,8 +39,8 @@ export function varianceProblems(what: string, forecasts: ArrayLike<number>, sca
   const min = Math.min(...values);
   const max = Math.max(...values);
   if (min >= lo && max <= hi) return [];
-  const range = min === max ? `${g(min)}` : `from ${g(min)} to ${g(max)}`;
-  return [`${what} ${min === max ? 'is' : 'run'} ${range} (percent²), outside the plausible ${g(lo)}..${g(hi)} (${PLAUSIBLE_VARIANCE_FACTOR}x either way of the mean)`];
+  const range = min === max ? g(min) : `${g(min)}..${g(max)}`;
+  return [`${what}: variance ${range} (percent²), outside the plausible ${g(lo)}..${g(hi)} (${PLAUSIBLE_VARIANCE_FACTOR}x either way of the mean)`];
 }
 
 /** Problems with one set of forecasts: implausible variances, QLIKE far worse than naive or beyond bound. */
@@ -73,4 +73,43 @@ export function dataProblems(quality: DataQuality): string[] {
 
 export function sanity(problems: string[]): Sanity {
   return { valid: problems.length === 0, problems };
+}
+
+/** One series' results, as the runners have them: arrays indexed by forecast origin (NaN where none was made). */
+export interface ResultsCheck {
+  targets: Float64Array;
+  /** The origins scored (the test split, or the out-of-sample days). */
+  scored: number[];
+  /** Each model's variance forecasts. */
+  forecasts: Record<string, Float64Array>;
+  /** The mean target over the days the models were fitted on. */
+  trainMean: number;
+  /** The network's forecasts on its validation (early-stopping) days, where a failed fit shows first. */
+  lstmValidation?: { origins: number[]; forecasts: Float64Array };
+  /** Each model's 1% quantile of standardised residuals (its FHS tail), where it has one. */
+  tailQuantiles?: Record<string, number>;
+}
+
+/** Every model's sanity on one series: the data's problems, then its own forecasts' and tail's. */
+export function checkResults(c: ResultsCheck, quality: DataQuality): Record<string, Sanity> {
+  const common = dataProblems(quality);
+  const at = (values: Float64Array, origins: number[]) => Float64Array.from(origins, (t) => values[t]);
+  const targetsAt = (origins: number[]) => at(c.targets, origins);
+  return Object.fromEntries(
+    Object.entries(c.forecasts).map(([model, f]) => {
+      const own = [
+        ...(model === 'lstm' && c.lstmValidation
+          ? forecastProblems({ what: `the ${model} validation forecasts`, forecasts: at(c.lstmValidation.forecasts, c.lstmValidation.origins), targets: targetsAt(c.lstmValidation.origins), trainMean: c.trainMean })
+          : []),
+        ...forecastProblems({ what: `the ${model} forecasts`, forecasts: at(f, c.scored), targets: targetsAt(c.scored), trainMean: c.trainMean }),
+        ...(c.tailQuantiles?.[model] !== undefined ? tailProblems(`the ${model}`, c.tailQuantiles[model]) : []),
+      ];
+      return [model, sanity([...common, ...own])];
+    }),
+  );
+}
+
+/** One warning line per model that failed, saying its risk figures are not valid. */
+export function sanityWarnings(checks: Record<string, Sanity>, series?: string): string[] {
+  return Object.entries(checks).flatMap(([model, s]) => (s.valid ? [] : [`${series ? `${series}: ` : ''}${model}: ${s.problems.join('; ')}; its VaR and ES are not valid`]));
 }

@@ -104,7 +104,7 @@ describe('predict shows no risk figure as valid that cannot be', () => {
     });
     const f = await forecastNextDay({ modelText: text, csvText: closeOnly });
     expect(f.series[0].sanity.lstm.valid).toBe(false);
-    expect(f.series[0].sanity.lstm.problems).toEqual([expect.stringMatching(/the lstm forecast is .*e\+\d+ \(percent²\), outside the plausible/), expect.stringMatching(/1% quantile of -0\.000500/)]);
+    expect(f.series[0].sanity.lstm.problems).toEqual([expect.stringMatching(/the lstm forecast: variance .*e\+\d+ \(percent²\), outside the plausible/), expect.stringMatching(/1% quantile of -0\.000500/)]);
     expect(f.series[0].sanity.garch).toEqual({ valid: true, problems: [] });
     expect(f.warnings).toEqual([expect.stringMatching(/^lstm: .*; its VaR and ES are not valid$/)]);
     const table = predictTable(f);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMarketData } from '../../src/finance/data.js';
 import { checkDataQuality } from '../../src/finance/dataQuality.js';
-import { dataProblems, forecastProblems, tailProblems } from '../../src/finance/sanity.js';
+import { checkResults, dataProblems, forecastProblems, sanityWarnings, tailProblems } from '../../src/finance/sanity.js';
 import { businessDays, garchCsv, pricesFrom, simulateGarch, TYPICAL } from './helpers.js';
 
 const returns = simulateGarch(TYPICAL, 1000, 5);
@@ -16,7 +16,7 @@ describe('forecast sanity', () => {
 
   it('catches a diverged network: huge variances, QLIKE far worse than naive', () => {
     const p = forecastProblems({ what: "the LSTM's forecasts", forecasts: Float64Array.from(targets, (_, i) => (i % 2 ? 5.8e46 : 1e40)), targets, trainMean });
-    expect(p).toContainEqual(expect.stringMatching(/the LSTM's forecasts run from 1\.00e\+40 to 5\.80e\+46 \(percent²\), outside the plausible/));
+    expect(p).toContainEqual(expect.stringMatching(/the LSTM's forecasts: variance 1\.00e\+40\.\.5\.80e\+46 \(percent²\), outside the plausible/));
     expect(p).toContainEqual(expect.stringMatching(/QLIKE of 1\d\d, beyond any working forecast/));
   });
 
@@ -49,5 +49,27 @@ describe('data problems that void every model', () => {
     const stale = ['date,close', ...dates.map((d, i) => `${d},${prices[i - (i % 4)].toFixed(6)}`)].join('\n');
     expect(dataProblems(checkDataQuality(parseMarketData(stale)))).toContainEqual(expect.stringMatching(/mostly stale \(75% of the returns are zero\)/));
     expect(dataProblems(checkDataQuality(parseMarketData(garchCsv(800))))).toEqual([]);
+  });
+});
+
+describe('checkResults: every model of one series', () => {
+  it('voids the diverged LSTM (validation and test), keeps the sound baseline, and adds data problems to all', () => {
+    const n = targets.length;
+    const scored = Array.from({ length: 200 }, (_, i) => 800 + i);
+    const validation = Array.from({ length: 100 }, (_, i) => 700 + i);
+    const lstm = new Float64Array(n).fill(5.8e46);
+    const garch = new Float64Array(n).fill(trainMean);
+    const clean = checkDataQuality(parseMarketData(garchCsv(800)));
+    const checks = checkResults({ targets, scored, forecasts: { lstm, garch }, trainMean, lstmValidation: { origins: validation, forecasts: lstm }, tailQuantiles: { lstm: -0.0005, garch: -2.4 } }, clean);
+    expect(checks.garch).toEqual({ valid: true, problems: [] });
+    expect(checks.lstm.valid).toBe(false);
+    expect(checks.lstm.problems).toEqual([
+      expect.stringMatching(/^the lstm validation forecasts: variance 5\.80e\+46/),
+      expect.stringMatching(/^the lstm validation forecasts have a QLIKE of .* beyond any working forecast/),
+      expect.stringMatching(/^the lstm forecasts: variance 5\.80e\+46/),
+      expect.stringMatching(/^the lstm forecasts have a QLIKE/),
+      expect.stringMatching(/^the lstm's standardised residuals have a 1% quantile of -0\.000500/),
+    ]);
+    expect(sanityWarnings(checks)).toEqual([expect.stringMatching(/^lstm: the lstm validation forecasts: .*; its VaR and ES are not valid$/)]);
   });
 });
