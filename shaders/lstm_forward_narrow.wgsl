@@ -2,8 +2,8 @@
 // such as SwiftShader, whose lanes are a 4-wide SIMD unit). One workgroup is one 4-lane subgroup and walks its
 // batch rows in turn. Lane l owns units l*U .. l*U+U-1 with all four gates, keeping its columns of W_x and W_h
 // in private memory; h is exchanged with subgroupBroadcast, so there is no workgroup memory and no barrier.
-// The input projection x·W_x + b is fused in. Lines marked {{...}} are unrolled by src/gpu/lstmNarrow.ts, so
-// that every private-array index in the hot loop is a constant (dynamic indices cost a gather on SwiftShader).
+// The input projection x·W_x + b is fused in. The template's for blocks are unrolled (src/gpu/template.ts), so that
+// every private-array index in the hot loop is a constant (dynamic indices cost a gather on SwiftShader).
 // Out: the gate activations i, f, g, o as a texture (one texel per unit and row, rows wrapped into layers of
 // dims.layerRows: one store per unit where a buffer takes four); hseq, cseq (T,B,H). CPU reference: matmul_forward
 // then lstm_forward in src/cpu.
@@ -54,9 +54,39 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
       var xb: array<f32, I>; // x_t of this row
       var hb: array<f32, H>; // h_{t-1} of every unit, from the lanes that own them
       var z: array<vec4f, U>; // gate pre-activations i, f, g, o of the lane's units
-{{INPUTS}}
-{{SUMS}}
-{{CELL}}
+{{#for k < I}}
+      xb[{{k}}] = x[xrow + {{k}}u];
+{{/for}}
+{{#for k < H}}
+      hb[{{k}}] = subgroupBroadcast(h[{{k % U}}], {{k / U}}u);
+{{/for}}
+      // One unit at a time, its four gate sums in registers; s += v·w as fma (measured on SwiftShader here, faster
+      // than multiply then add, as in matmul_narrow). Then the cell update of every unit.
+{{#for u < U}}
+      {
+        var s = bias[{{u}}];
+{{#for k < I}}
+        s = fma(vec4f(xb[{{k}}]), wx[{{k * U + u}}], s);
+{{/for}}
+{{#for k < H}}
+        s = fma(vec4f(hb[{{k}}]), wh[{{k * U + u}}], s);
+{{/for}}
+        z[{{u}}] = s;
+      }
+{{/for}}
+{{#for u < U}}
+      {
+        let a = vec4f(sigmoid(z[{{u}}].x), sigmoid(z[{{u}}].y), tanh(z[{{u}}].z), sigmoid(z[{{u}}].w));
+        c[{{u}}] = a.y * c[{{u}}] + a.x * a.z;
+        h[{{u}}] = a.w * tanh(c[{{u}}]);
+        let col = u0 + {{u}}u;
+        if (col < H) {
+          textureStore(gates, vec2u(col, row % dims.layerRows), row / dims.layerRows, a); // unit col's texel in row
+          cseq[row * H + col] = c[{{u}}];
+          hseq[row * H + col] = h[{{u}}];
+        }
+      }
+{{/for}}
     }
   }
 }

@@ -5,7 +5,7 @@
 // four groups per lane. On SwiftShader every storage load whose index depends on the lane is a per-lane gather
 // (tens of ns measured here), so the block is as tall as registers allow ({{MB}} + 64 values of A and B a row
 // serve {{MB}} x 64 multiply-adds), each lane loads a quarter of a row's A values and shares them by
-// subgroupBroadcast, and B comes from a texture where it can: one texel load brings 4 floats per lane. Lines marked {{...}} are unrolled by
+// subgroupBroadcast, and B comes from a texture where it can: one texel load brings 4 floats per lane. Its slots are unrolled by
 // src/gpu/matmulNarrow.ts so that every register index is a constant. With dims.onesRow = M, A gains a row of ones
 // after its last (a column of ones in A stored [R, M]): C's row M is then Σ_r B[r, :], the bias gradient, stored at
 // dims.onesOffset; it fills a spare row of the last block. CPU reference: matmul_backward (and its bias sum).

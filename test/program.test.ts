@@ -38,6 +38,16 @@ describe('templated: code and pipeline key from the same variant values', () => 
     expect(generated).toBe(2);
   });
 
+  it('unrolls {{#for}} blocks (nested, with index arithmetic) and picks {{#if}} branches; a block tag alone takes its line', () => {
+    const template = ['{{#for u < U}}', '  s{{u}} = w[{{u * H + 1}}] + h[{{H - 1 - u % 2}}]{{#if EXACT}};{{#else}} * m;{{/if}}', '{{#for k < u}}', '    + {{k / 2}}', '{{/for}}', '{{/for}}', 'end {{NAME}}'].join('\n');
+    expect(fillTemplate(template, { U: 3, H: 4, EXACT: false, NAME: 'kernel' })).toBe(
+      ['  s0 = w[1] + h[3] * m;', '  s1 = w[5] + h[2] * m;', '    + 0', '  s2 = w[9] + h[3] * m;', '    + 0', '    + 0', 'end kernel'].join('\n'),
+    );
+    expect(fillTemplate('{{#if !EXACT}}a{{#else}}b{{/if}}', { EXACT: true })).toBe('b');
+    expect(() => fillTemplate('{{#for u < 2}}x', {})).toThrow(/has no \{\{\/for\}\}/);
+    expect(() => fillTemplate('{{NAME + 1}}', { NAME: 'text' })).toThrow(/arithmetic on a string/);
+  });
+
   it('a template slot left unfilled throws', () => {
     expect(() => fillTemplate('{{A}} {{B}}', { A: 1 })).toThrow(/\{\{B\}\} has no value/);
   });

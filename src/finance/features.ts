@@ -6,7 +6,10 @@ import type { Series } from './data.js';
 /** Percent² (a 0.01% move): keeps logs and QLIKE finite on days whose return is exactly zero. */
 export const VARIANCE_FLOOR = 1e-4;
 
-/** Corsi's HAR horizons: daily, weekly and monthly realized variance. */
+/**
+ * Corsi's HAR horizons in days. From daily closes the components are mean squared daily returns over the last 1, 5
+ * and 22 days: a coarse stand-in for the intraday realised variance HAR was built on.
+ */
 export const HAR_DAYS = [1, 5, 22] as const;
 
 /** The first origin with every HAR component: the monthly one needs 22 returns. */

@@ -1,8 +1,32 @@
 // The volatility / market-risk layer's public API (re-exported from the package root).
 export { BUNDLED_DATA_NAME, parseMarketData, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
-export { fitGarch, garchLogLikelihood, garchVariances, type GarchFit, type GarchParams, type GarchSummary } from './garch.js';
-export { ewmaForecasts, fitHar, harForecasts, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
-export { dieboldMariano, forecastLosses, neweyWestLags, neweyWestVariance, qlike, type ForecastLosses, type TestResult } from './metrics.js';
+export {
+  fitGarch,
+  garchLogLikelihood,
+  garchPersistence,
+  garchSummary,
+  garchVariances,
+  garchVarianceSum,
+  type GarchDist,
+  type GarchFit,
+  type GarchModel,
+  type GarchOptions,
+  type GarchParams,
+  type GarchSummary,
+} from './garch.js';
+export {
+  ewmaForecasts,
+  fitHar,
+  fitLogHar,
+  garchForecasts,
+  harForecasts,
+  logHarForecasts,
+  RISKMETRICS_LAMBDA,
+  type HarCoefficients,
+  type HarModel,
+  type LogHarModel,
+} from './baselines.js';
+export { dieboldMariano, forecastLosses, neweyWestLags, neweyWestVariance, qlike, qlikeOptimalScale, type ForecastLosses, type TestResult } from './metrics.js';
 export { mincerZarnowitz, modelConfidenceSet, type McsOptions, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
 export {
   backtestEs,

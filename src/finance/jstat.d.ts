@@ -12,6 +12,8 @@ declare module 'jstat' {
     /** ln Γ(x). */
     gammaln(x: number): number;
     binomial: { pdf(k: number, n: number, p: number): number; cdf(k: number, n: number, p: number): number };
+    /** ln Γ(x). */
+    gammaln(x: number): number;
     /** Least squares by QR: the x minimising |A x - b|. */
     lstsq(A: number[][], b: number[]): number[];
     /** k-th percentile (0..1) with linear interpolation between order statistics (R's type 7). */

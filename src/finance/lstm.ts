@@ -86,17 +86,6 @@ export async function memberOutputs(models: Model[], x: Float32Array, count: num
   return out;
 }
 
-/**
- * The scale c with mean(target / (c·e^out)) = 1 over the training windows: the QLIKE-optimal constant. It is
- * ~1 for a QLIKE-trained net and undoes the Jensen bias of a net trained with MSE on log-variance
- * (E[log RV] sits ~1.27 below log E[RV] for Gaussian returns).
- */
-export function calibrationScale(output: ArrayLike<number>, variances: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < output.length; i++) sum += Math.max(variances[i], VARIANCE_FLOOR) / Math.exp(output[i]);
-  return sum / output.length;
-}
-
 /** Member variance forecasts c_k·e^{out_k}, and their mean: the ensemble's forecast. */
 export function memberVariances(outputs: Float32Array[], scales: number[]): { members: Float64Array[]; mean: Float64Array } {
   const members = outputs.map((o, k) => Float64Array.from(o, (v) => scales[k] * Math.exp(v)));

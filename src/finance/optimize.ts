@@ -64,11 +64,20 @@ export function nelderMead(f: (x: number[]) => number, start: number[], options:
   return { x: simplex[0].x, value: simplex[0].f, evaluations };
 }
 
-/** Nelder–Mead from each start, then restarted from the best point until a restart no longer improves it. */
-export function minimize(f: (x: number[]) => number, starts: number[][], options: NelderMeadOptions = {}): Minimum {
-  const runs = starts.map((s) => nelderMead(f, s, options));
+export interface MinimizeOptions extends NelderMeadOptions {
+  /** Run Nelder–Mead from this many of the starts, those with the lowest values (default: all). */
+  searches?: number;
+}
+
+/**
+ * Nelder–Mead from the best starts, then restarted from the best point until a restart no longer improves it.
+ * Ranking the starts by their value first spends the searches where the function is already low.
+ */
+export function minimize(f: (x: number[]) => number, starts: number[][], options: MinimizeOptions = {}): Minimum {
+  const ranked = starts.map((x) => ({ x, f: f(x) })).sort((a, b) => (Number.isFinite(a.f) ? a.f : Infinity) - (Number.isFinite(b.f) ? b.f : Infinity));
+  const runs = ranked.slice(0, options.searches ?? starts.length).map((s) => nelderMead(f, s.x, options));
   let best = runs.reduce((a, b) => (b.value < a.value ? b : a));
-  let evaluations = runs.reduce((sum, r) => sum + r.evaluations, 0);
+  let evaluations = starts.length + runs.reduce((sum, r) => sum + r.evaluations, 0);
   for (let restart = 0; restart < 20; restart++) {
     const next = nelderMead(f, best.x, options);
     evaluations += next.evaluations;

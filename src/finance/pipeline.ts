@@ -21,7 +21,7 @@ import {
   type Splits,
 } from './features.js';
 import { garchSummary, type GarchSummary } from './garch.js';
-import { calibrationScale, lstmTargets, memberOutputs, memberVariances, trainMembers, type LstmSettings, type MemberProgress } from './lstm.js';
+import { lstmTargets, memberOutputs, memberVariances, trainMembers, type LstmSettings, type MemberProgress } from './lstm.js';
 import {
   evaluateSeries,
   fhsTails,
@@ -35,7 +35,7 @@ import {
   type SeriesEvaluation,
   type TestDays,
 } from './evaluate.js';
-import { forecastLosses } from './metrics.js';
+import { forecastLosses, qlikeOptimalScale } from './metrics.js';
 import type { Tail } from './risk.js';
 
 export interface RiskOptions extends DataOptions, LstmSettings {
@@ -348,7 +348,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   progress('evaluation', 'forecasting the test split and backtesting VaR');
   const trainOutputs = await memberOutputs(models, trainSet.x, trainSet.count, o.window, o.backend, o.batchSize);
   const trainVariances = concat(targets.map((y) => Float32Array.from(origins.train, (t) => y[t])));
-  const calibration = trainOutputs.map((out) => calibrationScale(out, trainVariances));
+  const calibration = trainOutputs.map((out) => qlikeOptimalScale(out, trainVariances));
   const pooledTrain = memberVariances(trainOutputs, calibration).mean;
   const n = origins.train.length;
   const lstmTrain = market.series.map((_, i) => atOrigins(M, origins.train, pooledTrain.subarray(i * n, (i + 1) * n)));

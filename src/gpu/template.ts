@@ -1,11 +1,104 @@
 import { programKey, type Program, type Variant } from './program.js';
 
-/** Fills the {{NAME}} slots of a WGSL template; a slot left unfilled is a bug, so it throws. */
-export function fillTemplate(code: string, slots: Record<string, string | number>): string {
-  return code.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    if (!(name in slots)) throw new Error(`WGSL template slot {{${name}}} has no value`);
-    return String(slots[name]);
-  });
+type Value = string | number | boolean;
+
+/**
+ * Fills a WGSL template. `{{expr}}` is replaced by its value: a slot's (a string is pasted as it is) or an integer
+ * expression of slots and loop indices with + - * / % (integer division), parentheses and !. Blocks:
+ *   {{#for u < U}} ... {{/for}}              the body once for each u = 0 .. U-1 (any expression as the bound)
+ *   {{#if EXACT}} ... {{#else}} ... {{/if}}  the first part where the expression is true (nonzero), else the second
+ * A block tag alone on its line takes the line with it. A name with no value is a bug, so it throws.
+ */
+export function fillTemplate(code: string, slots: Record<string, Value>): string {
+  const source = code.replace(/^[ \t]*(\{\{[#/][^}]*\}\})[ \t]*\r?\n/gm, '$1');
+  const parts = source.split(/\{\{([^}]*)\}\}/); // text, tag, text, tag, ...
+  let at = 0;
+  // Renders parts from `at` up to the closing tag of the block being read (or the end), for every binding in `envs`.
+  const block = (stop: string[]): ((env: Record<string, Value>) => string)[] => {
+    const out: ((env: Record<string, Value>) => string)[] = [];
+    for (; at < parts.length; at++) {
+      if (at % 2 === 0) {
+        const text = parts[at];
+        out.push(() => text);
+        continue;
+      }
+      const tag = parts[at].trim();
+      if (stop.includes(tag)) return out;
+      const loop = /^#for\s+(\w+)\s*<\s*(.+)$/.exec(tag);
+      const cond = /^#if\s+(.+)$/.exec(tag);
+      if (loop) {
+        at++;
+        const body = block(['/for']);
+        if (parts[at]?.trim() !== '/for') throw new Error(`WGSL template: {{${tag}}} has no {{/for}}`);
+        const [, name, bound] = loop;
+        out.push((env) => {
+          let text = '';
+          for (let i = 0; i < Number(evaluate(bound, env)); i++) text += body.map((f) => f({ ...env, [name]: i })).join('');
+          return text;
+        });
+      } else if (cond) {
+        at++;
+        const yes = block(['#else', '/if']);
+        let no: typeof yes = [];
+        if (parts[at]?.trim() === '#else') {
+          at++;
+          no = block(['/if']);
+        }
+        if (parts[at]?.trim() !== '/if') throw new Error(`WGSL template: {{${tag}}} has no {{/if}}`);
+        out.push((env) => (evaluate(cond[1], env) ? yes : no).map((f) => f(env)).join(''));
+      } else if (tag.startsWith('#') || tag.startsWith('/')) {
+        throw new Error(`WGSL template: {{${tag}}} where it does not belong`);
+      } else {
+        out.push((env) => String(evaluate(tag, env)));
+      }
+    }
+    return out;
+  };
+  const all = block([]);
+  return all.map((f) => f(slots)).join('');
+}
+
+/** The value of a template expression: names, integers, + - * / % ( ) and unary ! and -. */
+function evaluate(expr: string, env: Record<string, Value>): Value {
+  const tokens = expr.match(/\d+|\w+|[-+*/%()!]/g) ?? [];
+  if (tokens.join('') !== expr.replace(/\s+/g, '')) throw new Error(`WGSL template: cannot read {{${expr}}}`);
+  let i = 0;
+  const num = (v: Value) => {
+    if (typeof v === 'string') throw new Error(`WGSL template: {{${expr}}} does arithmetic on a string`);
+    return Number(v);
+  };
+  const atom = (): Value => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const v = sum();
+      if (tokens[i++] !== ')') throw new Error(`WGSL template: unbalanced parentheses in {{${expr}}}`);
+      return v;
+    }
+    if (t === '!') return !atom();
+    if (t === '-') return -num(atom());
+    if (t !== undefined && /^\d+$/.test(t)) return Number(t);
+    if (t === undefined || !(t in env)) throw new Error(`WGSL template slot {{${t ?? expr}}} has no value`);
+    return env[t];
+  };
+  const product = (): Value => {
+    let v = atom();
+    while (tokens[i] === '*' || tokens[i] === '/' || tokens[i] === '%') {
+      const op = tokens[i++], r = num(atom());
+      v = op === '*' ? num(v) * r : op === '/' ? Math.floor(num(v) / r) : num(v) % r;
+    }
+    return v;
+  };
+  const sum = (): Value => {
+    let v = product();
+    while (tokens[i] === '+' || tokens[i] === '-') {
+      const op = tokens[i++], r = num(product());
+      v = op === '+' ? num(v) + r : num(v) - r;
+    }
+    return v;
+  };
+  const v = sum();
+  if (i !== tokens.length) throw new Error(`WGSL template: cannot read {{${expr}}}`);
+  return v;
 }
 
 /** `count` copies of a line pattern, one per index, joined as lines at an indent. */

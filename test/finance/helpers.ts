@@ -4,15 +4,16 @@ import { fileURLToPath } from 'node:url';
 import type { GarchParams } from '../../src/finance/garch.js';
 import { Rng } from '../../src/rng.js';
 
-/** Percent returns from a Gaussian GARCH(1,1), started at its unconditional variance. */
+/** Percent returns from a Gaussian GARCH(1,1) (GJR when gamma > 0), started at its unconditional variance. */
 export function simulateGarch(p: GarchParams, n: number, seed: number): Float64Array {
+  if (p.nu !== null) throw new Error('simulateGarch draws Gaussian innovations only');
   const rng = new Rng(seed);
   const out = new Float64Array(n);
-  let sigma2 = p.omega / (1 - p.alpha - p.beta);
+  let sigma2 = p.omega / (1 - p.alpha - p.gamma / 2 - p.beta);
   for (let t = 0; t < n; t++) {
     const e = Math.sqrt(sigma2) * rng.normal();
     out[t] = p.mu + e;
-    sigma2 = p.omega + p.alpha * e * e + p.beta * sigma2;
+    sigma2 = p.omega + (e < 0 ? p.alpha + p.gamma : p.alpha) * e * e + p.beta * sigma2;
   }
   return out;
 }
@@ -36,7 +37,7 @@ export function pricesFrom(returns: ArrayLike<number>): number[] {
   return prices;
 }
 
-export const TYPICAL: GarchParams = { mu: 0.03, omega: 0.02, alpha: 0.08, beta: 0.9 };
+export const TYPICAL: GarchParams = { mu: 0.03, omega: 0.02, alpha: 0.08, gamma: 0, beta: 0.9, nu: null };
 
 /** A date,close CSV of `rows` rows (extra price columns from other seeds when `columns` > 1). */
 export function garchCsv(rows: number, seed = 7, columns = 1): string {

@@ -20,4 +20,12 @@ describe('Nelder–Mead', () => {
     const m = nelderMead(([x]) => (x < 0 ? NaN : (x - 2) ** 2), [0.1]);
     expect(m.x[0]).toBeCloseTo(2, 5);
   });
+
+  it('searches from the starts with the lowest values when told how many', () => {
+    // Two basins: a shallow one at x = -2 (value 1) and the deeper one at x = 3 (value 0).
+    const f = ([x]: number[]) => Math.min((x + 2) ** 2 + 1, (x - 3) ** 2);
+    const shallowFirst = [[-2.5], [10]];
+    expect(minimize(f, shallowFirst, { searches: 1 }).x[0]).toBeCloseTo(-2, 4); // f(-2.5) = 1.25 < f(10) = 49
+    expect(minimize(f, shallowFirst).x[0]).toBeCloseTo(3, 4);
+  });
 });

@@ -1,0 +1,66 @@
+import { describe, it } from 'vitest';
+import { adam_update } from '../../src/cpu/adam.js';
+import { loss_backward, loss_forward } from '../../src/cpu/loss.js';
+import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
+import type { StepHyper } from '../../src/engine.js';
+import { adam } from '../../src/gpu/adam.js';
+import { denseLoss } from '../../src/gpu/denseLoss.js';
+import type { LossKind } from '../../src/model.js';
+import { requireGpu } from '../helpers/gpu.js';
+import { buffer, expectClose, randn, read, run } from './validate.js';
+
+// dense_loss.wgsl and adam.wgsl alone against their CPU twins: matmul_forward / matmul_backward with loss_forward /
+// loss_backward, and adam_update.
+describe('dense_loss.wgsl alone vs src/cpu/matmul.ts + src/cpu/loss.ts', () => {
+  for (const loss of ['mse', 'qlike'] as LossKind[]) {
+    it(`${loss}: B=3 with 2 valid rows, H=5, O=2, T=2`, async () => {
+      const ctx = await requireGpu();
+      const B = 3, valid = 2, H = 5, O = 2, T = 2;
+      const wd = randn(H * O, 1), bd = randn(O, 2), hseq = randn(T * B * H, 3, 0.5);
+      const y = loss === 'qlike' ? randn(B * O, 4).map((v) => 0.2 + Math.abs(v)) : randn(B * O, 4);
+      const wOffset = 3, bOffset = 3 + H * O;
+      const params = buffer(ctx, [0, 0, 0, ...wd, ...bd]);
+      const out = buffer(ctx, 2 * B * O), grads = buffer(ctx, bOffset + O), dh = buffer(ctx, B * H), lossLog = buffer(ctx, 4);
+      const head = await denseLoss(ctx, { B, H, O, T, loss, params, wOffset, bOffset, hseq: buffer(ctx, hseq), y: buffer(ctx, y), out, grads, dh, lossLog });
+      head.setStep(valid, 2, false);
+      await run(ctx, [head.dispatch]);
+
+      const hLast = hseq.subarray((T - 1) * B * H);
+      const wantOut = new Float64Array(B * O);
+      matmul_forward(wantOut, hLast, wd, bd, B, H, O);
+      const dout = new Float64Array(B * O); // padding rows: dout = 0
+      loss_backward(dout, wantOut, y, valid * O, loss);
+      const wantDh = new Float64Array(B * H), dW = new Float64Array(H * O), db = new Float64Array(O);
+      matmul_backward(wantDh, dW, db, dout, hLast, wd, B, H, O);
+      expectClose(await read(ctx, out, B * O), wantOut, 'outputs');
+      expectClose(await read(ctx, out, B * O, B * O), dout, 'dout');
+      expectClose(await read(ctx, lossLog, 1, 2), [loss_forward(wantOut, y, valid * O, loss)], 'loss in its slot');
+      expectClose(await read(ctx, grads, H * O, wOffset), dW, 'dW_d');
+      expectClose(await read(ctx, grads, O, bOffset), db, 'db_d');
+      expectClose(await read(ctx, dh, B * H), wantDh, 'dh');
+    });
+  }
+});
+
+describe('adam.wgsl alone vs src/cpu/adam.ts', () => {
+  for (const clipNorm of [0, 0.5]) {
+    it(`3 steps over 1000 parameters, clipNorm ${clipNorm}, weight decay`, async () => {
+      const ctx = await requireGpu();
+      const n = 1000;
+      const want = randn(n, 5), m = new Float32Array(n), v = new Float32Array(n);
+      const bufs = { params: buffer(ctx, want), grads: buffer(ctx, n), m: buffer(ctx, n), v: buffer(ctx, n), norm: buffer(ctx, 1) };
+      const optimizer = await adam(ctx, { n, ...bufs });
+      for (let t = 1; t <= 3; t++) {
+        const grads = randn(n, 10 + t, 0.1);
+        const hp: StepHyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0.01, clipNorm, t };
+        ctx.device.queue.writeBuffer(bufs.grads, 0, grads);
+        optimizer.setHyper(hp);
+        await run(ctx, optimizer.dispatches);
+        adam_update(want, grads, m, v, hp);
+      }
+      expectClose(await read(ctx, bufs.params, n), want, 'params', { atol: 1e-6, rtol: 1e-5 });
+      expectClose(await read(ctx, bufs.m, n), m, 'm', { atol: 1e-7, rtol: 1e-4 });
+      expectClose(await read(ctx, bufs.v, n), v, 'v', { atol: 1e-9, rtol: 1e-4 });
+    });
+  }
+});
