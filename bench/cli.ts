@@ -3,7 +3,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { UserError } from '../src/index.js';
 import { trainingFlopsPerStep } from './flops.js';
-import { CONTENDERS, makePlan, sweepShapes, sweepSpec, type ContenderName, type RunOutcome, type RunSpec } from './plan.js';
+import { CONTENDERS, H_SWEEP_CONTENDERS, makePlan, sweepShapes, sweepSpec, type ContenderName, type RunOutcome, type RunSpec, type SweepAxis } from './plan.js';
 import { sweepSvg } from './plot.js';
 import { checks, contenderResult, fmt, formatAdapter, formatReport, sweepResult, type Report } from './report.js';
 import { openNodeRunner, type Runner } from './runner.js';
@@ -13,23 +13,42 @@ export interface Host {
   serve(): Promise<string>; // starts listening on 127.0.0.1 and gives the page's URL
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--node] [--json PATH]
-  --quick      a smaller run (fewer samples, 2 epochs, a tiny sweep) that finishes in under two minutes
-  --node       run the engine contenders in Node on Dawn (npm webgpu) instead of headless Chromium; no TF.js
-  --json PATH  also write the results as JSON to PATH and the sweep plot as SVG beside it (PATH with .svg)`;
+const USAGE = `usage: npm run bench -- [--quick] [--node] [--json PATH] [--contenders LIST] [--sweep-t|--sweep-h|--sweep-b LIST]
+  --quick        a smaller run (fewer samples, 2 epochs, a tiny sweep) that finishes in under two minutes
+  --node         run in Node on Dawn (npm webgpu) instead of headless Chromium: the engine and TF.js wasm only
+  --json PATH    also write the results as JSON to PATH and the sweep plot as SVG beside it (PATH with .svg)
+  --contenders   which to run, comma-separated (default: all that the mode runs): ${CONTENDERS.join(', ')}
+  --sweep-t, --sweep-h, --sweep-b   the values of that sweep axis, comma-separated (e.g. --sweep-h 32,64,128,256,512)`;
 
 interface Options {
   quick: boolean;
   node: boolean;
   json?: string;
+  contenders?: ContenderName[];
+  sweep: Partial<Record<SweepAxis, number[]>>;
   help: boolean;
 }
 
+function listArg(flag: string, value: string | undefined): string[] {
+  if (!value || value.startsWith('--')) throw new UserError(`${flag} needs a comma-separated list, e.g. ${flag} ${flag === '--contenders' ? 'engine-cpu,tfjs-wasm' : '32,64'}`);
+  return value.split(',');
+}
+
 export function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, node: false, help: false };
+  const o: Options = { quick: false, node: false, sweep: {}, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') o.quick = true;
+    const sweepFlag = /^--sweep-([thb])$/.exec(a);
+    if (sweepFlag) {
+      const values = listArg(a, argv[++i]).map(Number);
+      if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new UserError(`${a} takes positive whole numbers, e.g. ${a} 32,64`);
+      o.sweep[sweepFlag[1].toUpperCase() as SweepAxis] = values;
+    } else if (a === '--contenders') {
+      const names = listArg(a, argv[++i]);
+      const unknown = names.find((n) => !(CONTENDERS as readonly string[]).includes(n));
+      if (unknown) throw new UserError(`unknown contender '${unknown}': choose from ${CONTENDERS.join(', ')}`);
+      o.contenders = names as ContenderName[];
+    } else if (a === '--quick') o.quick = true;
     else if (a === '--node') o.node = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--json' || a.startsWith('--json=')) {
@@ -59,6 +78,7 @@ export async function main(argv: string[], host: Host): Promise<void> {
     return;
   }
   const plan = makePlan(opts.quick);
+  plan.sweep = { ...plan.sweep, ...opts.sweep };
   const loadAverageBefore = loadavg()[0];
   const runner = opts.node ? await openNodeRunner() : await (await import('./browser.js')).openBrowserRunner(host.serve, log);
   try {
@@ -72,7 +92,10 @@ export async function main(argv: string[], host: Host): Promise<void> {
     }
     log(`adapter: ${formatAdapter(adapter)}; ${runner.where}`);
 
-    const names: readonly ContenderName[] = opts.node ? ['engine-webgpu', 'engine-cpu'] : CONTENDERS;
+    const available: readonly ContenderName[] = opts.node ? ['engine-webgpu', 'engine-cpu', 'tfjs-wasm'] : CONTENDERS;
+    const outside = opts.contenders?.find((n) => !available.includes(n));
+    if (outside) throw new UserError(`${outside} runs only in the browser mode (without --node)`);
+    const names = opts.contenders ?? available;
     const reference = new Map<ContenderName, RunOutcome>();
     const results = [];
     for (const name of names) {
@@ -85,13 +108,16 @@ export async function main(argv: string[], host: Host): Promise<void> {
     const sweep = [];
     for (const { shape, axes } of sweepShapes(plan)) {
       const isReference = shape.T === plan.reference.steps && shape.H === plan.reference.hiddenSize && shape.B === plan.reference.batchSize;
-      const measured = reference.get('engine-webgpu');
-      if (isReference && measured && !('error' in measured)) {
-        sweep.push(sweepResult({ ...plan.reference, contender: 'engine-webgpu' }, axes, measured)); // the reference run is the sweep's centre
-        continue;
+      const contenders = (['engine-webgpu', ...(axes.includes('H') ? H_SWEEP_CONTENDERS : [])] as const).filter((c) => names.includes(c));
+      for (const contender of contenders) {
+        const measured = reference.get(contender);
+        if (isReference && measured && !('error' in measured)) {
+          sweep.push(sweepResult({ ...plan.reference, contender }, axes, measured)); // the reference run is the sweep's centre
+          continue;
+        }
+        const spec = sweepSpec(plan, shape, contender);
+        sweep.push(sweepResult(spec, axes, await timed(runner, spec, `sweep ${contender} ${axes.join(',')}`)));
       }
-      const spec = sweepSpec(plan, shape);
-      sweep.push(sweepResult(spec, axes, await timed(runner, spec, `sweep ${axes.join(',')}`)));
     }
 
     const ref = plan.reference;

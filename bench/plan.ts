@@ -2,8 +2,11 @@ import { trainingFlopsPerStep } from './flops.js';
 
 /** What the benchmark runs: the reference comparison and the engine's sweep, full or --quick. */
 
-export const CONTENDERS = ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu'] as const;
+export const CONTENDERS = ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
+
+/** Besides engine-webgpu (every axis), these run the H axis of the sweep too: who wins where as H grows. */
+export const H_SWEEP_CONTENDERS: readonly ContenderName[] = ['engine-cpu', 'tfjs-wasm'];
 
 /** One training run: a model shape, its data and how long to train. */
 export interface RunSpec {
@@ -25,6 +28,7 @@ export interface RunRecord {
   epochSeconds: number[]; // every epoch, warm-up first
   setupSeconds: number; // before the first epoch: pipelines, buffers, model build
   finalLoss: number; // mean training loss of the last epoch
+  threads?: number; // TF.js wasm: the threads it computed on
   engine?: { adapter?: string; dispatchesPerStep: number; submitsPerStep: number; kernelChoice: Record<string, string> };
 }
 
@@ -90,17 +94,17 @@ export function sweepShapes(plan: Plan): { shape: SweepShape; axes: SweepAxis[] 
 }
 
 /**
- * The engine-webgpu run for one sweep shape. A shape that costs k times the reference's FLOPs per step runs about
+ * One contender's run for one sweep shape. A shape that costs k times the reference's FLOPs per step runs about
  * 1/k as many steps per epoch (at least one), so the big corners (T=250, H=256, B=256) stay minutes, not hours.
  */
-export function sweepSpec(plan: Plan, s: SweepShape): RunSpec {
+export function sweepSpec(plan: Plan, s: SweepShape, contender: ContenderName): RunSpec {
   const { inputSize, hiddenSize, steps, batchSize } = plan.reference;
   const cost = (T: number, H: number, B: number) => trainingFlopsPerStep({ inputSize, hiddenSize: H, layers: 1, outputs: 1, steps: T, batch: B });
   const relative = cost(s.T, s.H, s.B) / cost(steps, hiddenSize, batchSize);
   const stepsPerEpoch = Math.max(1, Math.min(plan.sweepStepsPerEpoch, Math.round(plan.sweepStepsPerEpoch / relative)));
   return {
     ...plan.reference,
-    contender: 'engine-webgpu',
+    contender,
     steps: s.T,
     hiddenSize: s.H,
     batchSize: s.B,

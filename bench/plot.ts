@@ -1,5 +1,8 @@
 import { fmt, type Report, type SweepResult } from './report.js';
-import type { SweepAxis } from './plan.js';
+import type { ContenderName, SweepAxis } from './plan.js';
+
+const COLOURS: Partial<Record<ContenderName, string>> = { 'engine-webgpu': '#1f6feb', 'engine-cpu': '#2da44e', 'tfjs-wasm': '#cf222e' };
+const colour = (c: ContenderName) => COLOURS[c] ?? '#888';
 
 const PANEL_W = 320, PANEL_H = 240, M = { top: 40, right: 16, bottom: 44, left: 56 };
 const AXES: { axis: SweepAxis; label: string }[] = [
@@ -34,8 +37,11 @@ function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number
   parts.push(`<text x="${M.left + w / 2}" y="${PANEL_H - 6}" text-anchor="middle" font-size="12">${esc(label)} (log scale)</text>`);
   parts.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + h}" stroke="#444"/>`);
   parts.push(`<line x1="${M.left}" x2="${M.left + w}" y1="${M.top + h}" y2="${M.top + h}" stroke="#444"/>`);
-  const ok = pts.filter((p) => p.msPerStep !== null);
-  if (ok.length > 1) parts.push(`<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="${ok.map((p) => `${sx(p[axis])},${sy(p.msPerStep!)}`).join(' ')}"/>`);
+  for (const contender of [...new Set(pts.map((p) => p.contender))]) {
+    const ok = pts.filter((p) => p.contender === contender && p.msPerStep !== null);
+    if (ok.length > 1) parts.push(`<polyline fill="none" stroke="${colour(contender)}" stroke-width="2" points="${ok.map((p) => `${sx(p[axis])},${sy(p.msPerStep!)}`).join(' ')}"/>`);
+  }
+  const several = new Set(pts.map((p) => p.contender)).size > 1; // labels would overlap: the hover titles carry the numbers
   for (const p of pts) {
     const x = sx(p[axis]);
     if (p.msPerStep === null) {
@@ -43,8 +49,13 @@ function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number
       continue;
     }
     const y = sy(p.msPerStep);
-    parts.push(`<circle cx="${x}" cy="${y}" r="3.5" fill="#1f6feb"><title>T=${p.T} H=${p.H} B=${p.B}: ${fmt(p.msPerStep)} ms/step, ${fmt(p.gflops)} GFLOP/s</title></circle>`);
-    parts.push(`<text x="${x}" y="${y - 8}" text-anchor="middle" font-size="10">${fmt(p.msPerStep)} ms · ${fmt(p.gflops, 2)} GF/s</text>`);
+    parts.push(`<circle cx="${x}" cy="${y}" r="3.5" fill="${colour(p.contender)}"><title>${p.contender} T=${p.T} H=${p.H} B=${p.B}: ${fmt(p.msPerStep)} ms/step, ${fmt(p.gflops)} GFLOP/s</title></circle>`);
+    if (!several) parts.push(`<text x="${x}" y="${y - 8}" text-anchor="middle" font-size="10">${fmt(p.msPerStep)} ms · ${fmt(p.gflops, 2)} GF/s</text>`);
+  }
+  if (several) {
+    [...new Set(pts.map((p) => p.contender))].forEach((c, i) => {
+      parts.push(`<text x="${M.left + 6}" y="${M.top + 12 + 13 * i}" font-size="11" fill="${colour(c)}">${esc(c)}</text>`);
+    });
   }
   parts.push('</g>');
   return parts.join('\n');
@@ -54,7 +65,7 @@ function panel(points: SweepResult[], axis: SweepAxis, label: string, x0: number
 export function sweepSvg(report: Report): string {
   const width = PANEL_W * AXES.length, height = PANEL_H + 28;
   const c = report.config;
-  const title = `webgpu-lstm training step (engine-webgpu), others at T=${c.steps} H=${c.hiddenSize} B=${c.batchSize} I=${c.inputSize}; ${report.adapter.vendor} ${report.adapter.architecture}, ${report.runtime}`;
+  const title = `webgpu-lstm training step (engine-webgpu; the engine's CPU path and TF.js wasm on H), others at T=${c.steps} H=${c.hiddenSize} B=${c.batchSize} I=${c.inputSize}; ${report.adapter.vendor} ${report.adapter.architecture}, ${report.runtime}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,

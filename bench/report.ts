@@ -4,7 +4,7 @@ import type { ContenderName, Plan, RunOutcome, RunSpec, SweepAxis } from './plan
 
 export interface ContenderResult {
   name: ContenderName;
-  backend: 'webgpu' | 'cpu';
+  backend: 'webgpu' | 'cpu' | 'wasm';
   secondsPerEpoch: number | null; // median of the timed epochs
   samplesPerSecond: number | null;
   warmupSeconds: number | null; // the first epoch, reported apart
@@ -15,10 +15,12 @@ export interface ContenderResult {
   submitsPerStep?: number;
   gflops?: number;
   kernelChoice?: Record<string, string>;
+  threads?: number; // tfjs-wasm: threads it computed on
   error?: string;
 }
 
 export interface SweepResult {
+  contender: ContenderName;
   axes: SweepAxis[]; // the panels this point belongs to
   T: number;
   H: number;
@@ -31,6 +33,7 @@ export interface SweepResult {
   submitsPerStep?: number;
   setupSeconds?: number;
   kernelChoice?: Record<string, string>;
+  threads?: number;
   error?: string;
 }
 
@@ -73,8 +76,10 @@ function timedSeconds(spec: RunSpec, epochSeconds: number[]): number {
   return median(timed);
 }
 
+const backendOf = (name: ContenderName) => (name.endsWith('webgpu') ? 'webgpu' : name.endsWith('wasm') ? 'wasm' : 'cpu');
+
 export function contenderResult(spec: RunSpec, outcome: RunOutcome): ContenderResult {
-  const backend = spec.contender.endsWith('webgpu') ? 'webgpu' : 'cpu';
+  const backend = backendOf(spec.contender);
   if ('error' in outcome) {
     return { name: spec.contender, backend, secondsPerEpoch: null, samplesPerSecond: null, warmupSeconds: null, setupSeconds: null, epochSeconds: [], finalLoss: null, error: outcome.error };
   }
@@ -89,6 +94,7 @@ export function contenderResult(spec: RunSpec, outcome: RunOutcome): ContenderRe
     epochSeconds: outcome.epochSeconds,
     finalLoss: outcome.finalLoss,
   };
+  if (outcome.threads !== undefined) result.threads = outcome.threads;
   if (outcome.engine) {
     result.dispatchesPerStep = outcome.engine.dispatchesPerStep;
     result.submitsPerStep = outcome.engine.submitsPerStep;
@@ -99,13 +105,14 @@ export function contenderResult(spec: RunSpec, outcome: RunOutcome): ContenderRe
 }
 
 export function sweepResult(spec: RunSpec, axes: SweepAxis[], outcome: RunOutcome): SweepResult {
-  const base = { axes, T: spec.steps, H: spec.hiddenSize, B: spec.batchSize, I: spec.inputSize, samples: spec.samples };
+  const base = { contender: spec.contender, axes, T: spec.steps, H: spec.hiddenSize, B: spec.batchSize, I: spec.inputSize, samples: spec.samples };
   if ('error' in outcome) return { ...base, msPerStep: null, gflops: null, error: outcome.error };
   const seconds = timedSeconds(spec, outcome.epochSeconds);
   return {
     ...base,
     msPerStep: (1000 * seconds) / Math.ceil(spec.samples / spec.batchSize),
     gflops: epochFlops(spec) / seconds / 1e9,
+    threads: outcome.threads,
     dispatchesPerStep: outcome.engine?.dispatchesPerStep,
     submitsPerStep: outcome.engine?.submitsPerStep,
     setupSeconds: outcome.setupSeconds,
@@ -128,7 +135,7 @@ export function checks(results: ContenderResult[], sweep: SweepResult[]): Check[
     };
   };
   const gpu = get('engine-webgpu');
-  const overT = sweep.filter((p) => p.axes.includes('T') && p.dispatchesPerStep !== undefined).sort((p, q) => p.T - q.T);
+  const overT = sweep.filter((p) => p.contender === 'engine-webgpu' && p.axes.includes('T') && p.dispatchesPerStep !== undefined).sort((p, q) => p.T - q.T);
   const dispatches = overT.map((p) => p.dispatchesPerStep!);
   const constant = dispatches.length > 1 && dispatches.every((d) => d === dispatches[0]);
   return [
@@ -148,7 +155,26 @@ export function checks(results: ContenderResult[], sweep: SweepResult[]): Check[
       pass: dispatches.length > 1 ? constant && Math.max(...dispatches) < 15 : null,
       detail: overT.map((p) => `T=${p.T}: ${p.dispatchesPerStep}`).join(', ') || 'no T sweep points ran',
     },
+    ...WASM_TARGET_H.map((H) => overWasm(sweep, H, 5)),
   ];
+}
+
+/** Hidden sizes where the engine's faster backend must beat TF.js's wasm backend (the strongest peer without a GPU). */
+export const WASM_TARGET_H = [64, 128, 256];
+
+/** The engine's faster backend at H (the sweep's H axis, measured side by side) against tfjs-wasm's ms per step. */
+function overWasm(sweep: SweepResult[], H: number, min: number): Check {
+  const at = (c: ContenderName) => sweep.find((p) => p.contender === c && p.axes.includes('H') && p.H === H && p.msPerStep !== null);
+  const engines = [at('engine-webgpu'), at('engine-cpu')].filter((p): p is SweepResult => p !== undefined).sort((p, q) => p.msPerStep! - q.msPerStep!);
+  const wasm = at('tfjs-wasm'), best = engines[0];
+  const measured = best && wasm ? wasm.msPerStep! / best.msPerStep! : null;
+  return {
+    name: `engine (faster backend) speed-up over tfjs-wasm at H=${H}`,
+    measured,
+    target: `>= ${min}x`,
+    pass: measured === null ? null : measured >= min,
+    detail: best && wasm ? `${fmt(wasm.msPerStep)} ms / ${fmt(best.msPerStep)} ms per step (${best.contender})` : `needs the H sweep to reach H=${H} for tfjs-wasm and the engine`,
+  };
 }
 
 export function fmt(v: number | null | undefined, digits = 3): string {
@@ -188,17 +214,18 @@ export function formatReport(r: Report): string {
     ),
   );
   for (const x of r.results) {
+    if (x.threads !== undefined) out.push(`${x.name} threads: ${x.threads}`);
     if (x.kernelChoice) out.push(`${x.name} kernels: ${Object.entries(x.kernelChoice).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     if (x.error) out.push(`${x.name} FAILED: ${x.error}`);
   }
   out.push('');
-  out.push(`sweep: engine-webgpu, one axis at a time around T=${c.steps} H=${c.hiddenSize} B=${c.batchSize}; up to ${c.sweep.stepsPerEpoch} steps per epoch (fewer for dearer shapes), ${c.sweep.epochs} epochs (${c.warmupEpochs} warm-up); the reference shape's point is the engine-webgpu run above`);
+  out.push(`sweep: one axis at a time around T=${c.steps} H=${c.hiddenSize} B=${c.batchSize}, engine-webgpu on every axis and the others on H; up to ${c.sweep.stepsPerEpoch} steps per epoch (fewer for dearer shapes), ${c.sweep.epochs} epochs (${c.warmupEpochs} warm-up); the reference shape's points are the runs above`);
   out.push(
     table(
-      ['axis', 'T', 'H', 'B', 'steps/epoch', 'ms/step', 'GFLOP/s', 'dispatches/step', 'setup s', 'kernels'],
+      ['contender', 'axis', 'T', 'H', 'B', 'steps/epoch', 'ms/step', 'GFLOP/s', 'dispatches/step', 'setup s', 'kernels'],
       r.sweep.map((p) => [
-        p.axes.join(','), String(p.T), String(p.H), String(p.B), String(Math.ceil(p.samples / p.B)), fmt(p.msPerStep), fmt(p.gflops), fmt(p.dispatchesPerStep), fmt(p.setupSeconds),
-        p.error ? `FAILED: ${p.error}` : Object.values(p.kernelChoice ?? {}).join(' '),
+        p.contender, p.axes.join(','), String(p.T), String(p.H), String(p.B), String(Math.ceil(p.samples / p.B)), fmt(p.msPerStep), fmt(p.gflops), fmt(p.dispatchesPerStep), fmt(p.setupSeconds),
+        p.error ? `FAILED: ${p.error}` : p.threads !== undefined ? `${p.threads} thread(s)` : Object.values(p.kernelChoice ?? {}).join(' '),
       ]),
     ),
   );

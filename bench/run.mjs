@@ -13,10 +13,14 @@ try {
     cacheDir: fileURLToPath(new URL('../node_modules/.vite-bench', import.meta.url)),
     logLevel: 'error',
     appType: 'mpa',
-    server: { host: '127.0.0.1', port: 5190, strictPort: false, hmr: false, watch: null },
+    server: {
+      host: '127.0.0.1', port: 5190, strictPort: false, hmr: false, watch: null,
+      // cross-origin isolation: SharedArrayBuffer, so TF.js's wasm backend can run its threaded SIMD build
+      headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+    },
     optimizeDeps: {
       entries: ['index.html'], // crawled before the page loads, so it is not reloaded mid-run
-      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],
+      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
     },
   });
   const cli = await vite.ssrLoadModule('/cli.ts');

@@ -9,15 +9,16 @@ export interface Runner {
   close(): Promise<void>;
 }
 
-/** This engine in Node on Dawn for Node (the npm `webgpu` package); TF.js is left to the browser mode. */
+/** This engine in Node on Dawn for Node (the npm `webgpu` package), and TF.js's wasm backend; its other backends are left to the page. */
 export async function openNodeRunner(): Promise<Runner> {
   const { probeAdapter } = await import('./adapter.js');
   const { runEngine } = await import('./contenders/engine.js');
+  const { runTfjs } = await import('./contenders/tfjs.js');
   const { runGuarded } = await import('./jobs.js');
   return {
     where: `node ${process.version} on Dawn (npm webgpu)`,
     adapter: probeAdapter,
-    run: (spec) => runGuarded(spec, runEngine),
+    run: (spec) => runGuarded(spec, spec.contender.startsWith('tfjs') ? runTfjs : runEngine),
     close: async () => {},
   };
 }

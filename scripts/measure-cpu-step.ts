@@ -1,17 +1,21 @@
 // Times training steps (forward + backward + clip/Adam) of the `backend: 'cpu'` engine on the benchmark's reference
 // shape: 1 LSTM layer, H=64, T=60, I=8, 1 output, batch 64, MSE; an epoch of 512 windows is 8 steps.
 // Variants run round-robin (one epoch each per round) so that they share whatever load the machine has.
-// Run: bash scripts/measure-cpu-step.sh [rounds] [--tfjs]; --tfjs adds TensorFlow.js' `cpu` backend, the
-// yardstick the benchmark holds the CPU path against, fitting the same network in the same process.
+// Run: bash scripts/measure-cpu-step.sh [rounds] [--tfjs] [--hidden=N]; --tfjs adds TensorFlow.js' `cpu` backend,
+// the yardstick the benchmark holds the CPU path against, fitting the same network in the same process; --hidden
+// sets H (default 64). It also times a plain WebAssembly SIMD multiply-add loop, the ceiling for the SIMD path.
 import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
 import { model_forward_backward } from '../src/cpu/model.js';
 import { adam_update } from '../src/cpu/adam.js';
 import type { StepHyper } from '../src/engine.js';
-import { FastModel, fastSpecOf } from '../src/cpu/fast.js';
+import { FastModel, fastSpecOf, loss_backward_f32, loss_forward_f32, toTimeMajor } from '../src/cpu/fast.js';
+import { SimdModel, instantiateLstmWasm } from '../src/cpu/simd.js';
+import { compileLstmWasm } from '../src/cpu/simdModule.js';
 import { CpuSession } from '../src/cpu/session.js';
 import { Rng } from '../src/rng.js';
 
-const config: ModelConfig = { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' };
+const hidden = Number(process.argv.find((a) => a.startsWith('--hidden='))?.slice('--hidden='.length) ?? 64);
+const config: ModelConfig = { inputSize: 8, hiddenSize: hidden, layers: 1, outputs: 1, loss: 'mse' };
 const B = 64, T = 60, STEPS_PER_EPOCH = 8;
 const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 
@@ -66,9 +70,16 @@ async function tfjsEpoch(): Promise<() => Promise<void>> {
 
 const fast = new FastModel(fastSpecOf(config, layout), T, B);
 const fastStep = adamLoop((params, grads) => fast.forwardBackward(params, x, y, B, grads));
+const compiled = await compileLstmWasm();
+if (!compiled) throw new Error('no WebAssembly SIMD in this Node');
+const simd = new SimdModel(fastSpecOf(config, layout), T, B, instantiateLstmWasm(compiled.module), { loss_forward_f32, loss_backward_f32, toTimeMajor });
+const simdStep = adamLoop((params, grads) => simd.forwardBackward(params, x, y, B, grads));
+const peak = instantiateLstmWasm(compiled.module);
 const variants: Variant[] = [
-  { name: 'reference F64', steps: 1, run: adamLoop((params, grads) => grads.set(model_forward_backward(config, params, x, y, B, T).grads)), ms: [] },
+  ...(process.argv.includes('--no-reference') ? [] : [{ name: 'reference F64', steps: 1, run: adamLoop((params, grads) => grads.set(model_forward_backward(config, params, x, y, B, T).grads)), ms: [] as number[] }]),
   { name: 'fast F32, calling thread', steps: STEPS_PER_EPOCH, run: async () => { for (let s = 0; s < STEPS_PER_EPOCH; s++) await fastStep(); }, ms: [] },
+  { name: `wasm ${compiled.relaxedSimd ? 'relaxed ' : ''}SIMD, calling thread`, steps: STEPS_PER_EPOCH, run: async () => { for (let s = 0; s < STEPS_PER_EPOCH; s++) await simdStep(); }, ms: [] },
+  { name: 'SIMD madd loop, 1e8 FLOP', steps: 1, run: async () => void peak.madd_peak(1e8 / 64), ms: [] },
   { name: 'CpuSession, threads: 0', steps: STEPS_PER_EPOCH, run: sessionEpoch(0), ms: [] },
   { name: 'CpuSession, threads: 2', steps: STEPS_PER_EPOCH, run: sessionEpoch(2), ms: [] },
 ];
@@ -85,10 +96,12 @@ for (let r = 0; r < rounds; r++) {
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 const tfjs = variants.find((v) => v.name.startsWith('TF.js'));
-console.log(`${rounds} rounds; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const flopsPerStep = 2 * T * B * 4 * hidden * (2 * config.inputSize + 3 * hidden); // as bench/flops.ts, without the head
+console.log(`H=${hidden}: ${(flopsPerStep / 1e6).toFixed(0)} MFLOP per step; ${rounds} rounds; load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 for (const v of variants) {
   const ms = median(v.ms), epoch = (ms * STEPS_PER_EPOCH) / 1000;
   const vsTf = tfjs ? `  ${(median(tfjs.ms) / ms).toFixed(1)}x TF.js` : '';
-  console.log(`${v.name.padEnd(26)} ${ms.toFixed(1).padStart(7)} ms/step (best ${Math.min(...v.ms).toFixed(1)})  ${epoch.toFixed(2)} s/epoch${vsTf}`);
+  const gflops = v.name.startsWith('SIMD madd') ? 1e8 / ms / 1e6 : flopsPerStep / ms / 1e6;
+  console.log(`${v.name.padEnd(30)} ${ms.toFixed(1).padStart(7)} ms/step (best ${Math.min(...v.ms).toFixed(1)})  ${epoch.toFixed(2)} s/epoch  ${gflops.toFixed(2)} GFLOP/s${vsTf}`);
 }
 for (const s of sessions) s.destroy();

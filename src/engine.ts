@@ -8,6 +8,13 @@
  */
 export type BackendKind = 'webgpu' | 'cpu' | 'reference';
 
+/**
+ * What train and predict accept: a backend, or 'auto' (the default): WebGPU on a real GPU; on a fallback
+ * (CPU-emulated) adapter or none, the faster of 'cpu' and 'webgpu' for the shape, measured once and remembered,
+ * and 'cpu' without compiling any GPU kernel for a job too small to repay it.
+ */
+export type BackendChoice = BackendKind | 'auto';
+
 /** One optimiser step's settings: Adam (bias-corrected, decoupled weight decay) after a global-norm clip. */
 export interface StepHyper {
   learningRate: number;
@@ -32,6 +39,7 @@ export interface KernelChoice {
 /** What a session reports about how it runs. */
 export interface EngineStats {
   backend: BackendKind;
+  why?: string; // backend 'auto': why this backend ran
   adapter?: string; // e.g. "google swiftshader (fallback)"
   dispatchesPerStep: number;
   submitsPerStep: number;

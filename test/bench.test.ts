@@ -42,17 +42,17 @@ describe('benchmark', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/no browser at \/nonexistent\/chrome.*apt-get install -y chromium.*--node/)]);
   });
 
-  it('--quick runs all four contenders and the sweep, and writes sane JSON and an SVG', async () => {
+  it('--quick runs all five contenders and the sweep, and writes sane JSON and an SVG', async () => {
     const json = join(dir, 'bench.json');
     const r = await bench(['--quick', '--json', json]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.adapter).toMatchObject({ vendor: expect.any(String), architecture: expect.any(String), description: expect.any(String) });
     expect(report.config).toMatchObject({ hiddenSize: 64, steps: 20, inputSize: 8, batchSize: 64, layers: 1, outputs: 1, quick: true });
-    expect(report.results.map((x: { name: string }) => x.name)).toEqual(['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu']);
+    expect(report.results.map((x: { name: string }) => x.name)).toEqual(['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm']);
     for (const x of report.results) {
       expect(x.error, x.name).toBeUndefined();
-      expect(x.backend).toBe(x.name.endsWith('webgpu') ? 'webgpu' : 'cpu');
+      expect(x.backend).toBe(x.name.split('-')[1]); // webgpu, cpu or wasm
       expect(x.secondsPerEpoch).toBeGreaterThan(0);
       expect(x.samplesPerSecond * x.secondsPerEpoch).toBeCloseTo(report.config.samples, 6);
       expect(x.epochSeconds).toHaveLength(report.config.epochs);
@@ -63,15 +63,21 @@ describe('benchmark', () => {
     expect(gpu.submitsPerStep).toBeGreaterThan(0);
     expect(gpu.gflops).toBeCloseTo((report.config.flopsPerStep * (report.config.samples / 64)) / gpu.secondsPerEpoch / 1e9, 6);
     expect(Object.keys(gpu.kernelChoice).length).toBeGreaterThan(0);
-    expect(report.sweep.length).toBeGreaterThanOrEqual(2);
+    const wasm = report.results[4];
+    expect(wasm.threads).toBeGreaterThanOrEqual(1); // COOP/COEP make the page cross-origin isolated: threads where the host has cores
+    expect(report.sweep.map((p: { contender: string }) => p.contender)).toEqual(expect.arrayContaining(['engine-webgpu', 'engine-cpu', 'tfjs-wasm']));
+    expect(report.sweep.length).toBeGreaterThanOrEqual(4);
     for (const p of report.sweep) {
       expect(p.error, `T=${p.T} H=${p.H} B=${p.B}`).toBeUndefined();
       expect(p.msPerStep).toBeGreaterThan(0);
       expect(p.gflops).toBeGreaterThan(0);
     }
-    expect(report.checks).toHaveLength(4);
-    for (const k of report.checks) expect(typeof k.pass).toBe('boolean'); // browser mode measures every target
-    for (const name of ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'PASS|FAIL']) expect(r.stdout).toMatch(new RegExp(name));
+    expect(report.checks).toHaveLength(7);
+    // --quick sweeps H only at 64: the targets at H = 128 and 256 are not measured; every other one is
+    const measured = report.checks.filter((k: { name: string }) => !/H=(128|256)/.test(k.name));
+    expect(measured).toHaveLength(5);
+    for (const k of measured) expect(typeof k.pass).toBe('boolean');
+    for (const name of ['engine-webgpu', 'engine-cpu', 'tfjs-webgpu', 'tfjs-cpu', 'tfjs-wasm', 'PASS|FAIL']) expect(r.stdout).toMatch(new RegExp(name));
     const svgPath = json.replace(/\.json$/, '.svg');
     expect(existsSync(svgPath)).toBe(true);
     expect(readFileSync(svgPath, 'utf8')).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<polyline[\s\S]*<\/svg>\n$/);

@@ -95,11 +95,11 @@ describe('CpuSession (fast path, batch split across workers)', () => {
   const config: ModelConfig = { inputSize: 3, hiddenSize: 6, layers: 2, outputs: 1, loss: 'mse' };
   const B = 9, T = 7;
 
-  for (const threads of [0, 2]) {
-    it(`${threads} workers: trains like the reference, forward and lossAndGradients agree`, async () => {
+  for (const [threads, simd] of [[0, true], [2, true], [0, false], [2, false]] as const) {
+    it(`${threads} threads, ${simd ? 'WebAssembly SIMD' : 'plain JS'} kernels: trains like the reference, forward and lossAndGradients agree`, async () => {
       const { params, x, y } = problem(config, B, T, 5);
       const layout = paramLayout(config);
-      const session = new CpuSession(config, { batchSize: B, steps: T }, { threads });
+      const session = new CpuSession(config, { batchSize: B, steps: T }, { threads, simd });
       try {
         session.setParams(params);
         const refParams = params.slice(), m = new Float32Array(layout.size), v = new Float32Array(layout.size);
@@ -116,8 +116,9 @@ describe('CpuSession (fast path, batch split across workers)', () => {
         expect(await session.drainLosses()).toEqual([]);
         expect(relErr(await session.readParams(), refParams)).toBeLessThan(1e-3);
         const cores = availableParallelism();
-        expect(session.stats.kernelChoice.workers).toBe(String(cores < 2 ? 0 : Math.min(threads, cores)));
+        expect(session.stats.kernelChoice.workers).toBe(String(Math.max(0, Math.min(threads, cores) - 1))); // the calling thread computes a slice too
         expect(session.stats.kernelChoice.workerError).toBeUndefined(); // no slice fell back to this thread
+        expect(session.stats.kernelChoice.all).toBe(simd ? 'wasm-simd-f32' : 'js-f32'); // Node 20: SIMD without the relaxed ops
 
         const trained = await session.readParams();
         expect(relErr(await session.forward(x, B), model_forward(config, trained, x, B, T).out)).toBeLessThan(1e-5);
@@ -186,6 +187,7 @@ describe('CpuSession (fast path, batch split across workers)', () => {
     const { params, x, y } = problem(config, B, T, 5);
     const session = new CpuSession(config, { batchSize: B, steps: T }, { threads: 0 });
     session.setParams(params);
+    await session.readParams(); // the session has chosen its kernels and made its model
     (session as unknown as { local: FastModel }).local.forwardBackward = () => {
       throw new Error('kernel failed');
     };
@@ -197,7 +199,7 @@ describe('CpuSession (fast path, batch split across workers)', () => {
 
   it('a worker that throws rejects its job with the error', async () => {
     const layout = paramLayout(config);
-    const [w] = await KernelWorker.start(2, fastSpecOf(config, layout), T, B);
+    const [w] = await KernelWorker.start(2, fastSpecOf(config, layout), T, B, null);
     try {
       await expect(w.run({ params: new Float32Array(0), x: new Float32Array(0), y: null, b: B, meanOver: B })).resolves.toHaveProperty('out');
       const bad = { params: null, x: new Float32Array(0), y: new Float32Array(1), b: B, meanOver: B } as unknown as Job;

@@ -48,6 +48,12 @@ describe('templated: code and pipeline key from the same variant values', () => 
     expect(() => fillTemplate('{{NAME + 1}}', { NAME: 'text' })).toThrow(/arithmetic on a string/);
   });
 
+  it('pastes a {{#define}}d part with the names of where it is pasted; {{#let}} adds a name', () => {
+    const template = ['{{#define SUM}}', 's = {{#for k < N}}x{{k}} + {{/for}}0;', '{{/define}}', '{{#let N = ROWS}}', '{{>SUM}}', '{{/let}}', '{{#let N = 1}}', '{{>SUM}}', '{{/let}}'].join('\n');
+    expect(fillTemplate(template, { ROWS: 3 })).toBe('s = x0 + x1 + x2 + 0;\ns = x0 + 0;\n');
+    expect(() => fillTemplate('{{>NOPE}}', {})).toThrow(/never defined/);
+  });
+
   it('a template slot left unfilled throws', () => {
     expect(() => fillTemplate('{{A}} {{B}}', { A: 1 })).toThrow(/\{\{B\}\} has no value/);
   });

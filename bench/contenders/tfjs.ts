@@ -1,8 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedSimdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { createModel, weightsOf } from '../../src/index.js';
 import type { BenchData } from '../data.js';
-import type { RunRecord, RunSpec } from '../plan.js';
+import type { ContenderName, RunRecord, RunSpec } from '../plan.js';
+
+const BACKENDS: Partial<Record<ContenderName, 'webgpu' | 'cpu' | 'wasm'>> = { 'tfjs-webgpu': 'webgpu', 'tfjs-cpu': 'cpu', 'tfjs-wasm': 'wasm' };
+
+let wasmPathsSet = false;
+
+/**
+ * TF.js's wasm backend loads its .wasm files at run time. In the page they come from the bench's own server (Vite
+ * serves the `?url` imports); in Node straight from the package. It picks the threaded SIMD build itself where
+ * threads are possible (a cross-origin isolated page: bench/run.mjs sends COOP/COEP; never in Node, where TF.js 4.22
+ * runs single-threaded) and the plain SIMD build otherwise.
+ */
+function locateWasm(): void {
+  if (wasmPathsSet) return;
+  if (import.meta.env.SSR) setWasmPaths(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
+  else setWasmPaths({ 'tfjs-backend-wasm.wasm': plainWasm, 'tfjs-backend-wasm-simd.wasm': simdWasm, 'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasm });
+  wasmPathsSet = true;
+}
 
 /**
  * TensorFlow.js 4.22: LSTM(H, recurrentActivation 'sigmoid') + Dense(1), Adam, MSE, trained with model.fit
@@ -12,9 +33,11 @@ import type { RunRecord, RunSpec } from '../plan.js';
  * before the first epoch (TF.js slices batches on the device; the engine uploads every batch).
  */
 export async function runTfjs(spec: RunSpec, data: BenchData): Promise<RunRecord> {
-  const backend = spec.contender === 'tfjs-webgpu' ? 'webgpu' : 'cpu';
+  const backend = BACKENDS[spec.contender];
+  if (!backend) throw new Error(`internal: ${spec.contender} is not a TensorFlow.js contender`);
   const started = performance.now();
-  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend on this page`);
+  if (backend === 'wasm') locateWasm();
+  if (!(await tf.setBackend(backend))) throw new Error(`TensorFlow.js could not start its ${backend} backend here`);
   await tf.ready();
   const { inputSize: I, hiddenSize: H, steps: T } = spec;
   const model = tf.sequential({
@@ -54,7 +77,7 @@ export async function runTfjs(spec: RunSpec, data: BenchData): Promise<RunRecord
       },
     });
     const losses = history.history.loss as number[];
-    return { epochSeconds, setupSeconds, finalLoss: losses[losses.length - 1] };
+    return { epochSeconds, setupSeconds, finalLoss: losses[losses.length - 1], ...(backend === 'wasm' ? { threads: getThreadsCount() } : {}) };
   } finally {
     tf.dispose([xs, ys]);
     model.dispose();

@@ -1,5 +1,5 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import type { DataOptions, MarketData } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineProgress, PipelineResult, RiskOptions } from '../finance/pipeline.js';
@@ -20,7 +20,7 @@ export interface ForecastRequest {
   csvText: string;
   source: string;
   dataOptions: DataOptions;
-  backend: BackendKind;
+  backend: BackendChoice;
 }
 
 /**

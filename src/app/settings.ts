@@ -1,6 +1,6 @@
 // The few choices that matter, each with the pipeline's default and bounds; invalid values are refused with a
 // message next to the field.
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from '../finance/pipeline.js';
 import type { LossKind } from '../model.js';
 
@@ -95,7 +95,7 @@ export class SettingsForm {
     }
     this.loss = select([['qlike', 'QLIKE'], ['mse', 'MSE on log-variance']], defaults.loss);
     host.append(fieldBox('loss', 'Loss', 'QLIKE ranks variance forecasts robustly', this.loss));
-    this.backendSelect = select([['webgpu', 'WebGPU (GPU)'], ['cpu', 'CPU']], defaults.backend);
+    this.backendSelect = select([['auto', 'Auto (the faster here)'], ['webgpu', 'WebGPU (GPU)'], ['cpu', 'CPU']], defaults.backend);
     host.append(fieldBox('backend', 'Backend', 'where the LSTM trains', this.backendSelect));
   }
 
@@ -119,8 +119,8 @@ export class SettingsForm {
   }
 
   /** The chosen backend (for forecasting with a loaded model, where the other settings come from the file). */
-  backend(): BackendKind {
-    return this.backendSelect.value as BackendKind;
+  backend(): BackendChoice {
+    return this.backendSelect.value as BackendChoice;
   }
 
   setEnabled(enabled: boolean): void {
@@ -131,7 +131,7 @@ export class SettingsForm {
 
   /** The settings, or null after marking every invalid field (the first one gets the focus). */
   read(): Settings | null {
-    const values: Partial<Settings> = { loss: this.loss.value as LossKind, backend: this.backendSelect.value as BackendKind };
+    const values: Partial<Settings> = { loss: this.loss.value as LossKind, backend: this.backendSelect.value as BackendChoice };
     let firstBad: HTMLInputElement | undefined;
     for (const field of NUMBER_FIELDS) {
       const input = this.inputs.get(field.key)!;

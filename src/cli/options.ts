@@ -37,7 +37,7 @@ const DATA: OptionSpec[] = [
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
 ];
 
-const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded Float32 CPU path) (default: ${d.backend})` }];
+const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'auto' (WebGPU on a GPU; on a CPU-emulated adapter or none, the faster of the two for the shape, measured once), 'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded WebAssembly SIMD path) (default: ${d.backend})` }];
 
 export const TRAIN_OPTIONS: OptionSpec[] = [
   ...DATA,
@@ -129,7 +129,7 @@ export function dataOptions(values: Values): DataOptions {
 }
 
 export function backend(values: Values) {
-  return oneOf(values, 'backend', ['webgpu', 'cpu'] as const);
+  return oneOf(values, 'backend', ['auto', 'webgpu', 'cpu'] as const);
 }
 
 /** The pipeline options the flags set (unset flags stay unset: the pipeline's defaults apply). */

@@ -2,28 +2,35 @@ import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import type { EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
 import { adam_update } from './adam.js';
-import { FastModel, fastSpecOf } from './fast.js';
-import { KernelWorker, type Job, type Reply } from './workers.js';
+import * as fast from './fast.js';
+import { fastSpecOf } from './fast.js';
+import * as simd from './simd.js';
+import { compileLstmWasm } from './simdModule.js';
+import { cpuModel, KernelWorker, type CpuModel, type Job, type Reply } from './workers.js';
 
 export interface CpuSessionOptions {
-  /** Worker threads that split each batch (default 4); fewer where the machine has fewer cores, none on one core. */
+  /** Threads that split each batch, the calling one and workers (default 4); at most one per core. */
   threads?: number;
+  /** WebAssembly SIMD kernels where the runtime has them (default true); false runs the plain JS kernels. */
+  simd?: boolean;
 }
 
 /**
- * The `backend: 'cpu'` engine: the fast Float32 path (./fast.ts), each batch split across worker threads (the
- * Float64 oracle is `backend: 'reference'`, ./referenceSession.ts).
+ * The `backend: 'cpu'` engine: the fast Float32 path, in WebAssembly SIMD (./simd.ts) where the runtime has it and
+ * in plain JS (./fast.ts) otherwise, each batch split across worker threads (the Float64 oracle is
+ * `backend: 'reference'`, ./referenceSession.ts).
  * Work is queued in call order, like a GPU queue: trainStep returns at once and drainLosses / readParams /
  * forward / lossAndGradients wait for the steps queued before them.
  */
 export class CpuSession implements Session {
-  readonly stats: EngineStats = { backend: 'cpu', dispatchesPerStep: 0, submitsPerStep: 0, kernelChoice: { all: 'cpu-fast-f32', workers: '0' } };
+  readonly stats: EngineStats = { backend: 'cpu', dispatchesPerStep: 0, submitsPerStep: 0, kernelChoice: { all: 'js-f32', workers: '0' } };
   private readonly size: number;
   private params: Float32Array;
   private m: Float32Array;
   private v: Float32Array;
   private grads: Float32Array; // the batch's summed gradient
-  private readonly local: FastModel; // the calling thread's model: the whole batch without workers, a failed worker's slice with them
+  private local!: CpuModel; // the calling thread's model: the whole batch without workers, a failed worker's slice with them
+  private wasm: WebAssembly.Module | null = null; // the SIMD kernels, compiled once; null: plain JS
   private workers: Promise<KernelWorker[]> | null = null; // started by the first step or forward
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown = null; // the first error of queued work; the session is unusable after it
@@ -41,7 +48,13 @@ export class CpuSession implements Session {
     this.m = new Float32Array(this.size);
     this.v = new Float32Array(this.size);
     this.grads = new Float32Array(this.size);
-    this.local = new FastModel(fastSpecOf(config, layout), shape.steps, shape.batchSize);
+    // First in the queue: every step, forward and worker start waits until the kernels are known.
+    this.enqueue(async () => {
+      const compiled = options.simd === false ? null : await compileLstmWasm();
+      this.wasm = compiled?.module ?? null;
+      this.local = cpuModel({ ...fast, ...simd }, fastSpecOf(config, layout), shape.steps, shape.batchSize, this.wasm);
+      this.stats.kernelChoice.all = compiled ? (compiled.relaxedSimd ? 'wasm-relaxed-simd-f32' : 'wasm-simd-f32') : 'js-f32';
+    });
   }
 
   setParams(params: Float32Array): void {
@@ -149,27 +162,33 @@ export class CpuSession implements Session {
 
   private async pool(): Promise<KernelWorker[]> {
     if (this.destroyed && !this.workers) return []; // no workers to start for a session that is gone
-    this.workers ??= KernelWorker.start(this.options.threads ?? 4, fastSpecOf(this.config, paramLayout(this.config)), this.shape.steps, this.shape.batchSize).then((ws) => {
+    this.workers ??= KernelWorker.start(this.options.threads ?? 4, fastSpecOf(this.config, paramLayout(this.config)), this.shape.steps, this.shape.batchSize, this.wasm).then((ws) => {
       this.stats.kernelChoice.workers = String(ws.length);
       return ws;
     });
     return (await this.workers).filter((w) => w.alive);
   }
 
-  /** Splits the batch into one contiguous slice per worker; a slice whose worker fails runs here instead. */
+  /**
+   * Splits the batch into contiguous slices, the first for this thread and one per worker: the workers' jobs are
+   * posted first, then this thread computes its slice while they compute theirs. A slice whose worker fails runs
+   * here too.
+   */
   private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
     const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
-    const n = Math.min(workers.length, b);
-    return Promise.all(
-      Array.from({ length: n }, (_, i) => {
-        const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-        const job: Job = { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
-        return workers[i].run(job).catch((e: Error) => {
-          this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
-          return this.runHere(job);
-        });
+    const n = Math.min(workers.length + 1, b);
+    const jobs = Array.from({ length: n }, (_, i): Job => {
+      const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
+      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
+    });
+    const theirs = jobs.slice(1).map((job, i) =>
+      workers[i].run(job).catch((e: Error) => {
+        this.stats.kernelChoice.workerError ??= e.message; // shown in the engine stats; training goes on here
+        return this.runHere(job);
       }),
     );
+    const mine = this.runHere(jobs[0]);
+    return Promise.all([mine, ...theirs]);
   }
 
   private runHere(job: Job): Reply {

@@ -1,12 +1,27 @@
-// Worker threads that run FastModel on slices of a batch: Web Workers in a page, worker_threads in Node.
-// A worker is started from source text (the kernels' own source, see KERNELS), so it needs no separate file
-// that every bundler, the dev server and vitest would each have to find and serve in their own way.
+// Worker threads that run the CPU model (SimdModel, or FastModel without WebAssembly SIMD) on slices of a batch:
+// Web Workers in a page, worker_threads in Node. A worker is started from source text (the kernels' own source,
+// see KERNELS), so it needs no separate file that every bundler, the dev server and vitest would each have to find
+// and serve in their own way; the WebAssembly goes to it as a compiled module in the first message.
 // Pages need no cross-origin isolation: arrays are copied by postMessage, not shared.
-import * as kernels from './fast.js';
-import type { FastModel, FastSpec } from './fast.js';
+import * as fast from './fast.js';
+import type { FastSpec } from './fast.js';
+import * as simd from './simd.js';
 
-/** Every function and class of fast.ts, which imports nothing: all that FastModel can reach. */
-const KERNELS: { name: string }[] = Object.values(kernels).filter((k) => typeof k === 'function');
+/** Every export of fast.ts and simd.ts, which import nothing at run time: all that either model can reach. */
+const EXPORTS = { ...fast, ...simd };
+type Kernels = typeof EXPORTS;
+const KERNELS: { name: string }[] = Object.values(EXPORTS).filter((k) => typeof k === 'function');
+
+/** What computes a slice: forward, and forward + backward (FastModel's methods, which SimdModel has too). */
+export type CpuModel = Pick<fast.FastModel, 'forward' | 'forwardBackward'>;
+
+/**
+ * The model of one thread: WebAssembly SIMD where the module is given, else plain JS. Runs inside workers from
+ * its source text as well, so it may use only its arguments.
+ */
+export function cpuModel(k: Kernels, spec: FastSpec, steps: number, capacity: number, wasm: WebAssembly.Module | null): CpuModel {
+  return wasm ? new k.SimdModel(spec, steps, capacity, k.instantiateLstmWasm(wasm), k) : new k.FastModel(spec, steps, capacity);
+}
 
 /** A slice of a batch: forward + backward when y is given, else forward only. */
 export interface Job {
@@ -19,16 +34,16 @@ export interface Job {
 
 export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array };
 
-type Message = { spec: FastSpec; steps: number; capacity: number } | Job;
+type Message = { spec: FastSpec; steps: number; capacity: number; wasm: WebAssembly.Module | null } | Job;
 
 /** The worker's side. Runs inside the worker from its source text: it may use only its arguments. */
-function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown): void }, Model: typeof FastModel): void {
-  let model: FastModel | undefined;
+function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown): void }, k: Kernels, makeModel: typeof cpuModel): void {
+  let model: CpuModel | undefined;
   let grads: Float32Array | undefined;
   port.on((msg) => {
     try {
       if ('spec' in msg) {
-        model = new Model(msg.spec, msg.steps, msg.capacity);
+        model = makeModel(k, msg.spec, msg.steps, msg.capacity, msg.wasm);
         grads = new Float32Array(msg.spec.size);
       } else if (msg.y) {
         const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver);
@@ -44,7 +59,13 @@ function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown):
 
 /** `const name = <source>;` per kernel: valid whether a bundler left a declaration or an anonymous expression. */
 function kernelSource(): string {
-  return KERNELS.map((k) => `const ${k.name} = ${String(k)};`).join('\n');
+  return [...KERNELS, cpuModel].map((k) => `const ${k.name} = ${String(k)};`).join('\n');
+}
+
+/** The worker's Kernels object: each export's name bound to its declaration there (a bundler may rename those). */
+function kernelsObject(): string {
+  const entries = Object.entries(EXPORTS).filter(([, k]) => typeof k === 'function') as [string, { name: string }][];
+  return `{ ${entries.map(([name, k]) => `${name}: ${k.name}`).join(', ')} }`;
 }
 
 interface Handle {
@@ -67,7 +88,7 @@ async function cores(): Promise<number> {
 }
 
 async function spawn(onMessage: (m: Reply | { error: string }) => void, onError: (e: Error) => void): Promise<Handle | null> {
-  const run = (port: string) => `${kernelSource()}\n(${workerMain})(${port}, ${kernels.FastModel.name});\n`;
+  const run = (port: string) => `${kernelSource()}\n(${workerMain})(${port}, ${kernelsObject()}, ${cpuModel.name});\n`;
   if (typeof Worker === 'function' && typeof Blob === 'function') {
     const url = URL.createObjectURL(new Blob([run('{ on: (f) => { self.onmessage = (e) => f(e.data); }, post: (m) => self.postMessage(m) }')], { type: 'text/javascript' }));
     const w = new Worker(url);
@@ -97,17 +118,20 @@ export class KernelWorker {
   private waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private error: Error | null = null;
 
-  /** Starts `count` workers (fewer if the machine has fewer threads), or none where workers are unavailable. */
-  static async start(count: number, spec: FastSpec, steps: number, capacity: number): Promise<KernelWorker[]> {
-    const n = Math.min(count, await cores());
-    if (n < 2) return []; // one thread: the calling thread does it all without copying
+  /**
+   * Starts the workers for `threads` threads in all (fewer if the machine has fewer): threads − 1 workers, since the
+   * calling thread computes a slice of every batch too; none where workers are unavailable.
+   */
+  static async start(threads: number, spec: FastSpec, steps: number, capacity: number, wasm: WebAssembly.Module | null): Promise<KernelWorker[]> {
+    const n = Math.min(threads, await cores()) - 1;
+    if (n < 1) return []; // one thread: the calling thread does it all without copying
     const workers: KernelWorker[] = [];
     try {
       for (let i = 0; i < n; i++) {
         const w = new KernelWorker();
         w.handle = await spawn((m) => w.answer(m), (e) => w.fail(e));
         if (!w.handle) break;
-        w.handle.post({ spec, steps, capacity: Math.ceil(capacity / n) }); // each holds a slice of the batch
+        w.handle.post({ spec, steps, capacity: Math.ceil(capacity / (n + 1)), wasm }); // each holds a slice of the batch
         workers.push(w);
       }
     } catch {

@@ -2,7 +2,7 @@
 // the baselines fitted on that same file. Environment-agnostic like the pipeline.
 import { UserError } from '../errors.js';
 import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { loadMarketData, type DataQuality } from './dataQuality.js';
 import { rangeVariances, type DataKind, type DataOptions, type Series } from './data.js';
@@ -20,7 +20,7 @@ export interface ForecastInput {
   source?: string;
   /** Override the column choices saved with the model. */
   dataOptions?: DataOptions;
-  backend?: BackendKind;
+  backend?: BackendChoice;
 }
 
 export interface ForecastReport {
@@ -81,9 +81,9 @@ export async function forecastNextDay(input: ForecastInput): Promise<ForecastRep
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);
-  // A forecast is one window per series: the CPU path answers in milliseconds, where WebGPU would first spend
-  // seconds compiling and timing its kernels. A backend the user names is still used.
-  const backend = input.backend ?? 'cpu';
+  // A forecast is one window per series: 'auto' takes the CPU path for so small a job rather than pay for
+  // WebGPU's kernel compilation. A backend the user names is still used.
+  const backend = input.backend ?? 'auto';
   const last = M - 1;
   const series = [];
   const warnings: string[] = [];

@@ -1,6 +1,6 @@
 // The LSTM volatility forecaster on top of the engine: K independently initialised members trained on the
 // same windows, each predicting log-variance, each calibrated on the training windows.
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import { createModel, type LossKind, type Model } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';
@@ -17,7 +17,7 @@ export interface LstmSettings {
   patience: number;
   ensemble: number;
   seed: number;
-  backend: BackendKind;
+  backend: BackendChoice;
 }
 
 export interface MemberProgress {
@@ -80,7 +80,7 @@ export async function trainMembers(
  * where there is one: the engine prepares its kernels per batch shape, and a new shape costs seconds on a
  * software adapter.
  */
-export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendKind, batchSize?: number): Promise<Float32Array[]> {
+export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendChoice, batchSize?: number): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const model of models) out.push(await predict(model, { x, count, steps: window }, { backend, batchSize }));
   return out;

@@ -2,7 +2,7 @@
 // app both call runRiskPipeline with CSV text and show reportTable(report).
 import { check } from '../errors.js';
 import { modelToJSON, type LossKind, type Model } from '../model.js';
-import type { BackendKind } from '../engine.js';
+import type { BackendChoice } from '../engine.js';
 import type { Sequences } from '../train/types.js';
 import { baselineForecasts, fitBaselines, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
 import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
@@ -57,7 +57,7 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   patience: 5,
   ensemble: 1,
   seed: 1,
-  backend: 'webgpu',
+  backend: 'auto',
 };
 
 /** Fills defaults and checks every setting; mistakes are UserErrors naming the option. */
@@ -74,7 +74,7 @@ export function resolveRiskOptions(options: Partial<RiskOptions> = {}): RiskOpti
   int(o.seed, 0, 2 ** 31, 'seed');
   check(Number.isInteger(o.ensemble) && (o.ensemble === 1 || o.ensemble >= 5) && o.ensemble <= 100, `ensemble must be 1 (a single model) or 5 to 100 members (got ${o.ensemble}); fewer than 5 says little about model risk`);
   check(o.loss === 'qlike' || o.loss === 'mse', `loss must be 'qlike' or 'mse' (got ${String(o.loss)})`);
-  check(o.backend === 'webgpu' || o.backend === 'cpu', `backend must be 'webgpu' or 'cpu' (got ${String(o.backend)})`);
+  check(o.backend === 'auto' || o.backend === 'webgpu' || o.backend === 'cpu', `backend must be 'auto', 'webgpu' or 'cpu' (got ${String(o.backend)})`);
   check(Number.isFinite(o.learningRate) && o.learningRate > 0 && o.learningRate < 1, `learning rate must be between 0 and 1 (got ${o.learningRate})`);
   const parts = SPLIT_NAMES.map((s) => o.split[s]);
   check(parts.every((p) => Number.isFinite(p) && p > 0) && Math.abs(parts.reduce((a, b) => a + b) - 1) < 1e-9, `split fractions must be positive and add up to 1 (got ${parts.join('/')})`);
@@ -150,7 +150,7 @@ export interface SeriesReport extends SeriesEvaluation {
 export interface TrainingSummary {
   /** 'aborted': stopTraining ended training early; `members` then holds only the members trained (the last cut short). */
   stopReason: 'completed' | 'aborted';
-  backend: BackendKind;
+  backend: BackendChoice;
   adapter: string | null;
   parameters: number;
   windows: { train: number; validation: number };

@@ -7,15 +7,20 @@ type Value = string | number | boolean;
  * expression of slots and loop indices with + - * / % (integer division), parentheses and !. Blocks:
  *   {{#for u < U}} ... {{/for}}              the body once for each u = 0 .. U-1 (any expression as the bound)
  *   {{#if EXACT}} ... {{#else}} ... {{/if}}  the first part where the expression is true (nonzero), else the second
+ *   {{#let SLOTS = ROWS}} ... {{/let}}       the body with one more name
+ *   {{#define LOADS}} ... {{/define}}        a named part, pasted (with the names where it is pasted) by {{>LOADS}}
  * A block tag alone on its line takes the line with it. A name with no value is a bug, so it throws.
  */
 export function fillTemplate(code: string, slots: Record<string, Value>): string {
-  const source = code.replace(/^[ \t]*(\{\{[#/][^}]*\}\})[ \t]*\r?\n/gm, '$1');
+  const source = code.replace(/^[ \t]*(\{\{[#/>][^}]*\}\})[ \t]*\r?\n/gm, '$1');
+  type Part = (env: Record<string, Value>) => string;
+  const defined = new Map<string, Part[]>();
+  const render = (parts: Part[], env: Record<string, Value>) => parts.map((f) => f(env)).join('');
   const parts = source.split(/\{\{([^}]*)\}\}/); // text, tag, text, tag, ...
   let at = 0;
-  // Renders parts from `at` up to the closing tag of the block being read (or the end), for every binding in `envs`.
-  const block = (stop: string[]): ((env: Record<string, Value>) => string)[] => {
-    const out: ((env: Record<string, Value>) => string)[] = [];
+  // Reads parts from `at` up to the closing tag of the block being read (or the end), leaving `at` on that tag.
+  const block = (stop: string[]): Part[] => {
+    const out: Part[] = [];
     for (; at < parts.length; at++) {
       if (at % 2 === 0) {
         const text = parts[at];
@@ -26,14 +31,35 @@ export function fillTemplate(code: string, slots: Record<string, Value>): string
       if (stop.includes(tag)) return out;
       const loop = /^#for\s+(\w+)\s*<\s*(.+)$/.exec(tag);
       const cond = /^#if\s+(.+)$/.exec(tag);
-      if (loop) {
+      const binding = /^#let\s+(\w+)\s*=\s*(.+)$/.exec(tag);
+      const definition = /^#define\s+(\w+)$/.exec(tag);
+      const paste = /^>\s*(\w+)$/.exec(tag);
+      const close = (end: string) => {
+        if (parts[at]?.trim() !== end) throw new Error(`WGSL template: {{${tag}}} has no {{${end}}}`);
+      };
+      if (binding) {
+        at++;
+        const body = block(['/let']);
+        close('/let');
+        out.push((env) => render(body, { ...env, [binding[1]]: evaluate(binding[2], env) }));
+      } else if (definition) {
+        at++;
+        defined.set(definition[1], block(['/define']));
+        close('/define');
+      } else if (paste) {
+        out.push((env) => {
+          const body = defined.get(paste[1]);
+          if (!body) throw new Error(`WGSL template: {{>${paste[1]}}} pastes a part never defined`);
+          return render(body, env);
+        });
+      } else if (loop) {
         at++;
         const body = block(['/for']);
-        if (parts[at]?.trim() !== '/for') throw new Error(`WGSL template: {{${tag}}} has no {{/for}}`);
+        close('/for');
         const [, name, bound] = loop;
         out.push((env) => {
           let text = '';
-          for (let i = 0; i < Number(evaluate(bound, env)); i++) text += body.map((f) => f({ ...env, [name]: i })).join('');
+          for (let i = 0; i < Number(evaluate(bound, env)); i++) text += render(body, { ...env, [name]: i });
           return text;
         });
       } else if (cond) {
@@ -44,8 +70,8 @@ export function fillTemplate(code: string, slots: Record<string, Value>): string
           at++;
           no = block(['/if']);
         }
-        if (parts[at]?.trim() !== '/if') throw new Error(`WGSL template: {{${tag}}} has no {{/if}}`);
-        out.push((env) => (evaluate(cond[1], env) ? yes : no).map((f) => f(env)).join(''));
+        close('/if');
+        out.push((env) => render(evaluate(cond[1], env) ? yes : no, env));
       } else if (tag.startsWith('#') || tag.startsWith('/')) {
         throw new Error(`WGSL template: {{${tag}}} where it does not belong`);
       } else {
@@ -54,8 +80,7 @@ export function fillTemplate(code: string, slots: Record<string, Value>): string
     }
     return out;
   };
-  const all = block([]);
-  return all.map((f) => f(slots)).join('');
+  return render(block([]), slots);
 }
 
 /** The value of a template expression: names, integers, + - * / % ( ) and unary ! and -. */
@@ -99,11 +124,6 @@ function evaluate(expr: string, env: Record<string, Value>): Value {
   const v = sum();
   if (i !== tokens.length) throw new Error(`WGSL template: cannot read {{${expr}}}`);
   return v;
-}
-
-/** `count` copies of a line pattern, one per index, joined as lines at an indent. */
-export function unroll(count: number, line: (i: number) => string, indent = '      '): string {
-  return Array.from({ length: count }, (_, i) => indent + line(i)).join('\n');
 }
 
 /**

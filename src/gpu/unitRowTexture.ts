@@ -5,7 +5,9 @@ import type { GpuContext } from './device.js';
  * A texture of one rgba32float texel per unit and row: the four gates of a unit (their activations, or dG), the T·B
  * rows wrapped into layers of at most maxTextureDimension2D. On SwiftShader every buffer access whose index depends
  * on the lane is a per-lane gather of one float; a texel access moves four. dG passed this way took the reference
- * step from 52 to 46 ms of device time (Node, SwiftShader); the gates, a little more.
+ * step from 52 to 46 ms of device time (Node, SwiftShader); the gates, a little more. In WGSL, unit `col` of `row` is
+ * the texel at `vec2u(col, row % dims.layerRows)` in layer `row / dims.layerRows` (lstm_forward_narrow,
+ * lstm_backward_narrow, matmul_narrow).
  */
 export interface UnitRowTexture { texture: GPUTexture; view: GPUTextureView; layerRows: number }
 
@@ -19,6 +21,3 @@ export function unitRowTexture(ctx: GpuContext, label: string, rows: number, H: 
   });
   return { texture, view: texture.createView({ dimension: '2d-array' }), layerRows };
 }
-
-/** The texel of unit `col` in `row` of a UnitRowTexture as WGSL arguments: coordinates, then layer (dims.layerRows). */
-export const texelAt = (col: string, row: string) => `vec2u(${col}, ${row} % dims.layerRows), ${row} / dims.layerRows`;

@@ -1,5 +1,5 @@
 import { openSession } from '../backend.js';
-import type { BackendKind, Session, StepHyper } from '../engine.js';
+import type { BackendChoice, Session, StepHyper } from '../engine.js';
 import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
 import type { Model, ModelConfig } from '../model.js';
@@ -94,7 +94,8 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     check(validation.steps === trainSet.steps, `validation windows have ${validation.steps} steps, training windows ${trainSet.steps}`);
   }
 
-  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal });
+  const job = { kind: 'train' as const, steps: epochs * Math.ceil(trainSet.count / batchSize) };
+  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal }, job);
   const started = now();
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; params: Float32Array } = { epoch: 0, loss: Infinity, params: model.params.slice() };
@@ -186,7 +187,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
 }
 
 export interface PredictOptions {
-  backend?: BackendKind;
+  backend?: BackendChoice; // default 'auto'
   batchSize?: number;
 }
 
@@ -195,7 +196,7 @@ export async function predict(model: Model, data: { x: Float32Array; count: numb
   const { inputSize: I, outputs: O } = model.config;
   validateWindows(model, data, 'prediction input');
   const batchSize = Math.min(options.batchSize ?? 256, data.count);
-  const session = await openSession(options.backend ?? 'webgpu', model.config, { batchSize, steps: data.steps });
+  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: data.steps }, { kind: 'predict', steps: Math.ceil(data.count / batchSize) });
   try {
     session.setParams(model.params);
     const out = new Float32Array(data.count * O);

@@ -1,4 +1,4 @@
-import type { BackendKind, EngineStats, SetupProgress } from '../engine.js';
+import type { BackendChoice, EngineStats, SetupProgress } from '../engine.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
 export interface Sequences {
@@ -21,7 +21,7 @@ export interface TrainProgress {
 }
 
 export interface TrainOptions {
-  backend?: BackendKind; // default 'webgpu'
+  backend?: BackendChoice; // default 'auto': result.engine says which ran and why
   epochs?: number; // default 20
   batchSize?: number; // default 64
   learningRate?: number; // default 1e-3
