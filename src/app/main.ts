@@ -74,6 +74,8 @@ let result: PipelineResult | null = null;
 let report: { name: string; text: string } | null = null;
 let worker: Worker | null = null;
 let stopFlag: Int32Array | null = null;
+/** Stop was pressed during the run in progress. */
+let stopRequested = false;
 let running: { kind: 'train' | 'forecast'; started: number; modelFile?: string } | null = null;
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
@@ -245,6 +247,10 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     results.showForecast(message.forecast);
     report = { name: 'forecast-report.json', text: `${JSON.stringify(message.forecast, null, 2)}\n` };
     $<HTMLButtonElement>('download-report').disabled = false;
+  } else if (kind === 'train' && stopRequested && message.kind === 'user') {
+    // Stop pressed before the first step (while WebGPU compiled or chose its kernels): not a failure.
+    runState.textContent = 'stopped before the first training step: nothing was trained; the data and settings are kept';
+    results.clear();
   } else {
     runState.textContent = 'failed';
     results.clear();
@@ -281,6 +287,7 @@ function ensureWorker(): Worker {
 
 function begin(kind: 'train' | 'forecast', modelFile?: string): void {
   running = { kind, started: performance.now(), modelFile };
+  stopRequested = false;
   setRunning(true);
   progressBar.removeAttribute('value');
   progressText.textContent = '';
@@ -321,6 +328,7 @@ function startTraining(): void {
 
 function stopTraining(): void {
   if (running?.kind !== 'train' || !worker) return;
+  stopRequested = true;
   if (stopFlag) Atomics.store(stopFlag, 0, 1);
   worker.postMessage({ type: 'stop' });
   stopButton.disabled = true;

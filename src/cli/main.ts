@@ -48,7 +48,7 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
   } finally {
     view.stop();
   }
-  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
+  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
   await commitOutputs(outputs, { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText });
   io.stdout.write(`${trainTable(result.report)}\n\n${trainSummary(result.report)}\n`);
   if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);

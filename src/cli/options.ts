@@ -1,6 +1,6 @@
 // The CLI's options: one table drives util.parseArgs, the conversion to pipeline options, and --help.
 import { parseArgs } from 'node:util';
-import type { DataOptions } from '../finance/data.js';
+import { FREQUENCIES, type DataOptions } from '../finance/data.js';
 import { DEFAULT_RISK_OPTIONS, type RiskOptions } from '../finance/pipeline.js';
 
 /** A mistake on the command line itself: exit code 2. */
@@ -35,6 +35,9 @@ const DATA: OptionSpec[] = [
   },
   { name: 'returns', type: 'string', value: 'COLUMN', help: 'a column of daily log returns instead of prices' },
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
+  { name: 'decimal', type: 'string', value: 'SEP', help: "the numbers' decimal separator, '.' or ',' (default: inferred from the values, then the delimiter: ';' files use ',')" },
+  { name: 'date-format', type: 'string', value: 'ORDER', help: "order of numeric dates such as 03.04.2020: 'dmy', 'mdy' or 'ymd' (default: inferred from the whole column)" },
+  { name: 'frequency', type: 'string', value: 'NAME', help: "the data's sampling: 'daily', 'weekly', 'monthly' or 'intraday'; forecasts and VaR are one period ahead (default: inferred from the dates; only daily is taken unasked)" },
 ];
 
 const ENGINE: OptionSpec[] = [{ name: 'backend', type: 'string', value: 'NAME', help: `'auto' (WebGPU on a GPU; on a CPU-emulated adapter or none, the faster of the two for the shape, measured once), 'webgpu' (Dawn in Node) or 'cpu' (the engine's multi-threaded WebAssembly SIMD path) (default: ${d.backend})` }];
@@ -124,6 +127,9 @@ export function dataOptions(values: Values): DataOptions {
     priceColumns: prices?.length ? prices : undefined,
     returnsColumn: values.returns as string | undefined,
     returnsUnit: oneOf(values, 'returns-unit', ['decimal', 'percent'] as const),
+    decimal: oneOf(values, 'decimal', ['.', ','] as const),
+    dateFormat: oneOf(values, 'date-format', ['dmy', 'mdy', 'ymd'] as const),
+    frequency: oneOf(values, 'frequency', FREQUENCIES),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }

@@ -1,4 +1,5 @@
 // Plain-text tables for the terminal; the numbers come from reportTable and the forecast report.
+import { PERIOD } from '../finance/dataQuality.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
 import { reportTable, type RiskReport } from '../finance/pipeline.js';
@@ -20,23 +21,23 @@ export function trainTable(report: RiskReport): string {
   const rows = reportTable(report);
   const several = report.series.length > 1;
   const header = several ? ['series', ...TRAIN_HEADER] : TRAIN_HEADER;
+  // A model that failed its sanity checks shows its losses, and no VaR backtest or traffic light as if valid.
   const cells = rows.map((r) => [
     ...(several ? [r.series] : []),
-    r.model,
+    r.valid ? r.model : `${r.model} (not valid)`,
     fixed(r.qlike),
     fixed(r.mse),
     pValue(r.dmP),
-    `${r.exceptions99} (${r.expected99.toFixed(1)})`,
-    pValue(r.kupiecP),
-    pValue(r.christoffersenP),
-    r.trafficLight ?? '-',
+    ...(r.valid ? [`${r.exceptions99} (${r.expected99.toFixed(1)})`, pValue(r.kupiecP), pValue(r.christoffersenP), r.trafficLight ?? '-'] : ['-', '-', '-', 'not valid']),
   ]);
   const test = report.data.split.test;
+  const period = PERIOD[report.dataQuality.frequency.used];
   return [
-    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} days'` : "day's"} returns.`,
+    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} ${period}s'` : `${period}'s`} returns.`,
     formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series' && h !== 'traffic light')),
-    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano on QLIKE against HAR; VaR99: Gaussian one-day 99% VaR,',
+    `QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano on QLIKE against HAR; VaR99: Gaussian one-${period} 99% VaR,`,
     `exceptions on the test split (expected); traffic light: Basel zone over the last ${report.var.ewma['0.99'].trafficLightDays} test days. FHS VaR, 95% and ES are in the report.`,
+    ...(report.warnings.length ? ['Not valid: a model whose results cannot be right (see the warnings) shows no VaR backtest or traffic light.'] : []),
   ].join('\n');
 }
 
@@ -65,6 +66,7 @@ export function trainSummary(report: RiskReport): string {
 /** The table `predict` prints: every model's next-day volatility, VaR and ES (percent of the position). */
 export function predictTable(forecast: ForecastReport): string {
   const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES95 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %'];
+  const period = PERIOD[forecast.data.quality.frequency.used];
   return forecast.series
     .map((s) => {
       const rows = MODEL_NAMES.map((m) => {
@@ -76,7 +78,7 @@ export function predictTable(forecast: ForecastReport): string {
       const invalid = MODEL_NAMES.filter((m) => !s.sanity[m].valid).map((m) => `${m} is not valid: ${s.sanity[m].problems.join('; ')}`);
       const band = s.nextDay.ensembleVolatility;
       return [
-        `${s.name}: one-day forecast for the trading day after ${s.nextDay.after} (losses in percent of the position)`,
+        `${s.name}: one-${period} forecast for the ${period === 'day' ? 'trading day' : period} after ${s.nextDay.after} (losses in percent of the position)`,
         formatTable(header, rows, header.map((h) => h !== 'model')),
         ...(band ? [`LSTM ensemble of ${forecast.model.members}: member volatility ${fixed(band.min)}..${fixed(band.max)} %`] : []),
         ...invalid,

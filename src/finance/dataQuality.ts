@@ -3,6 +3,9 @@
 import { UserError } from '../errors.js';
 import { parseMarketData, type DataOptions, type Frequency, type MarketData, type Series } from './data.js';
 
+/** What one step of the data is called, for labels ("the next week's variance", "one-week VaR"). */
+export const PERIOD: Record<Frequency, string> = { daily: 'day', weekly: 'week', monthly: 'month', intraday: 'period' };
+
 /** Unchanged closes in a row from which a run is reported as stale (a trading week). */
 export const STALE_RUN_DAYS = 5;
 /** Above this share of zero returns the series is mostly stale: its variance targets are mostly zero. */

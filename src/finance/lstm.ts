@@ -1,6 +1,6 @@
 // The LSTM volatility forecaster on top of the engine: K independently initialised members trained on the
 // same windows, each predicting log-variance, each calibrated on the training windows.
-import type { BackendChoice } from '../engine.js';
+import type { BackendChoice, SetupProgress } from '../engine.js';
 import { createModel, type LossKind, type Model } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';
@@ -44,7 +44,7 @@ export async function trainMembers(
   settings: LstmSettings,
   inputSize: number,
   data: { train: Sequences; validation: Sequences },
-  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
+  hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
 ): Promise<{ models: Model[]; results: TrainResult[] }> {
   const models: Model[] = [];
   const results: TrainResult[] = [];
@@ -66,6 +66,7 @@ export async function trainMembers(
       seed: settings.seed + k,
       signal,
       onProgress: (p) => hooks.onProgress?.({ member: k + 1, members: settings.ensemble, train: p }),
+      onSetup: hooks.onSetup,
     });
     hooks.signal?.throwIfAborted();
     if (result.history.length === 0) break; // stopped before its first step: nothing trained

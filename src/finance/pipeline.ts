@@ -5,7 +5,9 @@ import { modelToJSON, type LossKind, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import type { Sequences } from '../train/types.js';
 import { baselineForecasts, fitBaselines, RISKMETRICS_LAMBDA, type HarModel } from './baselines.js';
-import { parseMarketData, type DataKind, type DataOptions, type MarketData } from './data.js';
+import type { DataKind, DataOptions, MarketData } from './data.js';
+import { loadMarketData, type DataQuality } from './dataQuality.js';
+import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import {
   buildWindows,
   checkEnoughData,
@@ -145,6 +147,8 @@ export interface SeriesReport extends SeriesEvaluation {
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
   nextDay: NextDay;
+  /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
+  sanity: Record<ModelName, Sanity>;
 }
 
 export interface TrainingSummary {
@@ -171,6 +175,9 @@ export interface RiskReport extends Omit<SeriesReport, 'name'> {
   version: 1;
   data: DataSummary;
   settings: Omit<RiskOptions, keyof DataOptions>;
+  dataQuality: DataQuality;
+  /** Results that cannot be right, one line per model and series: their VaR, ES and traffic light are not valid. */
+  warnings: string[];
   series: SeriesReport[];
   training: TrainingSummary;
   timing: Timing;
@@ -257,6 +264,8 @@ export interface TableRow {
   kupiecP: number;
   christoffersenP: number;
   trafficLight: string | null;
+  /** False where the model failed its sanity checks: its risk figures are not shown as valid. */
+  valid: boolean;
 }
 
 export function reportTable(report: RiskReport): TableRow[] {
@@ -274,6 +283,7 @@ export function reportTable(report: RiskReport): TableRow[] {
         kupiecP: v.kupiecP,
         christoffersenP: v.christoffersenP,
         trafficLight: v.trafficLight,
+        valid: s.sanity[model].valid,
       };
     }),
   );
@@ -325,7 +335,8 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const t0 = now();
 
   progress('data', 'reading data');
-  const prepared = prepareData(parseMarketData(input.csvText, o), o);
+  const { market: loaded, quality } = loadMarketData(input.csvText, o);
+  const prepared = prepareData(loaded, o);
   const { market, splits, origins, matrices, targets, scaler, trainSet, validationSet } = prepared;
   const M = market.dates.length;
   const t1 = now();
@@ -340,8 +351,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     signal: hooks.signal,
     stop: hooks.stopTraining,
     onProgress: (p) => progress('training', 'training', p),
+    // WebGPU's set-up takes seconds on a CPU-like adapter (minutes at H = 256): say what it is doing.
+    onSetup: (p) => progress('training', p.stage === 'compiling' ? 'compiling kernels' : `choosing kernels: ${p.done + 1} of ${p.total}`),
   });
-  check(models.length > 0, 'training was stopped before its first step, so there is no trained model to evaluate; train again and let it run at least one step');
+  check(models.length > 0, 'training was stopped before its first step, so nothing was trained or evaluated; the data and settings are kept: train again and let it run at least one step');
   const stopped = results.length < o.ensemble || results.some((r) => r.stopReason === 'aborted');
   const t3 = now();
 
@@ -356,6 +369,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const lstmFhs = fhsTails(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmTrain[i], origins.train, o.horizon)))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
+  // The validation forecasts, where a failed fit (a diverged network) shows before the test split does.
+  const pooledValidation = memberVariances(await memberOutputs(models, validationSet.x, validationSet.count, o.window, o.backend, o.batchSize), calibration).mean;
+  const nv = origins.validation.length;
+  const warnings: string[] = [];
 
   const series: SeriesReport[] = [];
   const testDays: PipelineResult['testDays'] = [];
@@ -367,6 +384,23 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselineForecasts(s.returns, o.horizon, b) };
     const fhs = Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'lstm' ? lstmFhs : fhsTails(standardisedResiduals(s.returns, forecasts[m], origins.train, o.horizon))])) as Record<ModelName, PerLevel<Tail>>;
     const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, fhs, origins.test, o.horizon);
+    const checks = checkResults(
+      {
+        targets: targets[i],
+        scored: origins.test,
+        forecasts,
+        trainMean: origins.train.reduce((a, t) => a + targets[i][t], 0) / origins.train.length,
+        lstmValidation: { origins: origins.validation, forecasts: atOrigins(M, origins.validation, pooledValidation.subarray(i * nv, (i + 1) * nv)) },
+        tailQuantiles: Object.fromEntries(MODEL_NAMES.map((m) => [m, fhs[m]['0.99'].quantile])),
+      },
+      quality,
+    ) as Record<ModelName, Sanity>;
+    warnings.push(...sanityWarnings(checks, market.series.length > 1 ? s.name : undefined));
+    // No traffic light is shown as valid for a model whose results cannot be right.
+    for (const m of MODEL_NAMES) {
+      if (checks[m].valid) continue;
+      for (const level of Object.values(evaluation.var[m])) for (const b of [level, level.fhs]) Object.assign(b, { trafficLight: null, trafficLightReason: 'the model failed its sanity checks (see warnings)' });
+    }
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const testCount = origins.test.length;
     const ensemble: EnsembleSpread | null =
@@ -391,6 +425,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
         o.horizon,
         lstm.members.map((m) => m[testCount]),
       ),
+      sanity: checks,
     });
   }
   const t4 = now();
@@ -416,6 +451,8 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       warnings: market.warnings,
     },
     settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend },
+    dataQuality: quality,
+    warnings,
     ...first,
     series,
     training: {
@@ -447,7 +484,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
 }
 
 function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; fhs: PerLevel<Tail>; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
-  const { dateColumn, priceColumns, returnsColumn, returnsUnit } = m.options;
+  const { dateColumn, priceColumns, returnsColumn, returnsUnit, decimal, dateFormat, frequency } = m.options;
   const risk: RiskModelMeta = {
     version: 1,
     features: m.features,
@@ -458,7 +495,7 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     calibration: m.calibration,
     fhs: m.fhs,
     ensembleParams: models.slice(1).map((model) => Array.from(model.params)),
-    dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit },
+    dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit, decimal, dateFormat, frequency },
     trainedOn: { source: m.source, kind: m.market.kind, series: m.market.series.map((s) => s.name), firstDate: m.market.firstDate, lastDate: m.market.lastDate },
   };
   return modelToJSON(models[0], { risk });

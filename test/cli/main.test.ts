@@ -138,3 +138,36 @@ describe('train and predict', () => {
     expect(fromOhlc.stdout.match(/^lstm.*$/m)?.[0]).toBe(fromClose.stdout.match(/^lstm.*$/m)?.[0]);
   });
 });
+
+describe('the data the CLI reads', () => {
+  const weekly = () => {
+    const lines = garchCsv(4000).split('\n');
+    return [lines[0], ...lines.slice(1).filter((_, i) => i % 5 === 0)].join('\n');
+  };
+
+  it('refuses weekly data unless --frequency says it, then labels the forecasts by the week', async () => {
+    const path = file('weekly.csv', weekly());
+    const refused = await run('train', '--data', path, ...SMALL);
+    expect(refused.code).toBe(1);
+    oneLineError(refused.stderr);
+    expect(refused.stderr).toMatch(/7 days apart \(median\): this is weekly data.*pass --frequency weekly/);
+    const r = await run('train', '--data', path, ...SMALL, '--frequency', 'weekly');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/of the variance of the next week's returns/);
+    expect(r.stdout).toMatch(/Gaussian one-week 99% VaR/);
+    expect((await run('train', '--data', path, '--frequency', 'fortnightly')).code).toBe(2);
+  });
+
+  it('reads an Excel "Unicode text" export (UTF-16, tabs, decimal commas, dd.mm.yyyy)', async () => {
+    const [, ...rows] = garchCsv(800).split('\n');
+    const european = rows.map((l) => {
+      const [d, c] = l.split(',');
+      return `${d.slice(8, 10)}.${d.slice(5, 7)}.${d.slice(0, 4)}\t${c.replace('.', ',')}`;
+    });
+    const path = join(dir, 'unicode.txt');
+    writeFileSync(path, Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(['Datum\tSchluss', ...european].join('\r\n'), 'utf16le')]));
+    const r = await run('train', '--data', path, ...SMALL);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Test split 2003-\d\d-\d\d\.\.2004-\d\d-\d\d/);
+  });
+});
