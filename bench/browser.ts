@@ -51,6 +51,7 @@ export async function openBrowserRunner(serve: () => Promise<string>, log: (line
     return {
       where: `browser (${version}, one page)`,
       adapter: () => page.evaluate(() => window.bench!.adapter()),
+      ceiling: () => page.evaluate(() => window.bench!.ceiling()),
       run: (spec) => page.evaluate((s) => window.bench!.run(s), spec),
       close,
     };

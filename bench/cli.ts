@@ -91,6 +91,7 @@ export async function main(argv: string[], host: Host): Promise<void> {
       );
     }
     log(`adapter: ${formatAdapter(adapter)}; ${runner.where}`);
+    const ceiling = await runner.ceiling();
 
     const available: readonly ContenderName[] = opts.node ? ['engine-webgpu', 'engine-cpu', 'tfjs-wasm'] : CONTENDERS;
     const outside = opts.contenders?.find((n) => !available.includes(n));
@@ -124,7 +125,7 @@ export async function main(argv: string[], host: Host): Promise<void> {
     const report: Report = {
       adapter,
       runtime: runner.where,
-      host: { cpus: cpus().length, loadAverageBefore, loadAverageAfter: loadavg()[0] },
+      host: { cpus: cpus().length, loadAverageBefore, loadAverageAfter: loadavg()[0], simdCeiling: ceiling },
       config: {
         ...ref, layers: 1, outputs: 1, loss: 'mse', optimizer: 'adam', quick: plan.quick,
         flopsPerStep: trainingFlopsPerStep({ inputSize: ref.inputSize, hiddenSize: ref.hiddenSize, layers: 1, outputs: 1, steps: ref.steps, batch: ref.batchSize }),

@@ -1,4 +1,5 @@
 import type { AdapterReport } from './adapter.js';
+import type { SimdCeiling } from './ceiling.js';
 import { trainingFlopsPerStep } from './flops.js';
 import type { ContenderName, Plan, RunOutcome, RunSpec, SweepAxis } from './plan.js';
 
@@ -48,7 +49,7 @@ export interface Check {
 export interface Report {
   adapter: { vendor: string; architecture: string; description: string; isFallbackAdapter: boolean };
   runtime: string;
-  host: { cpus: number; loadAverageBefore: number; loadAverageAfter: number }; // other work on the machine skews times
+  host: { cpus: number; loadAverageBefore: number; loadAverageAfter: number; simdCeiling: SimdCeiling | null }; // other work on the machine skews times
   config: Plan['reference'] & {
     layers: 1; outputs: 1; loss: 'mse'; optimizer: 'adam'; quick: boolean; flopsPerStep: number;
     sweep: { values: Plan['sweep']; stepsPerEpoch: number; epochs: number };
@@ -202,6 +203,12 @@ export function formatReport(r: Report): string {
   const { cpus, loadAverageBefore: before, loadAverageAfter: after } = r.host;
   const busy = Math.max(before, after) > cpus ? ' - the machine was busy with other work: times are inflated, compare ratios' : '';
   out.push(`host: ${cpus} CPU cores, 1-minute load average ${fmt(before, 2)} before, ${fmt(after, 2)} after${busy}`);
+  const ceiling = r.host.simdCeiling, cpu = r.results.find((x) => x.name === 'engine-cpu' && x.gflops !== undefined);
+  if (ceiling) {
+    const threads = cpu?.kernelChoice?.workers !== undefined ? Number(cpu.kernelChoice.workers) + 1 : 1;
+    const share = cpu ? `; engine-cpu reached ${fmt(cpu.gflops)} GFLOP/s on ${threads} thread(s), ${fmt((100 * cpu.gflops!) / (threads * ceiling.gflopsPerThread), 2)}% of ${threads} x that` : '';
+    out.push(`WebAssembly SIMD ceiling (a multiply-add loop, ${ceiling.relaxedSimd ? 'relaxed SIMD, fused' : 'plain SIMD, multiply then add'}): ${fmt(ceiling.gflopsPerThread)} GFLOP/s per thread${share}`);
+  }
   out.push(
     `reference: 1 LSTM layer, H=${c.hiddenSize}, T=${c.steps}, I=${c.inputSize}, 1 output, batch ${c.batchSize}, ${c.samples} samples, ` +
       `Adam (lr ${c.learningRate}), MSE, ${c.epochs} epochs (${c.warmupEpochs} warm-up, reported apart); ${fmt(c.flopsPerStep / 1e6)} MFLOP per step${c.quick ? ' [--quick: a smaller run that proves the harness works; ratios are indicative]' : ''}`,

@@ -30,6 +30,8 @@ fn dh_above(t: u32, bRow: u32, u: u32) -> f32 {
   return 0.0;
 }
 
+{{GATES}} // gate_slope(a): the gates' activation's slope, declared in src/gpu/gates.ts
+
 struct CellGrad { d: vec4f, dcPrev: f32 }
 
 // One (row, unit) cell at step t, given dh_t and dc_{t+1}·f_{t+1}: writes the gate gradients to dG[g0 + k·H] and
@@ -40,7 +42,7 @@ fn cell_backward(t: u32, g0: u32, s: u32, dh: f32, dcIn: f32) -> CellGrad {
   if (t > 0u) { cPrev = cseq[s - dims.B * H]; }
   let tc = tanh(cseq[s]);
   let dc = dcIn + dh * a.w * (1.0 - tc * tc);
-  let d = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cPrev * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w));
+  let d = vec4f(dc * a.z * gate_slope(a.x), dc * cPrev * gate_slope(a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * gate_slope(a.w));
   dG[g0] = d.x;
   dG[g0 + H] = d.y;
   dG[g0 + 2u * H] = d.z;

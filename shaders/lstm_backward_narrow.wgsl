@@ -26,6 +26,8 @@ const U = {{U}}u;
 @group(0) @binding(6) var dGt: texture_storage_2d_array<rgba32float, write>;
 {{/if}}
 
+{{GATES}} // gate_slope(a): the gates' activation's slope, declared in src/gpu/gates.ts
+
 @compute @workgroup_size(4)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let u0 = lane * U;
@@ -77,7 +79,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
         let cp = select(0.0, {{#if EXACT}}cseq[prev * H + col]{{#else}}select(0.0, cseq[prev * H + col], col < H){{/if}}, t > 0u);
         let tc = tanh(cc);
         let dc = dcNext[{{u}}] + dh * a.w * (1.0 - tc * tc);
-        d[{{u}}] = vec4f(dc * a.z * a.x * (1.0 - a.x), dc * cp * a.y * (1.0 - a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * a.w * (1.0 - a.w));
+        d[{{u}}] = vec4f(dc * a.z * gate_slope(a.x), dc * cp * gate_slope(a.y), dc * a.x * (1.0 - a.z * a.z), dh * tc * gate_slope(a.w));
         dcNext[{{u}}] = dc * a.y;
         cNow[{{u}}] = cp;
 {{#if !EXACT}}

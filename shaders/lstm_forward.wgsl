@@ -23,12 +23,12 @@ override CS_LEN: u32 = ROWS * H;
 var<workgroup> hs: array<f32, HS_LEN>; // [2][ROWS][H]
 var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one lane only
 
-fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
+{{GATES}} // gate(z): the gates' activation, declared in src/gpu/gates.ts
 
 // One (row, unit) cell at one step, from its gate pre-activations z: writes the activations to gates[g0 + k·H]
 // and c, h to cseq[s], hseq[s]; returns (c, h). Both entry points share it.
 fn cell_forward(g0: u32, s: u32, z: vec4f, cPrev: f32) -> vec2f {
-  let a = vec4f(sigmoid(z.x), sigmoid(z.y), tanh(z.z), sigmoid(z.w));
+  let a = vec4f(gate(z.x), gate(z.y), tanh(z.z), gate(z.w));
   let c = a.y * cPrev + a.x * a.z;
   let h = a.w * tanh(c);
   gates[g0] = a.x;

@@ -22,7 +22,7 @@ const U = {{U}}u; // units per lane: ceil(H / 4)
 @group(0) @binding(4) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(5) var<storage, read_write> cseq: array<f32>;
 
-fn sigmoid(z: f32) -> f32 { return 1.0 / (1.0 + exp(-z)); }
+{{GATES}} // gate(z): the gates' activation, declared in src/gpu/gates.ts
 
 // The four gate weights of unit `col` in row k of a [*, 4H] matrix at `offset`; zero for padding units.
 fn gate4(offset: u32, k: u32, col: u32) -> vec4f {
@@ -76,7 +76,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(subgroup_invocation_id) lane:
 {{/for}}
 {{#for u < U}}
       {
-        let a = vec4f(sigmoid(z[{{u}}].x), sigmoid(z[{{u}}].y), tanh(z[{{u}}].z), sigmoid(z[{{u}}].w));
+        let a = vec4f(gate(z[{{u}}].x), gate(z[{{u}}].y), tanh(z[{{u}}].z), gate(z[{{u}}].w));
         c[{{u}}] = a.y * c[{{u}}] + a.x * a.z;
         h[{{u}}] = a.w * tanh(c[{{u}}]);
         let col = u0 + {{u}}u;

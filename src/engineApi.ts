@@ -14,10 +14,21 @@ export {
   type Model,
   type ModelConfig,
   type ParamLayout,
+  type RecurrentActivation,
   type Weights,
 } from './model.js';
-export { openSession } from './backend.js';
-export type { BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
+export {
+  fromTfjsLayersModel,
+  toTfjsLayersModel,
+  tfjsMetadata,
+  TFJS_METADATA_KEY,
+  TFJS_WEIGHTS_FILE,
+  type TfjsModelJson,
+  type TfjsWeightSpec,
+} from './io/tfjs.js';
+export { openSession, type Job } from './backend.js';
+export type { BackendChoice, BackendKind, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from './engine.js';
 export { train, predict, type PredictOptions } from './train/trainer.js';
+export type { LearningRateSchedule, ReduceOnPlateau } from './train/schedule.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
 export type { EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';

@@ -4,12 +4,19 @@ import { Rng } from './rng.js';
 /** Training loss. 'qlike' treats the output as log-variance: L = y/exp(out) - log(y/exp(out)) - 1. */
 export type LossKind = 'mse' | 'qlike';
 
+/**
+ * The LSTM gates' activation (i, f, o). 'hard_sigmoid' is TF.js's default and its definition,
+ * clip(0.2·z + 0.5, 0, 1) (Keras 3 redefined it as clip(z/6 + 0.5, 0, 1); that one is not offered).
+ */
+export type RecurrentActivation = 'sigmoid' | 'hard_sigmoid';
+
 export interface ModelConfig {
   inputSize: number; // I: features per time step
-  hiddenSize: number; // H: units per LSTM layer
+  hiddenSize: number | number[]; // H: units of every LSTM layer, or one size per layer (e.g. [64, 32])
   layers: number; // stacked LSTM layers; layer l > 0 takes layer l-1's h as input
   outputs: number; // O: dense head outputs, read from the last time step's h
   loss: LossKind;
+  recurrentActivation?: RecurrentActivation; // default 'sigmoid'
 }
 
 /** One LSTM layer in the Keras / TensorFlow.js layout; gate blocks are ordered i, f, c(g), o. */
@@ -21,7 +28,7 @@ export interface LayerWeights {
 
 export interface Weights {
   layers: LayerWeights[];
-  denseKernel: Float32Array; // [H, O]
+  denseKernel: Float32Array; // [H of the last layer, O]
   denseBias: Float32Array; // [O]
 }
 
@@ -49,22 +56,38 @@ export interface Model {
 export const MODEL_FORMAT = 'webgpu-lstm-model';
 export const MODEL_FORMAT_VERSION = 1;
 
+/** The units of LSTM layer `layer`. */
+export function layerHiddenSize(config: ModelConfig, layer: number): number {
+  return Array.isArray(config.hiddenSize) ? config.hiddenSize[layer] : config.hiddenSize;
+}
+
+/** The units of the last LSTM layer, whose h the dense head reads. */
+export function topHiddenSize(config: ModelConfig): number {
+  return layerHiddenSize(config, config.layers - 1);
+}
+
 export function layerInputSize(config: ModelConfig, layer: number): number {
-  return layer === 0 ? config.inputSize : config.hiddenSize;
+  return layer === 0 ? config.inputSize : layerHiddenSize(config, layer - 1);
 }
 
 export function validateConfig(config: ModelConfig): void {
   const positiveInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   check(positiveInt(config.inputSize), `inputSize must be a positive integer (got ${config.inputSize})`);
-  check(positiveInt(config.hiddenSize), `hiddenSize must be a positive integer (got ${config.hiddenSize}); use 16..256 for typical series`);
   check(positiveInt(config.layers), `layers must be a positive integer (got ${config.layers})`);
+  if (Array.isArray(config.hiddenSize)) {
+    check(config.hiddenSize.length === config.layers, `hiddenSize lists ${config.hiddenSize.length} sizes for ${config.layers} layers; give one per layer, or one number for all`);
+    check(config.hiddenSize.every(positiveInt), `hiddenSize must hold positive integers (got [${config.hiddenSize.map(String)}])`);
+  } else {
+    check(positiveInt(config.hiddenSize), `hiddenSize must be a positive integer (got ${config.hiddenSize}); use 16..256 for typical series`);
+  }
   check(positiveInt(config.outputs), `outputs must be a positive integer (got ${config.outputs})`);
   check(config.loss === 'mse' || config.loss === 'qlike', `loss must be 'mse' or 'qlike' (got ${String(config.loss)})`);
+  const gate = config.recurrentActivation;
+  check(gate === undefined || gate === 'sigmoid' || gate === 'hard_sigmoid', `recurrentActivation must be 'sigmoid' or 'hard_sigmoid' (got ${String(gate)})`);
 }
 
 export function paramLayout(config: ModelConfig): ParamLayout {
   validateConfig(config);
-  const H = config.hiddenSize;
   const slots: TensorSlot[] = [];
   let offset = 0;
   const add = (name: string, shape: number[]): TensorSlot => {
@@ -76,13 +99,14 @@ export function paramLayout(config: ModelConfig): ParamLayout {
   };
   const layers = [];
   for (let l = 0; l < config.layers; l++) {
+    const H = layerHiddenSize(config, l);
     layers.push({
       kernel: add(`layers.${l}.kernel`, [layerInputSize(config, l), 4 * H]),
       recurrentKernel: add(`layers.${l}.recurrentKernel`, [H, 4 * H]),
       bias: add(`layers.${l}.bias`, [4 * H]),
     });
   }
-  const denseKernel = add('denseKernel', [H, config.outputs]);
+  const denseKernel = add('denseKernel', [topHiddenSize(config), config.outputs]);
   const denseBias = add('denseBias', [config.outputs]);
   return { slots, size: offset, layers, denseKernel, denseBias };
 }
@@ -140,14 +164,14 @@ export function createModel(config: ModelConfig, seed = 1): Model {
   const params = new Float32Array(layout.size);
   const w = weightsOf(config, params);
   const rng = new Rng(seed);
-  const H = config.hiddenSize;
   w.layers.forEach((layer, l) => {
+    const H = layerHiddenSize(config, l);
     glorotUniform(layer.kernel, layerInputSize(config, l), 4 * H, rng);
     orthogonal(layer.recurrentKernel, H, 4 * H, rng);
     layer.bias.fill(0, 0, 4 * H);
     layer.bias.fill(1, H, 2 * H);
   });
-  glorotUniform(w.denseKernel, H, config.outputs, rng);
+  glorotUniform(w.denseKernel, topHiddenSize(config), config.outputs, rng);
   return { config: { ...config }, params };
 }
 

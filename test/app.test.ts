@@ -8,6 +8,7 @@ import type { ElementHandle, Page } from 'puppeteer';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_NAME } from '../src/finance/data.js';
+import { modelFileToTfjs } from '../src/io/tfjs.js';
 import { modelFromJSON } from '../src/model.js';
 import { launchChromium, serveApp, serveStatic, type Chromium, type Served } from './app/browser.js';
 
@@ -271,6 +272,22 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     // The Download button no longer offers the earlier model as if it were this one.
     expect(await page.$eval('#download-model', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
     expect(await text(page, '#model-summary')).toBe('No model: broken-model.json could not be used (see the message above).');
+
+    // the same model as a TF.js LayersModel (what 'webgpu-lstm convert' writes): model.json and weights.bin together
+    const tfjs = modelFileToTfjs(downloaded(modelPath)!);
+    mkdirSync(resolve(ARTIFACTS, 'tfjs'), { recursive: true });
+    writeFileSync(resolve(ARTIFACTS, 'tfjs', 'model.json'), JSON.stringify(tfjs.modelJson));
+    writeFileSync(resolve(ARTIFACTS, 'tfjs', 'weights.bin'), new Uint8Array(tfjs.weightData));
+    await page.$eval('#next-day-tables', (e) => (e.innerHTML = ''));
+    await page.$eval('#run-state', (e) => (e.textContent = ''));
+    await input.uploadFile(resolve(ARTIFACTS, 'tfjs', 'model.json'), resolve(ARTIFACTS, 'tfjs', 'weights.bin'));
+    expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
+    const tfjsRows = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(tfjsRows).toEqual(rows);
+    await page.$eval('#model-error', (e) => ((e as HTMLElement).hidden = true));
+    await input.uploadFile(resolve(ARTIFACTS, 'tfjs', 'model.json'));
+    await page.waitForSelector('#model-error:not([hidden])', { timeout: 30_000 });
+    expect(await text(page, '#model-error')).toMatch(/model.json is a TF.js model: choose its weight files with it \(missing weights.bin\)/);
   });
 
   it(

@@ -63,6 +63,8 @@ describe('benchmark', () => {
     expect(gpu.submitsPerStep).toBeGreaterThan(0);
     expect(gpu.gflops).toBeCloseTo((report.config.flopsPerStep * (report.config.samples / 64)) / gpu.secondsPerEpoch / 1e9, 6);
     expect(Object.keys(gpu.kernelChoice).length).toBeGreaterThan(0);
+    expect(report.host.simdCeiling.gflopsPerThread).toBeGreaterThan(0); // the CPU path's ceiling, measured in the same page
+    expect(r.stdout).toMatch(/WebAssembly SIMD ceiling .*GFLOP\/s per thread; engine-cpu reached/);
     const wasm = report.results[4];
     expect(wasm.threads).toBeGreaterThanOrEqual(1); // COOP/COEP make the page cross-origin isolated: threads where the host has cores
     expect(report.sweep.map((p: { contender: string }) => p.contender)).toEqual(expect.arrayContaining(['engine-webgpu', 'engine-cpu', 'tfjs-wasm']));

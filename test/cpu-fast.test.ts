@@ -20,6 +20,8 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['H=5 B=7 qlike', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'qlike' }, 7, 6],
   ['2 layers qlike, 2 outputs', { inputSize: 2, hiddenSize: 7, layers: 2, outputs: 2, loss: 'qlike' }, 5, 9],
   ['3 layers mse', { inputSize: 4, hiddenSize: 6, layers: 3, outputs: 3, loss: 'mse' }, 6, 5],
+  ['3 layers of sizes 7, 4, 9', { inputSize: 3, hiddenSize: [7, 4, 9], layers: 3, outputs: 2, loss: 'mse' }, 5, 6],
+  ['2 layers hard_sigmoid', { inputSize: 3, hiddenSize: 5, layers: 2, outputs: 1, loss: 'qlike', recurrentActivation: 'hard_sigmoid' }, 4, 7],
 ];
 
 function problem(config: ModelConfig, B: number, T: number, seed = 7) {

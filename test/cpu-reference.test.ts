@@ -9,6 +9,9 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['1 layer mse', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'mse' }, 2, 4],
   ['2 layers qlike', { inputSize: 2, hiddenSize: 3, layers: 2, outputs: 2, loss: 'qlike' }, 3, 3],
   ['T=1 B=1 I=1', { inputSize: 1, hiddenSize: 4, layers: 1, outputs: 1, loss: 'mse' }, 1, 1],
+  // TF.js's hard sigmoid on the gates: a kink-free neighbourhood almost surely (|0.2z + 0.5| well inside (0, 1)).
+  ['3 layers of sizes 5, 3, 4', { inputSize: 2, hiddenSize: [5, 3, 4], layers: 3, outputs: 2, loss: 'mse' }, 2, 3],
+  ['2 layers hard_sigmoid', { inputSize: 3, hiddenSize: 4, layers: 2, outputs: 1, loss: 'mse', recurrentActivation: 'hard_sigmoid' }, 2, 4],
 ];
 
 /** ∂loss/∂v[p] for every p by central differences, perturbing v in place. */

@@ -25,6 +25,8 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['2 layers qlike, 2 outputs', { inputSize: 2, hiddenSize: 7, layers: 2, outputs: 2, loss: 'qlike' }, 5, 9],
   ['3 layers mse, 3 outputs', { inputSize: 4, hiddenSize: 6, layers: 3, outputs: 3, loss: 'mse' }, 6, 5],
   ['H=128 2 layers', { inputSize: 8, hiddenSize: 128, layers: 2, outputs: 1, loss: 'mse' }, 6, 10],
+  ['3 layers of sizes 9, 4, 6', { inputSize: 3, hiddenSize: [9, 4, 6], layers: 3, outputs: 2, loss: 'mse' }, 5, 7],
+  ['hard_sigmoid, sizes 8, 7 (vector and scalar units)', { inputSize: 3, hiddenSize: [8, 7], layers: 2, outputs: 1, loss: 'qlike', recurrentActivation: 'hard_sigmoid' }, 6, 8],
 ];
 
 function problem(config: ModelConfig, B: number, T: number, seed = 7) {

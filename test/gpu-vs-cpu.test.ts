@@ -18,6 +18,8 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
   { name: '2 layers H=33', config: { inputSize: 4, hiddenSize: 33, layers: 2, outputs: 1, loss: 'mse' }, B: 7, T: 9 },
   { name: 'I=32 (narrow db by colsum, not in the GEMM)', config: { inputSize: 32, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 4, T: 3 },
   { name: 'I=40 (narrow dW_x in two block rows, db in the second)', config: { inputSize: 40, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 3, T: 4 },
+  { name: '3 layers of sizes 12, 6, 9', config: { inputSize: 3, hiddenSize: [12, 6, 9], layers: 3, outputs: 2, loss: 'mse' }, B: 5, T: 4 },
+  { name: '2 layers H=9 hard_sigmoid (TF.js)', config: { inputSize: 3, hiddenSize: 9, layers: 2, outputs: 1, loss: 'mse', recurrentActivation: 'hard_sigmoid' }, B: 5, T: 6 },
   { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
   // More T·B rows than a texture is tall (8192 at the default limits): the narrow dG texture wraps into 2 layers.
   { name: 'T·B = 9000 rows', config: { inputSize: 2, hiddenSize: 8, layers: 1, outputs: 1, loss: 'mse' }, B: 1000, T: 9 },
@@ -58,7 +60,7 @@ describe('GPU kernels vs CPU reference', () => {
       const ctx = await requireGpu();
       if (kernels.recurrent === 'narrow') {
         // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
-        if (!narrowEligible(ctx, config.hiddenSize, T * B)) {
+        if (![config.hiddenSize].flat().every((H) => narrowEligible(ctx, H, T * B))) {
           await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels })).rejects.toThrow(/narrow recurrent kernels need/);
           return;
         }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
 import type { Session } from '../src/engine.js';
 import { UserError } from '../src/errors.js';
-import { createModel, modelFromJSON, modelToJSON, type ModelConfig } from '../src/model.js';
+import { createModel, modelFromJSON, modelToJSON, paramLayout, type ModelConfig } from '../src/model.js';
 import { lossAndGradients } from '../src/train/lossAndGradients.js';
 import { predict, train } from '../src/train/trainer.js';
 import { Rng } from '../src/rng.js';
@@ -84,6 +84,9 @@ describe('training', () => {
     expect(extra).toEqual({ note: 'x' });
     expect(() => modelFromJSON('{')).toThrow(/not valid JSON/);
     expect(() => modelFromJSON('{"format":"other"}')).toThrow(/not a webgpu-lstm model/);
+    const sized = createModel({ ...config, hiddenSize: [5, 3] }, 2); // a hidden size per layer
+    expect(modelFromJSON(modelToJSON(sized)).model).toEqual(sized);
+    expect(paramLayout(sized.config).denseKernel.shape).toEqual([3, 1]);
     const doc = JSON.parse(modelToJSON(model));
     doc.tensors['layers.0.bias'].values.pop();
     expect(() => modelFromJSON(JSON.stringify(doc))).toThrow(/layers.0.bias.*shape/);
@@ -119,5 +122,8 @@ describe('bad input is a clear error', () => {
     await expect(train(model, data, { backend: 'cpu', epochs: 0 })).rejects.toBeInstanceOf(UserError);
     await expect(train(model, { ...data, count: 0, x: new Float32Array(0), y: new Float32Array(0) }, { backend: 'cpu' })).rejects.toThrow(/no windows/);
     await expect(train(model, data, { backend: 'cpu', learningRate: -1 })).rejects.toThrow(/learningRate/);
+    expect(() => createModel({ ...one, hiddenSize: [4, 3], layers: 3, outputs: 1, loss: 'mse' }, 1)).toThrow(/hiddenSize lists 2 sizes for 3 layers/);
+    expect(() => createModel({ ...one, hiddenSize: [4, 0], layers: 2, outputs: 1, loss: 'mse' }, 1)).toThrow(/hiddenSize must hold positive integers \(got \[4,0\]\)/);
+    expect(() => createModel({ ...one, layers: 1, outputs: 1, loss: 'mse', recurrentActivation: 'relu' as never }, 1)).toThrow(/recurrentActivation must be 'sigmoid' or 'hard_sigmoid' \(got relu\)/);
   });
 });

@@ -147,10 +147,28 @@ function gemmRowScalar(cr: usize, ar: usize, ka: usize, b: usize, kb: usize, n0:
   return f32x4.sub(one, f32x4.div(f32x4.splat(2), f32x4.add(one, vexp(f32x4.add(z, z)))));
 }
 
+// The gates' activation: the logistic sigmoid, or TF.js's hard sigmoid clip(0.2·z + 0.5, 0, 1) when `hard`.
+// @ts-ignore: decorator
+@inline function vgate(z: v128, hard: bool): v128 {
+  if (!hard) return vsigmoid(z);
+  return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(z, f32x4.splat(0.2)), f32x4.splat(0.5)), f32x4.splat(0)), f32x4.splat(1));
+}
+
+// Its slope from the activation's value a: a(1 − a), or 0.2 inside the hard sigmoid's clip and 0 where it saturates.
+// @ts-ignore: decorator
+@inline function vgateSlope(a: v128, hard: bool): v128 {
+  if (!hard) return f32x4.mul(a, f32x4.sub(f32x4.splat(1), a));
+  return v128.and(v128.and(f32x4.gt(a, f32x4.splat(0)), f32x4.lt(a, f32x4.splat(1))), f32x4.splat(0.2));
+}
+
 // The scalar forms, for the last H mod 4 units of a row.
 // @ts-ignore: decorator
-@inline function sigmoid1(z: f32): f32 {
-  return f32x4.extract_lane(vsigmoid(f32x4.splat(z)), 0);
+@inline function gate1(z: f32, hard: bool): f32 {
+  return f32x4.extract_lane(vgate(f32x4.splat(z), hard), 0);
+}
+// @ts-ignore: decorator
+@inline function gateSlope1(a: f32, hard: bool): f32 {
+  return f32x4.extract_lane(vgateSlope(f32x4.splat(a), hard), 0);
 }
 // @ts-ignore: decorator
 @inline function tanh1(z: f32): f32 {
@@ -161,15 +179,15 @@ function gemmRowScalar(cr: usize, ar: usize, ka: usize, b: usize, kb: usize, n0:
  * One time step of lstm_forward for B rows: gates (B,4H) holds z = x·W_x + b + h_{t−1}·W_h on entry and i, f, g, o
  * on return; c, tanhC and h (B,H) of this step are written; cPrev = 0 at t = 0 (c_{−1} = 0).
  */
-export function lstm_cell_forward(gates: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32): void {
+export function lstm_cell_forward(gates: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32, hard: bool): void {
   const H4 = H & ~3, gh = <usize>H << 2;
   for (let row = 0; row < B; row++) {
     const g0 = gates + <usize>row * 4 * gh, s = <usize>row * gh;
     let u = 0;
     for (; u < H4; u += 4) {
       const o4 = <usize>u << 2;
-      const i = vsigmoid(v128.load(g0 + o4)), f = vsigmoid(v128.load(g0 + gh + o4));
-      const g = vtanh(v128.load(g0 + 2 * gh + o4)), o = vsigmoid(v128.load(g0 + 3 * gh + o4));
+      const i = vgate(v128.load(g0 + o4), hard), f = vgate(v128.load(g0 + gh + o4), hard);
+      const g = vtanh(v128.load(g0 + 2 * gh + o4)), o = vgate(v128.load(g0 + 3 * gh + o4), hard);
       v128.store(g0 + o4, i); v128.store(g0 + gh + o4, f); v128.store(g0 + 2 * gh + o4, g); v128.store(g0 + 3 * gh + o4, o);
       const cv = cPrev ? madd(f, v128.load(cPrev + s + o4), f32x4.mul(i, g)) : f32x4.mul(i, g);
       const tc = vtanh(cv);
@@ -177,8 +195,8 @@ export function lstm_cell_forward(gates: usize, cPrev: usize, c: usize, tanhC: u
     }
     for (; u < H; u++) {
       const o4 = <usize>u << 2;
-      const i = sigmoid1(load<f32>(g0 + o4)), f = sigmoid1(load<f32>(g0 + gh + o4));
-      const g = tanh1(load<f32>(g0 + 2 * gh + o4)), o = sigmoid1(load<f32>(g0 + 3 * gh + o4));
+      const i = gate1(load<f32>(g0 + o4), hard), f = gate1(load<f32>(g0 + gh + o4), hard);
+      const g = tanh1(load<f32>(g0 + 2 * gh + o4)), o = gate1(load<f32>(g0 + 3 * gh + o4), hard);
       store<f32>(g0 + o4, i); store<f32>(g0 + gh + o4, f); store<f32>(g0 + 2 * gh + o4, g); store<f32>(g0 + 3 * gh + o4, o);
       const cv = cPrev ? f * load<f32>(cPrev + s + o4) + i * g : i * g;
       const tc = tanh1(cv);
@@ -191,7 +209,7 @@ export function lstm_cell_forward(gates: usize, cPrev: usize, c: usize, tanhC: u
  * One time step of lstm_backward for B rows: dh = dhNext (+ dhAbove, unless 0), dc = dcNext + dh·o·(1 − tanh²c);
  * writes the gate gradients dG (B,4H) and dcNext = dc·f for the step before. cPrev = 0 at t = 0.
  */
-export function lstm_cell_backward(dG: usize, dhNext: usize, dcNext: usize, dhAbove: usize, gates: usize, cPrev: usize, tanhC: usize, B: i32, H: i32): void {
+export function lstm_cell_backward(dG: usize, dhNext: usize, dcNext: usize, dhAbove: usize, gates: usize, cPrev: usize, tanhC: usize, B: i32, H: i32, hard: bool): void {
   const H4 = H & ~3, gh = <usize>H << 2, one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let row = 0; row < B; row++) {
     const g0 = gates + <usize>row * 4 * gh, d0 = dG + <usize>row * 4 * gh, s = <usize>row * gh;
@@ -203,10 +221,10 @@ export function lstm_cell_backward(dG: usize, dhNext: usize, dcNext: usize, dhAb
       const i = v128.load(g0 + o4), f = v128.load(g0 + gh + o4), g = v128.load(g0 + 2 * gh + o4), o = v128.load(g0 + 3 * gh + o4);
       const tc = v128.load(tanhC + s + o4);
       const dc = madd(f32x4.mul(dh, o), f32x4.sub(one, f32x4.mul(tc, tc)), v128.load(dcNext + s + o4));
-      v128.store(d0 + o4, f32x4.mul(f32x4.mul(dc, g), f32x4.mul(i, f32x4.sub(one, i))));
-      v128.store(d0 + gh + o4, cPrev ? f32x4.mul(f32x4.mul(dc, v128.load(cPrev + s + o4)), f32x4.mul(f, f32x4.sub(one, f))) : zero);
+      v128.store(d0 + o4, f32x4.mul(f32x4.mul(dc, g), vgateSlope(i, hard)));
+      v128.store(d0 + gh + o4, cPrev ? f32x4.mul(f32x4.mul(dc, v128.load(cPrev + s + o4)), vgateSlope(f, hard)) : zero);
       v128.store(d0 + 2 * gh + o4, f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g))));
-      v128.store(d0 + 3 * gh + o4, f32x4.mul(f32x4.mul(dh, tc), f32x4.mul(o, f32x4.sub(one, o))));
+      v128.store(d0 + 3 * gh + o4, f32x4.mul(f32x4.mul(dh, tc), vgateSlope(o, hard)));
       v128.store(dcNext + s + o4, f32x4.mul(dc, f));
     }
     for (; u < H; u++) {
@@ -216,10 +234,10 @@ export function lstm_cell_backward(dG: usize, dhNext: usize, dcNext: usize, dhAb
       const i = load<f32>(g0 + o4), f = load<f32>(g0 + gh + o4), g = load<f32>(g0 + 2 * gh + o4), o = load<f32>(g0 + 3 * gh + o4);
       const tc = load<f32>(tanhC + s + o4);
       const dc = load<f32>(dcNext + s + o4) + dh * o * (1 - tc * tc);
-      store<f32>(d0 + o4, dc * g * i * (1 - i));
-      store<f32>(d0 + gh + o4, cPrev ? dc * load<f32>(cPrev + s + o4) * f * (1 - f) : 0);
+      store<f32>(d0 + o4, dc * g * gateSlope1(i, hard));
+      store<f32>(d0 + gh + o4, cPrev ? dc * load<f32>(cPrev + s + o4) * gateSlope1(f, hard) : 0);
       store<f32>(d0 + 2 * gh + o4, dc * i * (1 - g * g));
-      store<f32>(d0 + 3 * gh + o4, dh * tc * o * (1 - o));
+      store<f32>(d0 + 3 * gh + o4, dh * tc * gateSlope1(o, hard));
       store<f32>(dcNext + s + o4, dc * f);
     }
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import threadedSimdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -16,10 +16,12 @@ let wasmPathsSet = false;
  * TF.js's wasm backend loads its .wasm files at run time. In the page they come from the bench's own server (Vite
  * serves the `?url` imports); in Node straight from the package. It picks the threaded SIMD build itself where
  * threads are possible (a cross-origin isolated page: bench/run.mjs sends COOP/COEP; never in Node, where TF.js 4.22
- * runs single-threaded) and the plain SIMD build otherwise.
+ * runs single-threaded) and the plain SIMD build otherwise. It is asked for a thread per logical core (setThreadsCount),
+ * as the engine uses them all; `threads` in the result is what it reports using (getThreadsCount).
  */
 function locateWasm(): void {
   if (wasmPathsSet) return;
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) setThreadsCount(navigator.hardwareConcurrency);
   if (import.meta.env.SSR) setWasmPaths(new URL('../../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url).pathname);
   else setWasmPaths({ 'tfjs-backend-wasm.wasm': plainWasm, 'tfjs-backend-wasm-simd.wasm': simdWasm, 'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasm });
   wasmPathsSet = true;

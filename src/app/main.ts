@@ -4,10 +4,11 @@ import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
 import type { PipelineProgress, PipelineResult } from '../finance/pipeline.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
+import { modelTextFromFiles } from './modelFile.js';
 import type { ForecastRequest, FromWorker, LoadRequest, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, type Settings } from './settings.js';
-import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, readTextFile, type DataSource } from './source.js';
+import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, type DataSource } from './source.js';
 import './styles.css';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -224,6 +225,15 @@ function showProgress(p: PipelineProgress): void {
   progressText.textContent = parts.join(' · ');
 }
 
+/** A model that failed to load: the Download buttons must not offer an earlier model as if it were this one. */
+function noModel(name: string): void {
+  result = null;
+  report = null;
+  $<HTMLButtonElement>('download-model').disabled = true;
+  $<HTMLButtonElement>('download-report').disabled = true;
+  $('model-summary').textContent = `No model: ${name} could not be used (see the message above).`;
+}
+
 function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'load-failed' }>): void {
   const seconds = running ? (performance.now() - running.started) / 1000 : 0;
   const kind = running?.kind;
@@ -256,14 +266,7 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     results.clear();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
-    if (kind === 'forecast') {
-      // The Download button must not offer an earlier model as if it were the one that failed to load.
-      result = null;
-      report = null;
-      $<HTMLButtonElement>('download-model').disabled = true;
-      $<HTMLButtonElement>('download-report').disabled = true;
-      $('model-summary').textContent = `No model: ${modelFile} could not be used (see the message above).`;
-    }
+    if (kind === 'forecast') noModel(modelFile ?? 'the model');
   }
 }
 
@@ -336,7 +339,7 @@ function stopTraining(): void {
   runState.textContent = 'stopping at the next step, then evaluating the best weights so far…';
 }
 
-async function forecastWith(file: File): Promise<void> {
+async function forecastWith(files: File[]): Promise<void> {
   showError(modelError, null);
   if (!source) {
     showError(modelError, 'load data first (section 1): the model forecasts the day after its last date');
@@ -344,13 +347,14 @@ async function forecastWith(file: File): Promise<void> {
   }
   let modelText: string;
   try {
-    modelText = await readTextFile(file);
+    modelText = await modelTextFromFiles(files);
   } catch (e) {
     showError(modelError, errorText(e));
+    noModel(files.map((f) => f.name).join(' + '));
     return;
   }
   $('model-summary').textContent = '';
-  begin('forecast', file.name);
+  begin('forecast', files.map((f) => f.name).join(' + '));
   results.clear('Forecasting with the loaded model…');
   const request: ForecastRequest = {
     type: 'forecast',
@@ -369,9 +373,9 @@ function wireModel(): void {
   $('download-report').addEventListener('click', () => report && download(report.name, report.text));
   const input = $<HTMLInputElement>('model-input');
   input.addEventListener('change', () => {
-    const file = input.files?.[0];
+    const files = [...(input.files ?? [])];
     input.value = '';
-    if (file) void forecastWith(file);
+    if (files.length) void forecastWith(files);
   });
 }
 

@@ -20,12 +20,6 @@ function checkSize(file: File): void {
   if (file.size > MAX_BYTES) throw new UserError(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; daily data should be far smaller (at most ${MAX_BYTES / 1e6} MB)`);
 }
 
-/** A model file's text (JSON, UTF-8). */
-export async function readTextFile(file: File): Promise<string> {
-  checkSize(file);
-  return file.text();
-}
-
 /** A data file's bytes, for the worker to decode (UTF-16, UTF-8, Windows-1252) and parse off the page's thread. */
 export async function readFileBytes(file: File): Promise<ArrayBuffer> {
   checkSize(file);

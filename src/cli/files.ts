@@ -23,11 +23,16 @@ export function bundledDataPath(): string {
   return join(dir, 'data', 'sp500-2000.csv');
 }
 
+/** A text file (a data file in UTF-8, UTF-16 or Windows-1252; a model's JSON). */
 export async function readText(path: string, what: string): Promise<string> {
+  return decodeDataFile(await readBytes(path, what));
+}
+
+export async function readBytes(path: string, what: string): Promise<Buffer> {
   try {
     const info = await stat(path);
     if (info.isDirectory()) throw new UserError(`${what} '${path}' is a directory; pass a file`);
-    return decodeDataFile(await readFile(path));
+    return await readFile(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -150,7 +155,7 @@ export async function planOutputs(outputs: Record<string, string | undefined>, i
  * written; if a rename fails, the ones already renamed are put back, so the outputs of one run all change or
  * none does. `contents` holds the text for each output's flag.
  */
-export async function commitOutputs(plan: OutputPlan, contents: Record<string, string>): Promise<void> {
+export async function commitOutputs(plan: OutputPlan, contents: Record<string, string | Uint8Array>): Promise<void> {
   const temp = (o: PlannedOutput) => join(dirname(o.target), `.${basename(o.target)}.${process.pid}.tmp`);
   const backup = (o: PlannedOutput) => join(dirname(o.target), `.${basename(o.target)}.${process.pid}.old.tmp`);
   const backedUp: PlannedOutput[] = [];
@@ -198,7 +203,7 @@ export async function checkWritable(path: string, flag: string): Promise<void> {
  * Writes every file through a temporary file and a rename, only once all temporary files are written, so an
  * existing file is replaced whole or not at all.
  */
-export async function writeAtomic(files: { path: string; text: string }[]): Promise<void> {
+export async function writeAtomic(files: { path: string; text: string | Uint8Array }[]): Promise<void> {
   const temps = files.map((f) => `${f.path}.${process.pid}.tmp`);
   let current = files[0]?.path;
   try {

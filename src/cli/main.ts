@@ -4,7 +4,8 @@ import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { bundledDataPath, commitOutputs, planOutputs, readText, type InputFile, type OutputPlan } from './files.js';
-import { backend, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
+import { convertModel, readModel } from './modelFiles.js';
+import { backend, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
 import { progressView } from './progress.js';
 import { predictTable, trainSummary, trainTable } from './table.js';
 
@@ -61,9 +62,9 @@ async function predict(args: string[], io: CliStreams): Promise<number> {
     io.stdout.write(`${PREDICT_HELP}\n`);
     return 0;
   }
-  if (typeof values.model !== 'string') throw new UsageError("predict needs --model FILE (a model written by 'webgpu-lstm train --out')");
+  if (typeof values.model !== 'string') throw new UsageError("predict needs --model PATH (a model written by 'webgpu-lstm train --out', or converted from it)");
   const outputs = await outputsWritable(values, ['report'], inputsOf(values));
-  const modelText = await readText(values.model, 'model file');
+  const { text: modelText } = await readModel(values.model, 'model file');
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
   const forecast = await forecastNextDay({ modelText, csvText, source: source.name, dataOptions: dataOptions(values), backend: backend(values) });
@@ -71,6 +72,18 @@ async function predict(args: string[], io: CliStreams): Promise<number> {
   for (const w of forecast.warnings) io.stderr.write(`warning: ${w}\n`);
   await commitOutputs(outputs, { report: `${JSON.stringify(forecast, null, 2)}\n` });
   io.stdout.write(`${predictTable(forecast)}\n`);
+  return 0;
+}
+
+async function convert(args: string[], io: CliStreams): Promise<number> {
+  const values = parse(CONVERT_OPTIONS, args);
+  if (values.help) {
+    io.stdout.write(`${CONVERT_HELP}\n`);
+    return 0;
+  }
+  if (typeof values.from !== 'string' || typeof values.to !== 'string') throw new UsageError('convert needs --from PATH and --to PATH');
+  const { format, written } = await convertModel(values.from, values.to);
+  io.stdout.write(`wrote ${format === 'tfjs' ? 'a TF.js LayersModel' : 'an engine model file'}: ${written.join(', ')}\n`);
   return 0;
 }
 
@@ -90,11 +103,12 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
     }
     if (command === 'train') return await train(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train' or 'predict'`);
+    if (command === 'convert') return await convert(args, io);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'predict' or 'convert'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' || command === 'convert' ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

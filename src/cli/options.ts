@@ -64,10 +64,16 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
 ];
 
 export const PREDICT_OPTIONS: OptionSpec[] = [
-  { name: 'model', type: 'string', value: 'FILE', help: "a model written by 'webgpu-lstm train --out' (required)" },
+  { name: 'model', type: 'string', value: 'PATH', help: "a model written by 'webgpu-lstm train --out', or that model converted to TF.js (its folder or model.json) (required)" },
   ...DATA.map((o) => (o.name === 'data' ? o : { ...o, help: `${o.help.replace(/ \(default:.*\)$/, '')} (default: as in training)` })),
   ...ENGINE,
   { name: 'report', type: 'string', value: 'FILE', help: 'write the forecast as JSON here' },
+  { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
+];
+
+export const CONVERT_OPTIONS: OptionSpec[] = [
+  { name: 'from', type: 'string', value: 'PATH', help: "the model to read: an engine model file (from 'train --out'), or a TF.js model (its folder or its model.json) (required)" },
+  { name: 'to', type: 'string', value: 'PATH', help: 'where to write the other format: a folder (or a .json path) for the TF.js model, a .json file for the engine model (required)' },
   { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
 ];
 
@@ -172,6 +178,7 @@ Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CP
 Commands:
   train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
   predict   forecast the next day's volatility, VaR and ES from a saved model
+  convert   turn a model file into a TensorFlow.js LayersModel (model.json + weights.bin), or back
 
 Run 'webgpu-lstm <command> --help' for its options.
 Exit codes: 0 success, 1 error (bad data, bad settings, failed run), 2 bad command line, 130 interrupted.`;
@@ -199,3 +206,16 @@ ${optionLines(PREDICT_OPTIONS)}
 
 Example:
   webgpu-lstm predict --model model.json --data prices.csv`;
+
+export const CONVERT_HELP = `Usage: webgpu-lstm convert --from PATH --to PATH
+
+Converts between this engine's model file and a TensorFlow.js LayersModel (model.json + weights), the format of
+TF.js's model.save() and of 'tensorflowjs_converter --output_format tfjs_layers_model' (from a Keras model). A risk
+model keeps its settings in model.json's userDefinedMetadata, so 'predict' reads the converted model too.
+
+Options:
+${optionLines(CONVERT_OPTIONS)}
+
+Examples:
+  webgpu-lstm convert --from model.json --to tfjs-model/
+  webgpu-lstm convert --from tfjs-model/ --to model.json`;

@@ -20,11 +20,12 @@ export interface FastLayerSlots {
 
 export interface FastSpec {
   inputSize: number;
-  hiddenSize: number;
+  hidden: number[]; // H of each layer
   outputs: number;
   loss: LossKind;
+  hardSigmoid: boolean; // the gates' activation: TF.js's hard sigmoid instead of the logistic one
   layers: FastLayerSlots[];
-  denseKernel: number; // [H, O]
+  denseKernel: number; // [H of the last layer, O]
   denseBias: number; // [O]
   size: number; // parameters in all
 }
@@ -33,9 +34,10 @@ export interface FastSpec {
 export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
   return {
     inputSize: config.inputSize,
-    hiddenSize: config.hiddenSize,
+    hidden: layout.layers.map((l) => l.recurrentKernel.shape[0]),
     outputs: config.outputs,
     loss: config.loss,
+    hardSigmoid: config.recurrentActivation === 'hard_sigmoid',
     layers: layout.layers.map((l) => ({ kernel: l.kernel.offset, recurrentKernel: l.recurrentKernel.offset, bias: l.bias.offset })),
     denseKernel: layout.denseKernel.offset,
     denseBias: layout.denseBias.offset,
@@ -189,21 +191,31 @@ export function tanh_exp(z: number): number {
   return 1 - 2 / (1 + Math.exp(2 * z));
 }
 
+/** gate_activation of ./lstm.ts: the logistic sigmoid, or clip(0.2·z + 0.5, 0, 1) when hard. */
+export function gate_f32(z: number, hard: boolean): number {
+  return hard ? Math.min(1, Math.max(0, 0.2 * z + 0.5)) : 1 / (1 + Math.exp(-z));
+}
+
+/** gate_derivative of ./lstm.ts, from the activation's value. */
+export function gate_slope_f32(a: number, hard: boolean): number {
+  return hard ? (a > 0 && a < 1 ? 0.2 : 0) : a * (1 - a);
+}
+
 /**
  * lstm_forward of ./lstm.ts: gates (T,B,4H) holds xproj on entry and the activations i, f, g, o on return.
  * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass.
  */
-export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number): void {
+export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number, hard: boolean): void {
   const G = 4 * H;
   for (let t = 0; t < T; t++) {
     if (t > 0) gemm_nt(gates, t * B * G, hseq, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
     for (let b = 0; b < B; b++) {
       const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
       for (let u = 0; u < H; u++) {
-        const i = 1 / (1 + Math.exp(-gates[row + u]));
-        const f = 1 / (1 + Math.exp(-gates[row + H + u]));
+        const i = gate_f32(gates[row + u], hard);
+        const f = gate_f32(gates[row + H + u], hard);
         const g = tanh_exp(gates[row + 2 * H + u]);
-        const o = 1 / (1 + Math.exp(-gates[row + 3 * H + u]));
+        const o = gate_f32(gates[row + 3 * H + u], hard);
         gates[row + u] = i;
         gates[row + H + u] = f;
         gates[row + 2 * H + u] = g;
@@ -236,6 +248,7 @@ export function lstm_backward_f32(
   T: number,
   B: number,
   H: number,
+  hard: boolean,
 ): void {
   const G = 4 * H;
   dhNext.fill(0, 0, B * H);
@@ -250,10 +263,10 @@ export function lstm_backward_f32(
         const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
         const tc = tanhC[s + u];
         const dc = dcNext[n] + dh * o * (1 - tc * tc);
-        dG[row + u] = dc * g * i * (1 - i);
-        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * f * (1 - f) : 0;
+        dG[row + u] = dc * g * gate_slope_f32(i, hard);
+        dG[row + H + u] = t > 0 ? dc * cseq[prev + u] * gate_slope_f32(f, hard) : 0;
         dG[row + 2 * H + u] = dc * i * (1 - g * g);
-        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dG[row + 3 * H + u] = dh * tc * gate_slope_f32(o, hard);
         dcNext[n] = dc * f;
       }
     }
@@ -297,23 +310,23 @@ export class FastModel {
     readonly steps: number,
     capacity: number,
   ) {
-    const G = 4 * spec.hiddenSize;
-    spec.layers.forEach((_, l) => {
-      const I = l === 0 ? spec.inputSize : spec.hiddenSize;
-      this.wT.push(new Float32Array(G * I), new Float32Array(G * spec.hiddenSize));
+    spec.hidden.forEach((H, l) => {
+      const I = l === 0 ? spec.inputSize : spec.hidden[l - 1];
+      this.wT.push(new Float32Array(4 * H * I), new Float32Array(4 * H * H));
     });
     this.ensure(capacity);
   }
 
   private ensure(B: number): void {
     if (B <= this.capacity) return;
-    const { hiddenSize: H, inputSize: I, outputs: O } = this.spec, T = this.steps, L = this.spec.layers.length;
+    const { hidden, inputSize: I, outputs: O } = this.spec, T = this.steps, L = hidden.length, H = Math.max(...hidden);
     const f = (n: number) => new Float32Array(n);
     this.x = f(T * B * I);
-    this.hseq = Array.from({ length: L }, () => f(T * B * H));
-    this.cseq = Array.from({ length: L }, () => f(T * B * H));
-    this.tanhC = Array.from({ length: L }, () => f(T * B * H));
-    this.gates = Array.from({ length: L }, () => f(T * B * 4 * H));
+    this.hseq = hidden.map((h) => f(T * B * h));
+    this.cseq = hidden.map((h) => f(T * B * h));
+    this.tanhC = hidden.map((h) => f(T * B * h));
+    this.gates = hidden.map((h) => f(T * B * 4 * h));
+    // scratch shared by the layers, sized for the largest
     this.dG = f(T * B * 4 * H);
     this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
     this.dhNext = f(B * H);
@@ -326,20 +339,20 @@ export class FastModel {
   /** Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call. */
   forward(params: F32, x: F32, B: number): F32 {
     this.ensure(B);
-    const { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
+    const { hidden, inputSize: I0, outputs: O } = this.spec, T = this.steps;
     toTimeMajor(this.x, x, B, T, I0);
     let input = this.x;
     for (let l = 0; l < this.spec.layers.length; l++) {
-      const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
+      const slots = this.spec.layers[l], I = l === 0 ? I0 : hidden[l - 1], H = hidden[l], G = 4 * H;
       const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];
       transpose(wxT, params, slots.kernel, I, G);
       transpose(whT, params, slots.recurrentKernel, H, G);
       matmul_forward_f32(this.gates[l], input, wxT, params, slots.bias, T * B, I, G); // xproj, in place of the gates
-      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H);
+      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H, this.spec.hardSigmoid);
       input = this.hseq[l];
     }
     // The head reads W_d (H,O) as stored: out[b,o] = bd[o] + Σ_k h[b,k] W_d[k,o].
-    const hLast = (T - 1) * B * H, { denseKernel: wd, denseBias: bd } = this.spec;
+    const H = hidden[hidden.length - 1], hLast = (T - 1) * B * H, { denseKernel: wd, denseBias: bd } = this.spec;
     for (let b = 0; b < B; b++) {
       for (let o = 0; o < O; o++) {
         let s = params[bd + o];
@@ -356,33 +369,33 @@ export class FastModel {
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     this.forward(params, x, B);
-    const { hiddenSize: H, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
+    const { hidden, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps;
     const L = layers.length, n = B * O, out = this.out, dout = this.dout;
     grads.fill(0);
     const lossValue = (loss_forward_f32(out, y, n, loss) * B) / meanOverBatch;
     loss_backward_f32(dout, out, y, n, meanOverBatch * O, loss);
 
     // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
-    const top = this.hseq[L - 1], hLast = (T - 1) * B * H;
+    const top = this.hseq[L - 1], Htop = hidden[L - 1], hLast = (T - 1) * B * Htop;
     let dh = this.dh[0];
     for (let b = 0; b < B; b++) {
-      for (let k = 0; k < H; k++) {
+      for (let k = 0; k < Htop; k++) {
         let s = 0;
         for (let o = 0; o < O; o++) {
           const d = dout[b * O + o];
           s += d * params[wd + k * O + o];
-          grads[wd + k * O + o] += top[hLast + b * H + k] * d;
+          grads[wd + k * O + o] += top[hLast + b * Htop + k] * d;
         }
-        dh[b * H + k] = s;
+        dh[b * Htop + k] = s;
       }
       for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
     }
 
     let lastStepOnly = true;
     for (let l = L - 1; l >= 0; l--) {
-      const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG;
+      const slots = layers[l], I = l === 0 ? this.spec.inputSize : hidden[l - 1], H = hidden[l], G = 4 * H, dG = this.dG;
       const input = l === 0 ? this.x : this.hseq[l - 1];
-      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H);
+      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid);
       gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
       gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
       colsum_add(grads, slots.bias, dG, T * B, G);

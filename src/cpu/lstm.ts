@@ -1,8 +1,18 @@
 // CPU reference of shaders/lstm_forward.wgsl and shaders/lstm_backward.wgsl, in Float64.
 // Time-major layout: row (t, b) of a [T,B,X] tensor starts at (t*B + b)*X. Gate blocks are i, f, g, o.
+import type { RecurrentActivation } from '../model.js';
+
 type Arr = Float64Array | Float32Array;
 
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+/** The gates' activation: the logistic sigmoid, or TF.js's hard sigmoid clip(0.2·z + 0.5, 0, 1). */
+export function gate_activation(z: number, kind: RecurrentActivation): number {
+  return kind === 'sigmoid' ? 1 / (1 + Math.exp(-z)) : Math.min(1, Math.max(0, 0.2 * z + 0.5));
+}
+
+/** Its derivative, from the activation's value a: a(1 − a), or 0.2 inside the clip and 0 where it saturates. */
+export function gate_derivative(a: number, kind: RecurrentActivation): number {
+  return kind === 'sigmoid' ? a * (1 - a) : a > 0 && a < 1 ? 0.2 : 0;
+}
 
 /**
  * The recurrence of one layer, given xproj = x·W_x + b for every step.
@@ -18,6 +28,7 @@ export function lstm_forward(
   T: number,
   B: number,
   H: number,
+  activation: RecurrentActivation,
 ): void {
   const G = 4 * H;
   for (let t = 0; t < T; t++) {
@@ -27,7 +38,7 @@ export function lstm_forward(
       for (let j = 0; j < G; j++) {
         let z = xproj[row + j];
         if (t > 0) for (let k = 0; k < H; k++) z += hseq[prev + k] * recurrentKernel[k * G + j];
-        gates[row + j] = j >= 2 * H && j < 3 * H ? Math.tanh(z) : sigmoid(z);
+        gates[row + j] = j >= 2 * H && j < 3 * H ? Math.tanh(z) : gate_activation(z, activation);
       }
       for (let u = 0; u < H; u++) {
         const i = gates[row + u], f = gates[row + H + u], g = gates[row + 2 * H + u], o = gates[row + 3 * H + u];
@@ -56,6 +67,7 @@ export function lstm_backward(
   T: number,
   B: number,
   H: number,
+  activation: RecurrentActivation,
 ): void {
   const G = 4 * H;
   const dhNext = new Float64Array(B * H); // dG_{t+1} · W_hᵀ
@@ -73,10 +85,10 @@ export function lstm_backward(
         const cPrev = t > 0 ? cseq[((t - 1) * B + b) * H + u] : 0;
         const tc = Math.tanh(c);
         const dc = dcNext[s] + dh * o * (1 - tc * tc);
-        dG[row + u] = dc * g * i * (1 - i);
-        dG[row + H + u] = dc * cPrev * f * (1 - f);
+        dG[row + u] = dc * g * gate_derivative(i, activation);
+        dG[row + H + u] = dc * cPrev * gate_derivative(f, activation);
         dG[row + 2 * H + u] = dc * i * (1 - g * g);
-        dG[row + 3 * H + u] = dh * tc * o * (1 - o);
+        dG[row + 3 * H + u] = dh * tc * gate_derivative(o, activation);
         dcNext[s] = dc * f;
       }
       for (let k = 0; k < H; k++) {

@@ -1,7 +1,7 @@
 // The whole network on the CPU in Float64, composed from the reference kernels exactly as the GPU encodes them:
 // per layer matmul_forward (input projection) + lstm_forward; the dense head on h at the last step; the loss;
 // then back: loss_backward, matmul_backward (head), per layer lstm_backward + matmul_backward for W_x, W_h, b.
-import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import { layerHiddenSize, layerInputSize, paramLayout, topHiddenSize, type ModelConfig } from '../model.js';
 import { toTimeMajor } from './fast.js';
 import { lstm_backward, lstm_forward } from './lstm.js';
 import { loss_backward, loss_forward } from './loss.js';
@@ -34,20 +34,21 @@ export interface ForwardResult {
 
 export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<number>, B: number, T: number): ForwardResult {
   const layout = paramLayout(config);
-  const H = config.hiddenSize, G = 4 * H, O = config.outputs;
+  const O = config.outputs;
   const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
   let input = new Float64Array(T * B * config.inputSize);
   toTimeMajor(input, x, B, T, config.inputSize);
   const acts: LayerActivations[] = [];
   layout.layers.forEach((slots, l) => {
-    const I = layerInputSize(config, l);
+    const I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
     const gates = new Float64Array(T * B * G);
     matmul_forward(gates, input, w(slots.kernel), w(slots.bias), T * B, I, G); // gates holds xproj until lstm_forward overwrites it
     const hseq = new Float64Array(T * B * H), cseq = new Float64Array(T * B * H);
-    lstm_forward(hseq, cseq, gates, gates, w(slots.recurrentKernel), T, B, H);
+    lstm_forward(hseq, cseq, gates, gates, w(slots.recurrentKernel), T, B, H, config.recurrentActivation ?? 'sigmoid');
     acts.push({ input, hseq, cseq, gates });
     input = hseq;
   });
+  const H = topHiddenSize(config);
   const hLast = input.subarray((T - 1) * B * H, T * B * H);
   const out = new Float64Array(B * O);
   matmul_forward(out, hLast, w(layout.denseKernel), w(layout.denseBias), B, H, O);
@@ -57,7 +58,7 @@ export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<num
 /** Mean loss over the batch and the gradient of every parameter, in the flat layout of `params`. */
 export function model_forward_backward(config: ModelConfig, params: Arr, x: ArrayLike<number>, y: ArrayLike<number>, B: number, T: number) {
   const layout = paramLayout(config);
-  const H = config.hiddenSize, G = 4 * H, O = config.outputs;
+  const O = config.outputs;
   const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
   const grads = new Float64Array(layout.size);
   const g = (s: { offset: number; size: number }) => grads.subarray(s.offset, s.offset + s.size);
@@ -68,13 +69,14 @@ export function model_forward_backward(config: ModelConfig, params: Arr, x: Arra
   loss_backward(dout, out, y, B * O, config.loss);
 
   const top = acts[acts.length - 1];
-  let dh = new Float64Array(B * H); // gradient reaching the layer's h: (B,H) at the last step for the top layer
-  matmul_backward(dh, g(layout.denseKernel), g(layout.denseBias), dout, top.hseq.subarray((T - 1) * B * H), w(layout.denseKernel), B, H, O);
+  const Htop = topHiddenSize(config);
+  let dh = new Float64Array(B * Htop); // gradient reaching the layer's h: (B,H) at the last step for the top layer
+  matmul_backward(dh, g(layout.denseKernel), g(layout.denseBias), dout, top.hseq.subarray((T - 1) * B * Htop), w(layout.denseKernel), B, Htop, O);
   let lastStepOnly = true;
   for (let l = layout.layers.length - 1; l >= 0; l--) {
-    const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l);
+    const slots = layout.layers[l], a = acts[l], I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
     const dG = new Float64Array(T * B * G);
-    lstm_backward(dG, dh, lastStepOnly, a.gates, a.cseq, w(slots.recurrentKernel), T, B, H);
+    lstm_backward(dG, dh, lastStepOnly, a.gates, a.cseq, w(slots.recurrentKernel), T, B, H, config.recurrentActivation ?? 'sigmoid');
     const dInput = new Float64Array(T * B * I);
     matmul_backward(dInput, g(slots.kernel), g(slots.bias), dG, a.input, w(slots.kernel), T * B, I, G);
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq (h_{-1} = 0 adds nothing).

@@ -22,8 +22,8 @@ export interface LstmWasmExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemm(c: number, ldc: number, a: number, sam: number, sak: number, b: number, ldb: number, M: number, N: number, K: number, accumulate: boolean): void;
-  lstm_cell_forward(gates: number, cPrev: number, c: number, tanhC: number, h: number, B: number, H: number): void;
-  lstm_cell_backward(dG: number, dhNext: number, dcNext: number, dhAbove: number, gates: number, cPrev: number, tanhC: number, B: number, H: number): void;
+  lstm_cell_forward(gates: number, cPrev: number, c: number, tanhC: number, h: number, B: number, H: number, hard: boolean): void;
+  lstm_cell_backward(dG: number, dhNext: number, dcNext: number, dhAbove: number, gates: number, cPrev: number, tanhC: number, B: number, H: number, hard: boolean): void;
   colsum_add(d: number, rows: number, R: number, N: number): void;
   fill_rows(dst: number, src: number, R: number, N: number): void;
   transpose(dst: number, src: number, R: number, C: number): void;
@@ -82,7 +82,8 @@ export class SimdModel {
   /** Lays out every tensor for batches of up to B rows, growing the memory once. */
   private ensure(B: number): void {
     if (B <= this.capacity) return;
-    const { hiddenSize: H, inputSize: I0, outputs: O, size } = this.spec, T = this.steps, L = this.spec.layers.length, G = 4 * H;
+    const { hidden, inputSize: I0, outputs: O, size } = this.spec, T = this.steps, L = hidden.length;
+    const H = Math.max(...hidden), G = 4 * H, Htop = hidden[L - 1]; // scratch shared by the layers: the largest
     this.slots = [];
     const slot = (floats: number): Slot => {
       const s = { at: 0, floats, view: new Float32Array(0) };
@@ -92,19 +93,19 @@ export class SimdModel {
     this.params = slot(size);
     this.grads = slot(size);
     this.x = slot(T * B * I0);
-    this.hseq = Array.from({ length: L }, () => slot(T * B * H));
-    this.cseq = Array.from({ length: L }, () => slot(T * B * H));
-    this.tanhC = Array.from({ length: L }, () => slot(T * B * H));
-    this.gates = Array.from({ length: L }, () => slot(T * B * G));
+    this.hseq = hidden.map((h) => slot(T * B * h));
+    this.cseq = hidden.map((h) => slot(T * B * h));
+    this.tanhC = hidden.map((h) => slot(T * B * h));
+    this.gates = hidden.map((h) => slot(T * B * 4 * h));
     this.dG = slot(T * B * G);
     this.dh = L > 1 ? [slot(T * B * H), slot(T * B * H)] : [slot(B * H)];
     this.dhNext = slot(B * H);
     this.dcNext = slot(B * H);
     this.out = slot(B * O);
     this.dout = slot(B * O);
-    this.whT = Array.from({ length: L }, () => slot(G * H));
-    this.wxT = Array.from({ length: L }, (_, l) => slot(G * (l === 0 ? I0 : H)));
-    this.wdT = slot(O * H);
+    this.whT = hidden.map((h) => slot(4 * h * h));
+    this.wxT = hidden.map((h, l) => slot(4 * h * (l === 0 ? I0 : hidden[l - 1])));
+    this.wdT = slot(O * Htop);
     let at = (this.wasm.heapBase() + 15) & ~15;
     for (const s of this.slots) {
       s.at = at;
@@ -119,24 +120,24 @@ export class SimdModel {
   /** Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call. */
   forward(params: F32, x: F32, B: number): F32 {
     this.ensure(B);
-    const w = this.wasm, { hiddenSize: H, inputSize: I0, outputs: O } = this.spec, T = this.steps, G = 4 * H;
+    const w = this.wasm, { hidden, inputSize: I0, outputs: O, hardSigmoid } = this.spec, T = this.steps;
     this.params.view.set(params);
     this.js.toTimeMajor(this.x.view, x, B, T, I0);
     const p = (offset: number) => this.params.at + 4 * offset;
     let input = this.x.at;
     for (let l = 0; l < this.spec.layers.length; l++) {
-      const slots = this.spec.layers[l], I = l === 0 ? I0 : H;
+      const slots = this.spec.layers[l], I = l === 0 ? I0 : hidden[l - 1], H = hidden[l], G = 4 * H;
       const gates = this.gates[l].at, h = this.hseq[l].at, c = this.cseq[l].at, tc = this.tanhC[l].at;
       w.fill_rows(gates, p(slots.bias), T * B, G);
       w.gemm(gates, G, input, I, 1, p(slots.kernel), G, T * B, G, I, true); // z = x·W_x + b for all T·B rows
       for (let t = 0; t < T; t++) {
         const row = 4 * t * B, gt = gates + row * G, st = row * H; // byte offsets of step t's rows
         if (t > 0) w.gemm(gt, G, h + st - 4 * B * H, H, 1, p(slots.recurrentKernel), G, B, G, H, true); // z_t += h_{t−1}·W_h
-        w.lstm_cell_forward(gt, t > 0 ? c + st - 4 * B * H : 0, c + st, tc + st, h + st, B, H);
+        w.lstm_cell_forward(gt, t > 0 ? c + st - 4 * B * H : 0, c + st, tc + st, h + st, B, H, hardSigmoid);
       }
       input = h;
     }
-    const { denseKernel: wd, denseBias: bd } = this.spec, hLast = input + 4 * (T - 1) * B * H;
+    const H = hidden[hidden.length - 1], { denseKernel: wd, denseBias: bd } = this.spec, hLast = input + 4 * (T - 1) * B * H;
     w.fill_rows(this.out.at, p(bd), B, O);
     w.gemm(this.out.at, O, hLast, H, 1, p(wd), O, B, O, H, true);
     return this.out.view.subarray(0, B * O);
@@ -148,7 +149,7 @@ export class SimdModel {
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     const out = this.forward(params, x, B);
-    const w = this.wasm, { hiddenSize: H, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps, G = 4 * H;
+    const w = this.wasm, { hidden, outputs: O, layers, denseKernel: wd, denseBias: bd, hardSigmoid } = this.spec, T = this.steps;
     const L = layers.length, n = B * O, dout = this.dout.view;
     this.grads.view.fill(0);
     const lossValue = (this.js.loss_forward_f32(out, y, n, this.spec.loss) * B) / meanOverBatch;
@@ -156,16 +157,16 @@ export class SimdModel {
     const p = (offset: number) => this.params.at + 4 * offset, g = (offset: number) => this.grads.at + 4 * offset;
 
     // Dense head: dW_d += h_lastᵀ·dout, db_d += Σ dout, dh_last = dout·W_dᵀ (B,H).
-    const hLast = this.hseq[L - 1].at + 4 * (T - 1) * B * H;
-    w.gemm(g(wd), O, hLast, 1, H, this.dout.at, O, H, O, B, true);
+    const Htop = hidden[L - 1], hLast = this.hseq[L - 1].at + 4 * (T - 1) * B * Htop;
+    w.gemm(g(wd), O, hLast, 1, Htop, this.dout.at, O, Htop, O, B, true);
     w.colsum_add(g(bd), this.dout.at, B, O);
-    w.transpose(this.wdT.at, p(wd), H, O);
+    w.transpose(this.wdT.at, p(wd), Htop, O);
     let dh = this.dh[0].at;
-    w.gemm(dh, H, this.dout.at, O, 1, this.wdT.at, H, B, H, O, false);
+    w.gemm(dh, Htop, this.dout.at, O, 1, this.wdT.at, Htop, B, Htop, O, false);
 
     let lastStepOnly = true;
     for (let l = L - 1; l >= 0; l--) {
-      const slots = layers[l], I = l === 0 ? this.spec.inputSize : H, dG = this.dG.at;
+      const slots = layers[l], I = l === 0 ? this.spec.inputSize : hidden[l - 1], H = hidden[l], G = 4 * H, dG = this.dG.at;
       const gates = this.gates[l].at, c = this.cseq[l].at, tc = this.tanhC[l].at, whT = this.whT[l].at;
       const input = l === 0 ? this.x.at : this.hseq[l - 1].at;
       w.transpose(whT, p(slots.recurrentKernel), H, G);
@@ -174,7 +175,7 @@ export class SimdModel {
       for (let t = T - 1; t >= 0; t--) {
         const row = 4 * t * B, gt = row * G, st = row * H;
         const above = lastStepOnly ? (t === T - 1 ? dh : 0) : dh + st;
-        w.lstm_cell_backward(dG + gt, this.dhNext.at, this.dcNext.at, above, gates + gt, t > 0 ? c + st - 4 * B * H : 0, tc + st, B, H);
+        w.lstm_cell_backward(dG + gt, this.dhNext.at, this.dcNext.at, above, gates + gt, t > 0 ? c + st - 4 * B * H : 0, tc + st, B, H, hardSigmoid);
         if (t > 0) w.gemm(this.dhNext.at, H, dG + gt, G, 1, whT, H, B, H, G, false); // dh_{t−1} = dG_t·W_hᵀ
       }
       w.gemm(g(slots.kernel), G, input, 1, I, dG, G, I, G, T * B, true); // dW_x += inputᵀ·dG

@@ -46,7 +46,9 @@ function isTail(t: unknown): t is Tail {
 function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
   const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
-  if (!risk || typeof risk !== 'object') throw bad('is missing');
+  if (!risk || typeof risk !== 'object') {
+    throw new UserError(`the model has no risk section (the features, their scaler, the window and horizon, the calibration and the tail quantiles that 'webgpu-lstm train' stores with a model; a TF.js model carries it in userDefinedMetadata["webgpu-lstm"].risk); forecasting needs a model trained by 'webgpu-lstm train', or converted from one`);
+  }
   if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
   if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
   if (!FEATURE_SETS.some((f) => f.join() === risk.features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);

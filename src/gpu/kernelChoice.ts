@@ -2,7 +2,7 @@
 // fastest (cached per adapter, model and batch shape), and how the choice is reported.
 import type { KernelChoice } from '../engine.js';
 import { UserError } from '../errors.js';
-import type { ModelConfig } from '../model.js';
+import { layerHiddenSize, type ModelConfig } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, wideTiling } from './lstm.js';
 import { NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
@@ -14,19 +14,21 @@ export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gra
 
 /** The variants that run here for `rows` = T·B rows, fastest-first guess first; only `forced` if given (or why not). */
 export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
+  const hidden = Array.from({ length: config.layers }, (_, l) => layerHiddenSize(config, l));
+  const narrowRuns = hidden.every((H) => narrowEligible(ctx, H, rows));
+  const fused = hidden.every((H) => fusedFits(ctx, H));
   if (forced) {
-    if (forced.recurrent === 'narrow' && !narrowEligible(ctx, config.hiddenSize, rows)) {
+    if (forced.recurrent === 'narrow' && !narrowRuns) {
       throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN} and steps x batch within the adapter's texture limits`);
     }
     if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
       throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");
     }
-    if (forced.recurrent === 'wide' && !fusedFits(ctx, config.hiddenSize)) {
-      throw new UserError(`hidden size ${config.hiddenSize} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
+    if (forced.recurrent === 'wide' && !fused) {
+      throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
-  const fused = fusedFits(ctx, config.hiddenSize);
   const all: KernelChoice[] = fused
     ? [
         { recurrent: 'wide', gradients: 'wide' },
@@ -37,7 +39,7 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
         { recurrent: 'stepwise', gradients: 'wide' },
         { recurrent: 'stepwise', gradients: 'narrow' },
       ];
-  return all.filter((c) => (c.recurrent !== 'narrow' || narrowEligible(ctx, config.hiddenSize, rows)) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
+  return all.filter((c) => (c.recurrent !== 'narrow' || narrowRuns) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
 }
 
 /** The choice measured fastest per adapter, model and batch shape, kept for the life of the page or process. */

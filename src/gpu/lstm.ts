@@ -1,6 +1,8 @@
 import forwardTemplate from '../../shaders/lstm_forward.wgsl?raw';
 import backwardTemplate from '../../shaders/lstm_backward.wgsl?raw';
+import type { RecurrentActivation } from '../model.js';
 import type { GpuContext } from './device.js';
+import { gateConstants, GATES_WGSL } from './gates.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate } from './template.js';
 import { uniformStruct } from './uniforms.js';
@@ -8,8 +10,8 @@ import { uniformStruct } from './uniforms.js';
 // whOffset: W_h in the flat params buffer; t: the step of a per-step dispatch (the fused entry points ignore it).
 const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
 const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', lastStepOnly: 'u32', t: 'u32' });
-const forwardCode = fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl });
-const backwardCode = fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl });
+const forwardCode = fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL });
+const backwardCode = fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL });
 
 /** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes. */
 export interface RecurrentTiling {
@@ -33,6 +35,7 @@ export interface LstmForwardArgs {
   T: number;
   B: number;
   H: number;
+  gate: RecurrentActivation;
   params: GPUBuffer;
   whOffset: number;
   gates: GPUBuffer; // xproj in, activations out
@@ -42,7 +45,7 @@ export interface LstmForwardArgs {
 
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
-  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
+  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
@@ -50,6 +53,7 @@ export interface LstmBackwardArgs {
   T: number;
   B: number;
   H: number;
+  gate: RecurrentActivation;
   params: GPUBuffer;
   whOffset: number;
   gates: GPUBuffer;
@@ -61,20 +65,20 @@ export interface LstmBackwardArgs {
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t: 0 });
-  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes } };
+  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'main', constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
 export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs): Promise<Dispatch>[] {
-  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'step', constants: { H: a.H } };
+  const program = { name: 'lstm_forward', code: forwardCode, entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, t) =>
     makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil((a.B * a.H) / 64)], `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
 export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }): Promise<Dispatch>[] {
-  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'step', constants: { H: a.H } };
+  const program = { name: 'lstm_backward', code: backwardCode, entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
     const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, lastStepOnly: Number(a.lastStepOnly), t });

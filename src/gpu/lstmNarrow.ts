@@ -1,6 +1,8 @@
 import backwardTemplate from '../../shaders/lstm_backward_narrow.wgsl?raw';
 import forwardTemplate from '../../shaders/lstm_forward_narrow.wgsl?raw';
+import type { RecurrentActivation } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
+import { gateConstants, GATES_WGSL } from './gates.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated } from './template.js';
 import { uniformStruct } from './uniforms.js';
@@ -34,18 +36,18 @@ export function narrowRows(B: number): number {
 
 // The narrow kernels' code: the maths is in the .wgsl files, their template blocks unrolled for H, I and U.
 function forwardCode({ H, I }: { H: number; I: number }): string {
-  return fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, H, I, U: unitsPerLane(H) });
+  return fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, H, I, U: unitsPerLane(H) });
 }
 
 function backwardCode({ H, buffer, texture }: { H: number; buffer: boolean; texture: boolean }): string {
-  return fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, H, U: unitsPerLane(H), EXACT: H % 4 === 0, DG_BUFFER: buffer, DG_TEXTURE: texture });
+  return fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, H, U: unitsPerLane(H), EXACT: H % 4 === 0, DG_BUFFER: buffer, DG_TEXTURE: texture });
 }
 
 const forwardProgram = templated('lstm_forward_narrow', forwardCode);
 const backwardProgram = templated('lstm_backward_narrow', backwardCode);
 
 export interface NarrowForwardArgs {
-  T: number; B: number; H: number; I: number;
+  T: number; B: number; H: number; I: number; gate: RecurrentActivation;
   params: GPUBuffer; kernelOffset: number; recurrentOffset: number; biasOffset: number;
   x: GPUBuffer; gates: UnitRowTexture; hseq: GPUBuffer; cseq: GPUBuffer;
 }
@@ -54,12 +56,12 @@ export interface NarrowForwardArgs {
 export function lstmForwardNarrow(ctx: GpuContext, label: string, a: NarrowForwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, kernelOffset: a.kernelOffset, recurrentOffset: a.recurrentOffset, biasOffset: a.biasOffset, rows, layerRows: a.gates.layerRows });
-  const program = forwardProgram({ H: a.H, I: a.I });
+  const program = { ...forwardProgram({ H: a.H, I: a.I }), constants: gateConstants(a.gate) };
   return makeDispatch(ctx, program, { dims, params: a.params, x: a.x, gates: a.gates.view, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / rows)], label);
 }
 
 export interface NarrowBackwardArgs {
-  T: number; B: number; H: number;
+  T: number; B: number; H: number; gate: RecurrentActivation;
   params: GPUBuffer; recurrentOffset: number;
   gates: UnitRowTexture; cseq: GPUBuffer; dhAbove: GPUBuffer; lastStepOnly: boolean;
   dG: GPUBuffer | null; dGTexture: UnitRowTexture | null; // where dG goes: either or both
@@ -68,6 +70,6 @@ export interface NarrowBackwardArgs {
 export function lstmBackwardNarrow(ctx: GpuContext, label: string, a: NarrowBackwardArgs): Promise<Dispatch> {
   const rows = narrowRows(a.B);
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, recurrentOffset: a.recurrentOffset, lastStepOnly: Number(a.lastStepOnly), rows, layerRows: a.gates.layerRows });
-  const program = backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null });
+  const program = { ...backwardProgram({ H: a.H, buffer: a.dG !== null, texture: a.dGTexture !== null }), constants: gateConstants(a.gate) };
   return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates.view, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dGt: a.dGTexture?.view ?? null }, [Math.ceil(a.B / rows)], label);
 }

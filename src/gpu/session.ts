@@ -1,7 +1,7 @@
 import { toTimeMajor } from '../cpu/fast.js';
 import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
 import { check } from '../errors.js';
-import { paramLayout, type ModelConfig } from '../model.js';
+import { layerHiddenSize, paramLayout, topHiddenSize, type ModelConfig } from '../model.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
@@ -48,7 +48,9 @@ export class GpuSession implements Session {
     const { device } = ctx;
     const layout = paramLayout(config);
     const { batchSize: B, steps: T } = shape;
-    const H = config.hiddenSize, O = config.outputs, G = 4 * H;
+    // per-layer tensors take their layer's H; scratch shared by the layers, the largest
+    const hidden = layout.layers.map((_, l) => layerHiddenSize(config, l));
+    const H = Math.max(...hidden), Htop = topHiddenSize(config), O = config.outputs, G = 4 * H;
     check(Number.isInteger(B) && B > 0, `batch size must be a positive integer (got ${B})`);
     check(Number.isInteger(T) && T > 0, `window length must be a positive integer (got ${T})`);
     const biggest = T * B * G * 4;
@@ -74,28 +76,28 @@ export class GpuSession implements Session {
       lossLog: make('lossLog', LOSS_LOG),
     };
     const norm = make('gradNorm', 1);
-    const dhLast = make('dhLast', B * H);
+    const dhLast = make('dhLast', B * Htop);
     const dG = make('dG', T * B * G);
     const dX = config.layers > 1 ? make('dX', T * B * H) : null;
-    const acts = layout.layers.map((_, l) => ({ gates: make(`gates.${l}`, T * B * G), hseq: make(`hseq.${l}`, T * B * H), cseq: make(`cseq.${l}`, T * B * H) }));
+    const acts = hidden.map((h, l) => ({ gates: make(`gates.${l}`, T * B * 4 * h), hseq: make(`hseq.${l}`, T * B * h), cseq: make(`cseq.${l}`, T * B * h) }));
 
     const top = acts[acts.length - 1];
     const head = denseLoss(ctx, {
-      B, H, O, T, loss: config.loss, params: buf.params, wOffset: layout.denseKernel.offset, bOffset: layout.denseBias.offset,
+      B, H: Htop, O, T, loss: config.loss, params: buf.params, wOffset: layout.denseKernel.offset, bOffset: layout.denseBias.offset,
       hseq: top.hseq, y: buf.y, out: buf.headOut, grads: buf.grads, dh: dhLast, lossLog: buf.lossLog,
     });
     const optimizer = adam(ctx, { n: layout.size, params: buf.params, grads: buf.grads, m: buf.m, v: buf.v, norm });
     const dcState = make('dcState', B * H);
     const candidates = kernelCandidates(ctx, config, T * B, shape.kernels);
     // The narrow kernels pass gates (per layer) and dG in textures (see unitRowTexture).
-    const texture = (label: string) => {
-      const t = unitRowTexture(ctx, label, T * B, H);
+    const texture = (label: string, width: number) => {
+      const t = unitRowTexture(ctx, label, T * B, width);
       owned.push(t.texture);
       return t;
     };
     const narrow = candidates.some((c) => c.recurrent === 'narrow');
-    const gatesTextures = narrow ? layout.layers.map((_, l) => texture(`gates texture.${l}`)) : null;
-    const dGTexture = candidates.some(narrowPair) ? texture('dG texture') : null;
+    const gatesTextures = narrow ? hidden.map((h, l) => texture(`gates texture.${l}`, h)) : null;
+    const dGTexture = candidates.some(narrowPair) ? texture('dG texture', H) : null;
     const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, acts };
     const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice), backwardPass(ctx, config, shape, stepBuffers, choice)]);
     const headDispatch = (await head).dispatch;

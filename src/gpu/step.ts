@@ -4,7 +4,7 @@
 // (./denseLoss.ts, made once per session). Backward, per layer from the top: lstm_backward, then dW_x, dW_h, db
 // and, below the top layer's input, dX = dG·W_xᵀ.
 import type { KernelChoice, SessionShape } from '../engine.js';
-import { layerInputSize, paramLayout, type ModelConfig } from '../model.js';
+import { layerHiddenSize, layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { GpuContext } from './device.js';
 import { narrowPair } from './kernelChoice.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
@@ -31,12 +31,11 @@ export interface StepBuffers {
 /** model_forward's dispatches up to the head, for one kernel choice. */
 export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice): Promise<Dispatch[]> {
   const { batchSize: B, steps: T } = shape;
-  const H = config.hiddenSize, G = 4 * H;
   const forward: Promise<Dispatch>[] = [];
   paramLayout(config).layers.forEach((slots, l) => {
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
-    const I = layerInputSize(config, l);
-    const state = { T, B, H, params: b.params, ...b.acts[l] };
+    const I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
+    const state = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, ...b.acts[l] };
     if (choice.recurrent === 'narrow') {
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
@@ -53,22 +52,21 @@ export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: Session
 export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice): Promise<Dispatch[]> {
   const layout = paramLayout(config);
   const { batchSize: B, steps: T } = shape;
-  const H = config.hiddenSize, G = 4 * H;
   const backward: Promise<Dispatch>[] = [];
   const narrowGemm = choice.gradients === 'narrow'; // kernelCandidates offers it only where the adapter runs it
   const texture = narrowPair(choice) ? b.dGTexture : null;
   // dG from row `firstRow` on, times A [R, M], into grads at cOffset.
-  const weightGradient = (label: string, M: number, R: number, a: GPUBuffer, firstRow: number, cOffset: number, onesOffset?: number) =>
+  const weightGradient = (label: string, G: number, M: number, R: number, a: GPUBuffer, firstRow: number, cOffset: number, onesOffset?: number) =>
     texture
       ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: texture, bOffset: firstRow, c: b.grads, cOffset, onesOffset })
       : narrowGemm
         ? matmulNarrowTN(ctx, label, { M, N: G, R, a, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset, onesOffset })
         : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset });
   for (let l = layout.layers.length - 1; l >= 0; l--) {
-    const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l);
+    const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const isTop = l === layout.layers.length - 1;
-    const args = { T, B, H, params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
+    const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
     // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     if (choice.recurrent === 'narrow') {
@@ -76,9 +74,9 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
       backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
     } else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
     else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
-    backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
+    backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, G, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
-    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
+    if (T > 1) backward.push(weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
     if (!biasInGemm) backward.push(colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }));
     if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
   }

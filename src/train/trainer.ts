@@ -4,6 +4,7 @@ import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
 import type { Model, ModelConfig } from '../model.js';
 import { Rng } from '../rng.js';
+import { PlateauTracker, scheduledRate, validateSchedule } from './schedule.js';
 import type { EpochRecord, Sequences, TrainOptions, TrainResult } from './types.js';
 
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }; // Keras' defaults
@@ -77,6 +78,9 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   check(Number.isInteger(batchSize) && batchSize > 0, `batchSize must be a positive integer (got ${batchSize})`);
   const lr = options.learningRate ?? 1e-3;
   check(Number.isFinite(lr) && lr > 0, `learningRate must be a positive number (got ${lr})`);
+  const schedule = options.learningRateSchedule ?? { kind: 'constant' };
+  validateSchedule(schedule);
+  const plateau = options.reduceLearningRateOnPlateau && new PlateauTracker(options.reduceLearningRateOnPlateau);
   validateSequences(model, data, 'training data');
 
   let trainSet = data;
@@ -93,6 +97,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     validateSequences(model, validation, 'validation data');
     check(validation.steps === trainSet.steps, `validation windows have ${validation.steps} steps, training windows ${trainSet.steps}`);
   }
+  check(!plateau || validation, 'reduceLearningRateOnPlateau watches the validation loss: pass validation or validationSplit');
 
   const job = { kind: 'train' as const, steps: epochs * Math.ceil(trainSet.count / batchSize) };
   const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal }, job);
@@ -103,9 +108,10 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   let stopReason: TrainResult['stopReason'] = 'completed';
   let samples = 0;
   let t = 0;
+  let epochRate = lr;
   const hyper = (): StepHyper => ({
     ...ADAM,
-    learningRate: lr,
+    learningRate: epochRate,
     clipNorm: options.clipNorm ?? 1,
     weightDecay: options.weightDecay ?? 0,
     t,
@@ -117,6 +123,8 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     session.setParams(model.params);
     for (let epoch = 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
       const epochStart = now();
+      epochRate = scheduledRate(schedule, lr, epoch, epochs);
+      if (plateau) epochRate = plateau.apply(epochRate);
       rng.shuffle(index);
       let lossSum = 0, lossCount = 0;
       const readLosses = async () => {
@@ -154,13 +162,17 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
       await readLosses();
       if (stopReason === 'aborted' && lossCount === 0) break;
       lastGood = await session.readParams();
-      const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(lossCount, 1), seconds: now() - epochStart };
+      const record: EpochRecord = { epoch, trainLoss: lossSum / Math.max(lossCount, 1), learningRate: epochRate, seconds: now() - epochStart };
       if (validation) {
         record.valLoss = await evaluateOn(session, model.config, validation, batchSize);
         if (record.valLoss < best.loss) best = { epoch, loss: record.valLoss, params: lastGood };
         else if (patience > 0 && epoch - best.epoch >= patience && stopReason === 'completed') stopReason = 'early-stopped';
+        plateau?.update(record.valLoss, epochRate);
       }
       history.push(record);
+      let stopAsked = false;
+      if (options.onEpochEnd && (await options.onEpochEnd(record, { stop: () => (stopAsked = true) })) === false) stopAsked = true;
+      if (stopAsked && stopReason === 'completed') stopReason = 'stopped';
       const elapsed = now() - started;
       options.onProgress?.({
         phase: 'epoch', epoch, epochs, step: stepsPerEpoch, stepsPerEpoch,

@@ -1,4 +1,5 @@
 import type { BackendChoice, EngineStats, SetupProgress } from '../engine.js';
+import type { LearningRateSchedule, ReduceOnPlateau } from './schedule.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
 export interface Sequences {
@@ -24,7 +25,9 @@ export interface TrainOptions {
   backend?: BackendChoice; // default 'auto': result.engine says which ran and why
   epochs?: number; // default 20
   batchSize?: number; // default 64
-  learningRate?: number; // default 1e-3
+  learningRate?: number; // the base rate; default 1e-3
+  learningRateSchedule?: LearningRateSchedule; // default constant
+  reduceLearningRateOnPlateau?: ReduceOnPlateau; // on the validation loss; needs validation data
   clipNorm?: number; // global-norm gradient clip; 0 turns it off; default 1
   weightDecay?: number; // decoupled (AdamW-style) decay; default 0
   validation?: Sequences; // explicit validation windows (e.g. a chronological split)
@@ -36,6 +39,8 @@ export interface TrainOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Before the first step: what the backend's set-up is doing (WebGPU: compiling kernels, choosing among variants). */
   onSetup?: (p: SetupProgress) => void;
+  /** After each epoch's record (and validation): returning false, or calling control.stop(), ends training there. */
+  onEpochEnd?: (record: EpochRecord, control: { stop(): void }) => boolean | void | Promise<boolean | void>;
   lossReadEvery?: number; // read the GPU loss back every N steps (no stall per step); default 8
 }
 
@@ -43,6 +48,7 @@ export interface EpochRecord {
   epoch: number;
   trainLoss: number;
   valLoss?: number;
+  learningRate: number; // the rate this epoch trained with
   seconds: number;
 }
 
@@ -50,7 +56,7 @@ export interface TrainResult {
   history: EpochRecord[];
   bestEpoch: number; // 0 when no validation data
   bestValLoss?: number;
-  stopReason: 'completed' | 'early-stopped' | 'aborted';
+  stopReason: 'completed' | 'early-stopped' | 'stopped' | 'aborted'; // 'stopped': by onEpochEnd
   seconds: number;
   samplesPerSecond: number;
   engine: EngineStats;
