@@ -272,6 +272,18 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     // The Download button no longer offers the earlier model as if it were this one.
     expect(await page.$eval('#download-model', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
     expect(await text(page, '#model-summary')).toBe('No model: broken-model.json could not be used (see the message above).');
+    // A model whose forecast cannot be right (variances 1e40 too large): its row shows no VaR or ES as valid.
+    const diverged = JSON.parse(downloaded(modelPath)!);
+    diverged.risk.calibration = [1e40];
+    writeFileSync(resolve(ARTIFACTS, 'diverged-model.json'), JSON.stringify(diverged));
+    await page.$eval('#run-state', (e) => (e.textContent = ''));
+    await input.uploadFile(resolve(ARTIFACTS, 'diverged-model.json'));
+    expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
+    const invalid = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(invalid[0][0]).toBe('LSTM (not valid)');
+    expect(invalid[0].slice(2)).toEqual(Array(invalid[0].length - 2).fill('–'));
+    expect(invalid[1][0]).toBe('HAR');
+    expect(await text(page, '#results-summary')).toMatch(/Not valid: lstm: the lstm forecast: variance .* its VaR and ES are not valid/);
 
     // the same model as a TF.js LayersModel (what 'webgpu-lstm convert' writes): model.json and weights.bin together
     const tfjs = modelFileToTfjs(downloaded(modelPath)!);

@@ -143,7 +143,7 @@ let loadId = 0;
 /** A user's file (or new column options for it): decoded and parsed in the worker, so the page never freezes. */
 function loadInWorker(name: string, payload: { bytes: ArrayBuffer } | { text: string }): void {
   source = null;
-  $('data-summary').textContent = `reading ${name}…`;
+  $('data-summary').textContent = 'reading the file…';
   const request: LoadRequest = { type: 'load', id: ++loadId, name, options: columnOptions(), ...payload };
   ensureWorker().postMessage(request, 'bytes' in payload ? [payload.bytes] : []);
 }
