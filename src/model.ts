@@ -215,11 +215,13 @@ const describe = (v: unknown) => (typeof v === 'string' ? `the string ${JSON.str
 
 function checkFileConfig(config: Record<string, unknown>): void {
   for (const [key, limit] of Object.entries(MODEL_FILE_LIMITS)) {
-    const v = config[key];
-    if (!Number.isInteger(v) || (v as number) < 1) throw new UserError(`model file: "config.${key}" must be a positive whole number (got ${describe(v)})`);
-    if ((v as number) > limit) throw new UserError(`model file: "config.${key}" is ${v}, above the ${limit} this build reads; the file is damaged or not from 'webgpu-lstm train'`);
+    // hiddenSize may list one size per layer.
+    const values = key === 'hiddenSize' && Array.isArray(config[key]) ? (config[key] as unknown[]) : [config[key]];
+    for (const v of values) {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new UserError(`model file: "config.${key}" must be a positive whole number (got ${describe(config[key])})`);
+      if ((v as number) > limit) throw new UserError(`model file: "config.${key}" is ${describe(config[key])}, above the ${limit} this build reads; the file is damaged or not from 'webgpu-lstm train'`);
+    }
   }
-  if (config.loss !== 'mse' && config.loss !== 'qlike') throw new UserError(`model file: "config.loss" must be "mse" or "qlike" (got ${describe(config.loss)})`);
 }
 
 /** Parses and validates a model file; every problem is a UserError naming the field that is wrong. */
@@ -253,5 +255,5 @@ export function modelFromJSON(text: string): { model: Model; extra: Record<strin
       params[s.offset + i] = v;
     }
   }
-  return { model: { config: { inputSize: config.inputSize, hiddenSize: config.hiddenSize, layers: config.layers, outputs: config.outputs, loss: config.loss }, params }, extra };
+  return { model: { config: { ...config }, params }, extra };
 }

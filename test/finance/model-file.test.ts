@@ -29,6 +29,10 @@ describe('hand-edited model files', () => {
 
   it('a hiddenSize of 1e9 is bounded before anything is allocated', () => {
     refused(edited((d) => (d.config.hiddenSize = 1e9)), /^model file: "config\.hiddenSize" is 1000000000, above the 4096 this build reads/);
+    refused(
+      edited((d) => Object.assign(d.config, { hiddenSize: [8, 1e9], layers: 2 })),
+      /^model file: "config\.hiddenSize" is \[8,1000000000\], above the 4096 this build reads/,
+    );
     refused(edited((d) => (d.config.layers = 0.5)), /^model file: "config\.layers" must be a positive whole number \(got 0\.5\)$/);
   });
 
