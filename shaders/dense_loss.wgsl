@@ -1,11 +1,17 @@
 // The dense head and the loss, forward and backward, in one workgroup (these tensors are tiny):
-//   out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;   loss = mean over valid rows and outputs;
+//   out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;   loss = mean over valid rows of each window's loss;
 //   dout = ∂loss/∂out;  dW_d = hᵀ·dout;  db_d = Σ_b dout;  dh (B,H) = dout · W_dᵀ, the top layer's dhAbove.
+// Modes: TRAIN (all of it), FORWARD (outputs only), SEED (dout = 1 at output seedOutput of every valid row, no loss
+// and no dW_d: the backward pass then gives input gradients).
 // Rows b >= validRows are padding of a short last batch: they get dout = 0, so they add nothing anywhere.
 // CPU reference: matmul_forward / matmul_backward in src/cpu/matmul.ts with loss_forward / loss_backward in src/cpu/loss.ts.
 
-override LOSS: u32 = 0u; // 0 = MSE, 1 = QLIKE (out is log-variance)
+override LOSS: u32 = 0u; // 0 = MSE, 1 = QLIKE (out is log-variance), 2 = Student-t (outputs s, u; one target per row)
 const WG = 256u;
+const TRAIN = 0u;
+const FORWARD = 1u;
+const SEED = 2u;
+const PI = 3.14159265358979;
 
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/denseLoss.ts
 
@@ -20,34 +26,66 @@ const WG = 256u;
 
 var<workgroup> partial: array<f32, WG>;
 
+{{SPECIAL}}
+
+// Row b's loss (the mean over its O outputs for MSE and QLIKE; the Student-t negative log-likelihood of its one
+// target r given s = log-variance and ν = 2 + softplus(u)); writes scale·∂loss/∂out into the dout half of out.
+fn window_loss(b: u32, scale: f32) -> f32 {
+  let B = dims.B;
+  let O = dims.O;
+  if (LOSS == 2u) {
+    let s = out[2u * b];
+    let u = out[2u * b + 1u];
+    let r = y[b];
+    let nu2 = softplus(u); // ν − 2
+    let nu = 2.0 + nu2;
+    let z = r * r / (nu2 * exp(s));
+    let lz = log1p(z);
+    let w = z / (1.0 + z);
+    out[2u * B + 2u * b] = scale * (0.5 - 0.5 * (nu + 1.0) * w);
+    let dnu = 0.5 * (digamma(0.5 * nu) - digamma(0.5 * (nu + 1.0)) + 1.0 / nu2 + lz - (nu + 1.0) * w / nu2);
+    out[2u * B + 2u * b + 1u] = scale * dnu / (1.0 + exp(-u)); // dν/du = sigmoid(u)
+    return -ln_gamma(0.5 * (nu + 1.0)) + ln_gamma(0.5 * nu) + 0.5 * log(PI * nu2) + 0.5 * s + 0.5 * (nu + 1.0) * lz;
+  }
+  var sum = 0.0;
+  for (var o = 0u; o < O; o++) {
+    let p = b * O + o;
+    let v = out[p];
+    let t = y[p];
+    if (LOSS == 0u) {
+      sum += (v - t) * (v - t);
+      out[B * O + p] = scale * 2.0 * (v - t) / f32(O);
+    } else {
+      let ratio = t * exp(-v);
+      sum += ratio + v - log(t) - 1.0;
+      out[B * O + p] = scale * (1.0 - ratio) / f32(O);
+    }
+  }
+  return sum / f32(O);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) li: u32) {
   let B = dims.B;
   let H = dims.H;
   let O = dims.O;
-  let n = dims.validRows * O;
-  var lossSum = 0.0;
   for (var p = li; p < B * O; p += WG) {
     let b = p / O;
     let o = p % O;
     var v = params[dims.bOffset + o];
     for (var k = 0u; k < H; k++) { v += hseq[dims.hOffset + b * H + k] * params[dims.wOffset + k * O + o]; }
     out[p] = v;
-    var d = 0.0;
-    if (b < dims.validRows) {
-      let yp = y[p];
-      if (LOSS == 0u) {
-        lossSum += (v - yp) * (v - yp);
-        d = 2.0 * (v - yp) / f32(n);
-      } else {
-        let ratio = yp * exp(-v);
-        lossSum += ratio + v - log(yp) - 1.0;
-        d = (1.0 - ratio) / f32(n);
-      }
-    }
-    out[B * O + p] = d;
   }
-  if (dims.forwardOnly != 0u) { return; }
+  if (dims.mode == FORWARD) { return; }
+  storageBarrier(); // a row's loss reads all of its outputs, which other lanes may have written
+  var lossSum = 0.0;
+  let scale = 1.0 / f32(dims.validRows);
+  for (var b = li; b < B; b += WG) {
+    for (var o = 0u; o < O; o++) { out[B * O + b * O + o] = 0.0; }
+    if (b < dims.validRows) {
+      if (dims.mode == SEED) { out[B * O + b * O + dims.seedOutput] = 1.0; } else { lossSum += window_loss(b, scale); }
+    }
+  }
   partial[li] = lossSum;
   storageBarrier();
   workgroupBarrier();
@@ -55,18 +93,20 @@ fn main(@builtin(local_invocation_index) li: u32) {
     if (li < stride) { partial[li] += partial[li + stride]; }
     workgroupBarrier();
   }
-  if (li == 0u) { lossLog[dims.logSlot] = partial[0] / f32(n); }
-  for (var p = li; p < H * O; p += WG) {
-    let k = p / O;
-    let o = p % O;
-    var acc = 0.0;
-    for (var b = 0u; b < B; b++) { acc += hseq[dims.hOffset + b * H + k] * out[B * O + b * O + o]; }
-    grads[dims.wOffset + p] = acc;
-  }
-  for (var o = li; o < O; o += WG) {
-    var acc = 0.0;
-    for (var b = 0u; b < B; b++) { acc += out[B * O + b * O + o]; }
-    grads[dims.bOffset + o] = acc;
+  if (dims.mode == TRAIN) {
+    if (li == 0u) { lossLog[dims.logSlot] = partial[0] * scale; }
+    for (var p = li; p < H * O; p += WG) {
+      let k = p / O;
+      let o = p % O;
+      var acc = 0.0;
+      for (var b = 0u; b < B; b++) { acc += hseq[dims.hOffset + b * H + k] * out[B * O + b * O + o]; }
+      grads[dims.wOffset + p] = acc;
+    }
+    for (var o = li; o < O; o += WG) {
+      var acc = 0.0;
+      for (var b = 0u; b < B; b++) { acc += out[B * O + b * O + o]; }
+      grads[dims.bOffset + o] = acc;
+    }
   }
   for (var p = li; p < B * H; p += WG) {
     let b = p / H;

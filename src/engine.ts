@@ -79,6 +79,8 @@ export interface Session {
   drainLosses(): Promise<number[]>;
   /** The batch-mean loss and the gradient of every parameter, in paramLayout order. */
   lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }>;
+  /** ∂out[w, output]/∂x[w] (b,T,I) for each window w: one forward and one backward from a head gradient of 1, no loss. */
+  inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array>;
   /** Outputs (b, O) of the dense head. */
   forward(x: Float32Array, b: number): Promise<Float32Array>;
   destroy(): void;

@@ -31,4 +31,13 @@ export type { BackendChoice, BackendKind, EngineStats, KernelChoice, Session, Se
 export { train, predict, type PredictOptions } from './train/trainer.js';
 export type { LearningRateSchedule, ReduceOnPlateau } from './train/schedule.js';
 export { lossAndGradients, type Batch, type SingleLayerParams } from './train/lossAndGradients.js';
+export {
+  inputGradients,
+  integratedGradients,
+  type Completeness,
+  type InputGradientOptions,
+  type IntegratedGradientOptions,
+  type IntegratedGradients,
+  type Windows,
+} from './train/attributions.js';
 export type { EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';

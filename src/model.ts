@@ -1,8 +1,14 @@
 import { check, UserError } from './errors.js';
 import { Rng } from './rng.js';
 
-/** Training loss. 'qlike' treats the output as log-variance: L = y/exp(out) - log(y/exp(out)) - 1. */
-export type LossKind = 'mse' | 'qlike';
+/**
+ * Training loss. 'qlike' treats the output as log-variance: L = y/exp(out) - log(y/exp(out)) - 1.
+ * 'student-t' is the negative log-likelihood of the return y under a unit-variance Student-t scaled by e^{s/2}:
+ * two outputs, s = log-variance and u with ν = 2 + softplus(u), and one target (the return) per window.
+ */
+export type LossKind = 'mse' | 'qlike' | 'student-t';
+
+export const LOSS_KINDS: readonly LossKind[] = ['mse', 'qlike', 'student-t'];
 
 /**
  * The LSTM gates' activation (i, f, o). 'hard_sigmoid' is TF.js's default and its definition,
@@ -81,9 +87,15 @@ export function validateConfig(config: ModelConfig): void {
     check(positiveInt(config.hiddenSize), `hiddenSize must be a positive integer (got ${config.hiddenSize}); use 16..256 for typical series`);
   }
   check(positiveInt(config.outputs), `outputs must be a positive integer (got ${config.outputs})`);
-  check(config.loss === 'mse' || config.loss === 'qlike', `loss must be 'mse' or 'qlike' (got ${String(config.loss)})`);
+  check(LOSS_KINDS.includes(config.loss), `loss must be one of ${LOSS_KINDS.join(', ')} (got ${String(config.loss)})`);
+  check(config.loss !== 'student-t' || config.outputs === 2, `loss 'student-t' needs outputs: 2 (log-variance and the tail parameter; got ${config.outputs})`);
   const gate = config.recurrentActivation;
   check(gate === undefined || gate === 'sigmoid' || gate === 'hard_sigmoid', `recurrentActivation must be 'sigmoid' or 'hard_sigmoid' (got ${String(gate)})`);
+}
+
+/** Values of y per window: the one return for 'student-t' (its two outputs describe a distribution), else one per output. */
+export function targetsPerWindow(config: ModelConfig): number {
+  return config.loss === 'student-t' ? 1 : config.outputs;
 }
 
 export function paramLayout(config: ModelConfig): ParamLayout {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
+import { createModel, paramLayout, targetsPerWindow, type ModelConfig } from '../src/model.js';
 import { model_forward, model_forward_backward } from '../src/cpu/model.js';
 import { adam_update } from '../src/cpu/adam.js';
 import type { StepHyper } from '../src/engine.js';
@@ -20,6 +20,7 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['H=5 B=7 qlike', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'qlike' }, 7, 6],
   ['2 layers qlike, 2 outputs', { inputSize: 2, hiddenSize: 7, layers: 2, outputs: 2, loss: 'qlike' }, 5, 9],
   ['3 layers mse', { inputSize: 4, hiddenSize: 6, layers: 3, outputs: 3, loss: 'mse' }, 6, 5],
+  ['2 layers student-t', { inputSize: 3, hiddenSize: 5, layers: 2, outputs: 2, loss: 'student-t' }, 7, 6],
   ['3 layers of sizes 7, 4, 9', { inputSize: 3, hiddenSize: [7, 4, 9], layers: 3, outputs: 2, loss: 'mse' }, 5, 6],
   ['2 layers hard_sigmoid', { inputSize: 3, hiddenSize: 5, layers: 2, outputs: 1, loss: 'qlike', recurrentActivation: 'hard_sigmoid' }, 4, 7],
 ];
@@ -28,7 +29,7 @@ function problem(config: ModelConfig, B: number, T: number, seed = 7) {
   const rng = new Rng(seed);
   const params = Float32Array.from(createModel(config, 3).params, (v) => v + 0.1 * rng.normal());
   const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
-  const y = Float32Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.5 + rng.next() : rng.normal()));
+  const y = Float32Array.from({ length: B * targetsPerWindow(config) }, () => (config.loss === 'qlike' ? 0.5 + rng.next() : rng.normal()));
   return { params, x, y };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
 import { narrowEligible } from '../src/gpu/lstmNarrow.js';
 import type { KernelChoice } from '../src/engine.js';
-import { createModel, paramLayout, type ModelConfig } from '../src/model.js';
+import { createModel, paramLayout, targetsPerWindow, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { requireGpu } from './helpers/gpu.js';
 import { relErr } from './helpers/compare.js';
@@ -18,6 +18,7 @@ const cases: { name: string; config: ModelConfig; B: number; T: number }[] = [
   { name: '2 layers H=33', config: { inputSize: 4, hiddenSize: 33, layers: 2, outputs: 1, loss: 'mse' }, B: 7, T: 9 },
   { name: 'I=32 (narrow db by colsum, not in the GEMM)', config: { inputSize: 32, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 4, T: 3 },
   { name: 'I=40 (narrow dW_x in two block rows, db in the second)', config: { inputSize: 40, hiddenSize: 12, layers: 1, outputs: 1, loss: 'mse' }, B: 3, T: 4 },
+  { name: 'student-t, 2 layers H=16', config: { inputSize: 3, hiddenSize: 16, layers: 2, outputs: 2, loss: 'student-t' }, B: 6, T: 5 },
   { name: '3 layers of sizes 12, 6, 9', config: { inputSize: 3, hiddenSize: [12, 6, 9], layers: 3, outputs: 2, loss: 'mse' }, B: 5, T: 4 },
   { name: '2 layers H=9 hard_sigmoid (TF.js)', config: { inputSize: 3, hiddenSize: 9, layers: 2, outputs: 1, loss: 'mse', recurrentActivation: 'hard_sigmoid' }, B: 5, T: 6 },
   { name: '3 layers H=20 B=67', config: { inputSize: 2, hiddenSize: 20, layers: 3, outputs: 1, loss: 'qlike' }, B: 67, T: 5 },
@@ -68,7 +69,7 @@ describe('GPU kernels vs CPU reference', () => {
       const rng = new Rng(11);
       const model = createModel(config, 5);
       const x = Float32Array.from({ length: B * T * config.inputSize }, () => rng.normal());
-      const y = Float32Array.from({ length: B * config.outputs }, () => (config.loss === 'qlike' ? 0.2 + rng.next() : rng.normal()));
+      const y = Float32Array.from({ length: B * targetsPerWindow(config) }, () => (config.loss === 'qlike' ? 0.2 + rng.next() : rng.normal()));
       const [reference, gpu] = await Promise.all([openSession('reference', config, { batchSize: B, steps: T }), openSession('webgpu', config, { batchSize: B, steps: T, kernels })]);
       reference.setParams(model.params);
       gpu.setParams(model.params);

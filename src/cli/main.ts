@@ -2,6 +2,7 @@
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
+import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { bundledDataPath, commitOutputs, planOutputs, readText, type InputFile, type OutputPlan } from './files.js';
 import { convertModel, readModel } from './modelFiles.js';
@@ -104,11 +105,12 @@ export async function main(argv: string[], io: CliStreams = { stdout: process.st
     if (command === 'train') return await train(args, io, controller.signal);
     if (command === 'predict') return await predict(args, io);
     if (command === 'convert') return await convert(args, io);
-    throw new UsageError(`unknown command '${command}'; use 'train', 'predict' or 'convert'`);
+    if (command === 'explain') return await explain(args, io);
+    throw new UsageError(`unknown command '${command}'; use 'train', 'predict', 'convert' or 'explain'`);
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {
-      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${command === 'train' || command === 'predict' || command === 'convert' ? `${command} ` : ''}--help')\n`);
+      io.stderr.write(`${PROGRAM}: ${err.message} (see '${PROGRAM} ${['train', 'predict', 'convert', 'explain'].includes(command) ? `${command} ` : ''}--help')\n`);
       return 2;
     }
     if (err.name === 'AbortError') {

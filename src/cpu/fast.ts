@@ -59,6 +59,15 @@ export function toTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<numbe
   }
 }
 
+/** The inverse of toTimeMajor: rows r < b of x (T,B,I) time-major into out (b,T,I) batch-major. */
+export function fromTimeMajor(out: Float32Array | Float64Array, x: ArrayLike<number>, b: number, T: number, I: number, B = b): void {
+  for (let r = 0; r < b; r++) {
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < I; i++) out[(r * T + t) * I + i] = x[(t * B + r) * I + i];
+    }
+  }
+}
+
 /**
  * C[M,N] (=, or += when accumulate) A[M,K] · Bt[N,K]ᵀ, with A, Bt, C starting at a0, b0, c0.
  * Both operands are read along K, contiguously; a 4×2 block of C lives in 8 registers so each loaded value
@@ -274,16 +283,62 @@ export function lstm_backward_f32(
   }
 }
 
-/** Mean loss over n outputs, as loss_forward in ./loss.ts. */
-export function loss_forward_f32(out: F32, y: F32, n: number, kind: LossKind): number {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += kind === 'mse' ? (out[i] - y[i]) ** 2 : y[i] * Math.exp(-out[i]) + out[i] - Math.log(y[i]) - 1;
-  return sum / n;
+/**
+ * ln Γ(x) for x > 0: the recurrence lnΓ(x) = lnΓ(x+1) − ln x lifts x to ≥ 10, where Stirling's series to the
+ * x⁻⁹ term is within 2e-14 (the first omitted term is 691/(360360·x¹¹)).
+ */
+export function ln_gamma(x: number): number {
+  let shift = 1;
+  for (; x < 10; x++) shift *= x;
+  const z = 1 / (x * x);
+  const series = (1 / 12 - z * (1 / 360 - z * (1 / 1260 - z * (1 / 1680 - z / 1188)))) / x;
+  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + series - Math.log(shift);
 }
 
-/** ∂(Σ loss / meanOver)/∂out, as loss_backward in ./loss.ts when meanOver = n. */
-export function loss_backward_f32(dout: F32, out: F32, y: F32, n: number, meanOver: number, kind: LossKind): void {
-  for (let i = 0; i < n; i++) dout[i] = (kind === 'mse' ? 2 * (out[i] - y[i]) : 1 - y[i] * Math.exp(-out[i])) / meanOver;
+/** ψ(x) = d lnΓ(x)/dx for x > 0: ψ(x) = ψ(x+1) − 1/x up to x ≥ 10, then the asymptotic series to x⁻¹⁰ (within 3e-14). */
+export function digamma(x: number): number {
+  let shift = 0;
+  for (; x < 10; x++) shift += 1 / x;
+  const z = 1 / (x * x);
+  return Math.log(x) - 0.5 / x - z * (1 / 12 - z * (1 / 120 - z * (1 / 252 - z * (1 / 240 - z / 132)))) - shift;
+}
+
+/**
+ * The Student-t negative log-likelihood of the return r given s = log-variance and u (ν = 2 + softplus(u)):
+ * L = −lnΓ((ν+1)/2) + lnΓ(ν/2) + ½ln(π(ν−2)) + ½s + (ν+1)/2 · ln(1 + r²/((ν−2)e^s)).
+ * With d, writes scale·∂L/∂s and scale·∂L/∂u into d[at] and d[at + 1].
+ */
+export function student_t_nll(s: number, u: number, r: number, d: F32 | Float64Array | null, at: number, scale: number): number {
+  const nu2 = Math.max(u, 0) + Math.log1p(Math.exp(-Math.abs(u))); // ν − 2 = softplus(u), without overflow
+  const nu = 2 + nu2;
+  const z = (r * r) / (nu2 * Math.exp(s));
+  const lz = Math.log1p(z);
+  if (d) {
+    const w = z / (1 + z);
+    d[at] = scale * (0.5 - 0.5 * (nu + 1) * w);
+    const dnu = 0.5 * (digamma(nu / 2) - digamma((nu + 1) / 2) + 1 / nu2 + lz - ((nu + 1) * w) / nu2);
+    d[at + 1] = (scale * dnu) / (1 + Math.exp(-u)); // dν/du = sigmoid(u)
+  }
+  return -ln_gamma((nu + 1) / 2) + ln_gamma(nu / 2) + 0.5 * Math.log(Math.PI * nu2) + 0.5 * s + 0.5 * (nu + 1) * lz;
+}
+
+/** The loss of one window's O outputs: their mean for MSE and QLIKE, the likelihood of its one target for Student-t. */
+export function window_loss(out: F32 | Float64Array, y: ArrayLike<number>, b: number, O: number, kind: LossKind, d: F32 | Float64Array | null, scale: number): number {
+  if (kind === 'student-t') return student_t_nll(out[2 * b], out[2 * b + 1], y[b], d, 2 * b, scale);
+  let sum = 0;
+  for (let i = b * O; i < (b + 1) * O; i++) {
+    const v = out[i], t = y[i];
+    sum += kind === 'mse' ? (v - t) ** 2 : t * Math.exp(-v) + v - Math.log(t) - 1;
+    if (d) d[i] = (scale * (kind === 'mse' ? 2 * (v - t) : 1 - t * Math.exp(-v))) / O;
+  }
+  return sum / O;
+}
+
+/** Σ over B windows of their loss / meanOverBatch; with dout, writes its gradient w.r.t. out (B,O). */
+export function loss_f32(out: F32, y: F32, B: number, O: number, meanOverBatch: number, kind: LossKind, dout: F32 | null): number {
+  let sum = 0;
+  for (let b = 0; b < B; b++) sum += window_loss(out, y, b, O, kind, dout, 1 / meanOverBatch);
+  return sum / meanOverBatch;
 }
 
 /**
@@ -299,6 +354,7 @@ export class FastModel {
   private gates: F32[] = []; // per layer (T,B,4H)
   private dG!: F32; // (T,B,4H), reused by every layer
   private dh: F32[] = []; // the gradient reaching a layer's h: (B,H) for one layer, else two (T,B,H) ping-ponged down the stack
+  private dx0!: F32; // (T,B,I): the gradient w.r.t. the input, for input gradients
   private dhNext!: F32; // (B,H)
   private dcNext!: F32; // (B,H)
   private out!: F32; // (B,O)
@@ -329,6 +385,7 @@ export class FastModel {
     // scratch shared by the layers, sized for the largest
     this.dG = f(T * B * 4 * H);
     this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
+    this.dx0 = f(T * B * I);
     this.dhNext = f(B * H);
     this.dcNext = f(B * H);
     this.out = f(B * O);
@@ -364,16 +421,34 @@ export class FastModel {
   }
 
   /**
-   * Writes into grads (zeroed first) the gradient of Σ loss / (meanOverBatch·O) and returns that partial mean,
+   * Writes into grads (zeroed first) the gradient of Σ window loss / meanOverBatch and returns that partial mean,
    * so halves of one batch computed apart add up to the batch's mean loss and gradient.
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     this.forward(params, x, B);
-    const { hidden, outputs: O, loss, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps;
-    const L = layers.length, n = B * O, out = this.out, dout = this.dout;
-    grads.fill(0);
-    const lossValue = (loss_forward_f32(out, y, n, loss) * B) / meanOverBatch;
-    loss_backward_f32(dout, out, y, n, meanOverBatch * O, loss);
+    const lossValue = loss_f32(this.out, y, B, this.spec.outputs, meanOverBatch, this.spec.loss, this.dout);
+    this.backward(params, B, grads);
+    return lossValue;
+  }
+
+  /**
+   * ∂out[b, output]/∂x[b] for every window, (B,T,I) batch-major into dx: one forward and one backward from a
+   * head gradient of 1, without weight gradients.
+   */
+  inputGradients(params: F32, x: F32, B: number, output: number, dx: F32): void {
+    this.forward(params, x, B);
+    const O = this.spec.outputs, I = this.spec.inputSize, T = this.steps;
+    this.dout.fill(0, 0, B * O);
+    for (let b = 0; b < B; b++) this.dout[b * O + output] = 1;
+    this.backward(params, B, null);
+    fromTimeMajor(dx, this.dx0, B, T, I);
+  }
+
+  /** Backpropagates this.dout: the weight gradients into grads (zeroed first), or with grads null the input's into dx0. */
+  private backward(params: F32, B: number, grads: F32 | null): void {
+    const { hidden, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps;
+    const L = layers.length, dout = this.dout;
+    grads?.fill(0);
 
     // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
     const top = this.hseq[L - 1], Htop = hidden[L - 1], hLast = (T - 1) * B * Htop;
@@ -384,11 +459,11 @@ export class FastModel {
         for (let o = 0; o < O; o++) {
           const d = dout[b * O + o];
           s += d * params[wd + k * O + o];
-          grads[wd + k * O + o] += top[hLast + b * Htop + k] * d;
+          if (grads) grads[wd + k * O + o] += top[hLast + b * Htop + k] * d;
         }
         dh[b * Htop + k] = s;
       }
-      for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
+      if (grads) for (let o = 0; o < O; o++) grads[bd + o] += dout[b * O + o];
     }
 
     let lastStepOnly = true;
@@ -396,15 +471,16 @@ export class FastModel {
       const slots = layers[l], I = l === 0 ? this.spec.inputSize : hidden[l - 1], H = hidden[l], G = 4 * H, dG = this.dG;
       const input = l === 0 ? this.x : this.hseq[l - 1];
       lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid);
-      gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
-      gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
-      colsum_add(grads, slots.bias, dG, T * B, G);
-      if (l > 0) {
-        dh = this.dh[(L - l) % 2];
+      if (grads) {
+        gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
+        gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
+        colsum_add(grads, slots.bias, dG, T * B, G);
+      }
+      if (l > 0 || !grads) {
+        dh = l > 0 ? this.dh[(L - l) % 2] : this.dx0;
         gemm_nt(dh, 0, dG, 0, params, slots.kernel, T * B, I, G, false); // d(input) = dG · W_xᵀ, for the layer below
       }
       lastStepOnly = false;
     }
-    return lossValue;
   }
 }

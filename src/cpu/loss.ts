@@ -1,19 +1,19 @@
-// CPU reference of the loss half of shaders/dense_loss.wgsl, in Float64.
+// CPU reference of the loss half of shaders/dense_loss.wgsl, in Float64. A window's loss (window_loss, with
+// lnΓ and ψ for Student-t) lives in ./fast.ts because the fast path's workers need it too; it computes in doubles.
 import type { LossKind } from '../model.js';
+import { window_loss } from './fast.js';
 
-/** Mean loss over the n = B·O outputs. QLIKE reads the output as log-variance: L = y·e^{-out} + out - log y - 1. */
-export function loss_forward(out: Float64Array, y: ArrayLike<number>, n: number, kind: LossKind): number {
+/**
+ * Mean loss over B windows of O outputs: MSE and QLIKE average over all B·O outputs (QLIKE reads the output as
+ * log-variance: L = y·e^{-out} + out - log y - 1); Student-t averages the likelihood of each window's return.
+ */
+export function loss_forward(out: Float64Array, y: ArrayLike<number>, B: number, O: number, kind: LossKind): number {
   let sum = 0;
-  for (let i = 0; i < n; i++) {
-    if (kind === 'mse') sum += (out[i] - y[i]) ** 2;
-    else sum += y[i] * Math.exp(-out[i]) + out[i] - Math.log(y[i]) - 1;
-  }
-  return sum / n;
+  for (let b = 0; b < B; b++) sum += window_loss(out, y, b, O, kind, null, 0);
+  return sum / B;
 }
 
 /** dout[i] = ∂(mean loss)/∂out[i]. */
-export function loss_backward(dout: Float64Array, out: Float64Array, y: ArrayLike<number>, n: number, kind: LossKind): void {
-  for (let i = 0; i < n; i++) {
-    dout[i] = kind === 'mse' ? (2 * (out[i] - y[i])) / n : (1 - y[i] * Math.exp(-out[i])) / n;
-  }
+export function loss_backward(dout: Float64Array, out: Float64Array, y: ArrayLike<number>, B: number, O: number, kind: LossKind): void {
+  for (let b = 0; b < B; b++) window_loss(out, y, b, O, kind, dout, 1 / B);
 }

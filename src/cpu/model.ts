@@ -2,23 +2,12 @@
 // per layer matmul_forward (input projection) + lstm_forward; the dense head on h at the last step; the loss;
 // then back: loss_backward, matmul_backward (head), per layer lstm_backward + matmul_backward for W_x, W_h, b.
 import { layerHiddenSize, layerInputSize, paramLayout, topHiddenSize, type ModelConfig } from '../model.js';
-import { toTimeMajor } from './fast.js';
+import { fromTimeMajor, toTimeMajor } from './fast.js';
 import { lstm_backward, lstm_forward } from './lstm.js';
 import { loss_backward, loss_forward } from './loss.js';
 import { matmul_backward, matmul_forward } from './matmul.js';
 
 type Arr = Float32Array | Float64Array;
-
-/** The inverse of toTimeMajor, for the input's gradient. */
-function fromTimeMajor(x: Float64Array, B: number, T: number, I: number): Float64Array {
-  const out = new Float64Array(B * T * I);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < I; i++) out[(b * T + t) * I + i] = x[(t * B + b) * I + i];
-    }
-  }
-  return out;
-}
 
 interface LayerActivations {
   input: Float64Array; // (T,B,in)
@@ -55,20 +44,17 @@ export function model_forward(config: ModelConfig, params: Arr, x: ArrayLike<num
   return { out, acts };
 }
 
-/** Mean loss over the batch and the gradient of every parameter, in the flat layout of `params`. */
-export function model_forward_backward(config: ModelConfig, params: Arr, x: ArrayLike<number>, y: ArrayLike<number>, B: number, T: number) {
+/**
+ * Backpropagates dout (B,O), the gradient reaching the head's outputs, through the network of a forward pass:
+ * the gradient of every parameter in the flat layout of `params`, and dx (B,T,I), the gradient w.r.t. the input.
+ */
+export function model_backward(config: ModelConfig, params: Arr, fwd: ForwardResult, dout: Float64Array, B: number, T: number) {
   const layout = paramLayout(config);
   const O = config.outputs;
   const w = (s: { offset: number; size: number }) => params.subarray(s.offset, s.offset + s.size);
   const grads = new Float64Array(layout.size);
   const g = (s: { offset: number; size: number }) => grads.subarray(s.offset, s.offset + s.size);
-
-  const { out, acts } = model_forward(config, params, x, B, T);
-  const loss = loss_forward(out, y, B * O, config.loss);
-  const dout = new Float64Array(B * O);
-  loss_backward(dout, out, y, B * O, config.loss);
-
-  const top = acts[acts.length - 1];
+  const acts = fwd.acts, top = acts[acts.length - 1];
   const Htop = topHiddenSize(config);
   let dh = new Float64Array(B * Htop); // gradient reaching the layer's h: (B,H) at the last step for the top layer
   matmul_backward(dh, g(layout.denseKernel), g(layout.denseBias), dout, top.hseq.subarray((T - 1) * B * Htop), w(layout.denseKernel), B, Htop, O);
@@ -84,6 +70,26 @@ export function model_forward_backward(config: ModelConfig, params: Arr, x: Arra
     dh = dInput;
     lastStepOnly = false;
   }
-  const dx = fromTimeMajor(dh, B, T, config.inputSize); // (B,T,I), the gradient of the loss w.r.t. the input
-  return { loss, grads, out, dx };
+  const dx = new Float64Array(B * T * config.inputSize);
+  fromTimeMajor(dx, dh, B, T, config.inputSize);
+  return { grads, dx };
+}
+
+/** Mean loss over the batch and the gradient of every parameter, in the flat layout of `params`. */
+export function model_forward_backward(config: ModelConfig, params: Arr, x: ArrayLike<number>, y: ArrayLike<number>, B: number, T: number) {
+  const O = config.outputs;
+  const fwd = model_forward(config, params, x, B, T);
+  const loss = loss_forward(fwd.out, y, B, O, config.loss);
+  const dout = new Float64Array(B * O);
+  loss_backward(dout, fwd.out, y, B, O, config.loss);
+  const { grads, dx } = model_backward(config, params, fwd, dout, B, T);
+  return { loss, grads, out: fwd.out, dx }; // dx: the gradient of the loss w.r.t. the input (B,T,I)
+}
+
+/** ∂out[b, output]/∂x[b] for every window b: (B,T,I), one backward pass with the head's gradient seeded to 1. */
+export function model_input_gradients(config: ModelConfig, params: Arr, x: ArrayLike<number>, B: number, T: number, output: number): Float64Array {
+  const fwd = model_forward(config, params, x, B, T);
+  const dout = new Float64Array(B * config.outputs);
+  for (let b = 0; b < B; b++) dout[b * config.outputs + output] = 1;
+  return model_backward(config, params, fwd, dout, B, T).dx;
 }

@@ -2,7 +2,7 @@ import type { Session, SessionShape, StepHyper } from '../engine.js';
 import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import { adam_update } from './adam.js';
-import { model_forward, model_forward_backward } from './model.js';
+import { model_forward, model_forward_backward, model_input_gradients } from './model.js';
 
 /**
  * The `backend: 'reference'` engine: the Float64 model of ./model.ts and Adam of ./adam.ts, on the calling
@@ -51,6 +51,10 @@ export class ReferenceSession implements Session {
   async lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
     const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
     return { loss, grads: Float32Array.from(grads) };
+  }
+
+  async inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array> {
+    return Float32Array.from(model_input_gradients(this.config, this.params, x, b, this.shape.steps, output));
   }
 
   async forward(x: Float32Array, b: number): Promise<Float32Array> {

@@ -1,5 +1,5 @@
 import { check } from '../errors.js';
-import { paramLayout, type ModelConfig } from '../model.js';
+import { paramLayout, targetsPerWindow, type ModelConfig } from '../model.js';
 import type { EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
 import { adam_update } from './adam.js';
 import * as fast from './fast.js';
@@ -82,8 +82,7 @@ export class CpuSession implements Session {
 
   /** Copies of a batch's b windows and targets: the caller may change its arrays before the queue gets here. */
   private batch(x: Float32Array, y: Float32Array, b: number): [Float32Array, Float32Array] {
-    const { inputSize: I, outputs: O } = this.config;
-    return [x.slice(0, b * this.shape.steps * I), y.slice(0, b * O)];
+    return [x.slice(0, b * this.shape.steps * this.config.inputSize), y.slice(0, b * targetsPerWindow(this.config))];
   }
 
   /** The batch's mean loss; its gradient goes to this.grads. */
@@ -111,6 +110,25 @@ export class CpuSession implements Session {
   lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
     const [xb, yb] = this.batch(x, y, b);
     return this.after(async () => ({ loss: await this.gradients(xb, yb, b), grads: this.grads.slice() }));
+  }
+
+  inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array> {
+    const xb = x.slice(0, b * this.shape.steps * this.config.inputSize);
+    return this.after(async () => {
+      const workers = await this.pool();
+      const dx = new Float32Array(xb.length);
+      if (workers.length === 0) {
+        this.local.inputGradients(this.params, xb, b, output, dx);
+        return dx;
+      }
+      let at = 0;
+      for (const r of await this.scatter(workers, xb, null, b, output)) {
+        if (!('dx' in r)) throw new Error('internal: an input-gradient slice came back without dx');
+        dx.set(r.dx, at);
+        at += r.dx.length;
+      }
+      return dx;
+    });
   }
 
   forward(x: Float32Array, b: number): Promise<Float32Array> {
@@ -172,14 +190,14 @@ export class CpuSession implements Session {
   /**
    * Splits the batch into contiguous slices, the first for this thread and one per worker: the workers' jobs are
    * posted first, then this thread computes its slice while they compute theirs. A slice whose worker fails runs
-   * here too.
+   * here too. With `output` the jobs are input gradients of that output.
    */
-  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number): Promise<Reply[]> {
-    const { inputSize: I, outputs: O } = this.config, T = this.shape.steps;
+  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number, output?: number): Promise<Reply[]> {
+    const I = this.config.inputSize, Y = targetsPerWindow(this.config), T = this.shape.steps;
     const n = Math.min(workers.length + 1, b);
     const jobs = Array.from({ length: n }, (_, i): Job => {
       const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * O, to * O), b: to - from, meanOver: b };
+      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), output, b: to - from, meanOver: b };
     });
     const theirs = jobs.slice(1).map((job, i) =>
       workers[i].run(job).catch((e: Error) => {
@@ -192,6 +210,11 @@ export class CpuSession implements Session {
   }
 
   private runHere(job: Job): Reply {
+    if (job.output !== undefined) {
+      const dx = new Float32Array(job.x.length);
+      this.local.inputGradients(job.params, job.x, job.b, job.output, dx);
+      return { dx };
+    }
     if (!job.y) return { out: this.local.forward(job.params, job.x, job.b).slice() };
     const grads = new Float32Array(this.size);
     return { loss: this.local.forwardBackward(job.params, job.x, job.y, job.b, grads, job.meanOver), grads };

@@ -6,15 +6,15 @@
 // a worker; the JS helpers it shares with ./fast.ts come in through the constructor, and the WebAssembly as a
 // compiled WebAssembly.Module, which postMessage carries to workers.
 
-import type { FastSpec, loss_backward_f32, loss_forward_f32, toTimeMajor } from './fast.js';
+import type { FastModel, FastSpec, loss_f32, toTimeMajor } from './fast.js';
 
 type F32 = Float32Array;
 
 /** What SimdModel shares with ./fast.ts (passed in, so that this file imports nothing at run time). */
 export interface SimdHelpers {
-  loss_forward_f32: typeof loss_forward_f32;
-  loss_backward_f32: typeof loss_backward_f32;
+  loss_f32: typeof loss_f32;
   toTimeMajor: typeof toTimeMajor;
+  FastModel: typeof FastModel;
 }
 
 /** The exports of wasm/lstm_cpu.ts (pointers are byte addresses in `memory`). */
@@ -143,17 +143,24 @@ export class SimdModel {
     return this.out.view.subarray(0, B * O);
   }
 
+  private plain: FastModel | undefined;
+
+  /** FastModel.inputGradients: the input's gradient runs the plain JS kernels (no WebAssembly backward for it yet). */
+  inputGradients(params: F32, x: F32, B: number, output: number, dx: F32): void {
+    this.plain ??= new this.js.FastModel(this.spec, this.steps, B);
+    this.plain.inputGradients(params, x, B, output, dx);
+  }
+
   /**
-   * Writes into grads the gradient of Σ loss / (meanOverBatch·O) and returns that partial mean, as
+   * Writes into grads the gradient of Σ window loss / meanOverBatch and returns that partial mean, as
    * FastModel.forwardBackward, so slices of one batch computed apart add up to the batch's mean loss and gradient.
    */
   forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
     const out = this.forward(params, x, B);
     const w = this.wasm, { hidden, outputs: O, layers, denseKernel: wd, denseBias: bd, hardSigmoid } = this.spec, T = this.steps;
-    const L = layers.length, n = B * O, dout = this.dout.view;
+    const L = layers.length, dout = this.dout.view;
     this.grads.view.fill(0);
-    const lossValue = (this.js.loss_forward_f32(out, y, n, this.spec.loss) * B) / meanOverBatch;
-    this.js.loss_backward_f32(dout, out, y, n, meanOverBatch * O, this.spec.loss);
+    const lossValue = this.js.loss_f32(out, y, B, O, meanOverBatch, this.spec.loss, dout);
     const p = (offset: number) => this.params.at + 4 * offset, g = (offset: number) => this.grads.at + 4 * offset;
 
     // Dense head: dW_d += h_lastᵀ·dout, db_d += Σ dout, dh_last = dout·W_dᵀ (B,H).

@@ -12,8 +12,8 @@ const EXPORTS = { ...fast, ...simd };
 type Kernels = typeof EXPORTS;
 const KERNELS: { name: string }[] = Object.values(EXPORTS).filter((k) => typeof k === 'function');
 
-/** What computes a slice: forward, and forward + backward (FastModel's methods, which SimdModel has too). */
-export type CpuModel = Pick<fast.FastModel, 'forward' | 'forwardBackward'>;
+/** What computes a slice: forward, forward + backward, input gradients (FastModel's methods, which SimdModel has too). */
+export type CpuModel = Pick<fast.FastModel, 'forward' | 'forwardBackward' | 'inputGradients'>;
 
 /**
  * The model of one thread: WebAssembly SIMD where the module is given, else plain JS. Runs inside workers from
@@ -23,16 +23,17 @@ export function cpuModel(k: Kernels, spec: FastSpec, steps: number, capacity: nu
   return wasm ? new k.SimdModel(spec, steps, capacity, k.instantiateLstmWasm(wasm), k) : new k.FastModel(spec, steps, capacity);
 }
 
-/** A slice of a batch: forward + backward when y is given, else forward only. */
+/** A slice of a batch: forward + backward when y is given, input gradients of `output` when that is given, else forward only. */
 export interface Job {
   params: Float32Array;
   x: Float32Array; // (b,T,I)
-  y: Float32Array | null; // (b,O)
+  y: Float32Array | null; // (b, targets per window)
+  output?: number;
   b: number;
   meanOver: number; // windows in the whole batch, so slices' losses and gradients add up
 }
 
-export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array };
+export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array } | { dx: Float32Array };
 
 type Message = { spec: FastSpec; steps: number; capacity: number; wasm: WebAssembly.Module | null } | Job;
 
@@ -48,6 +49,10 @@ function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown):
       } else if (msg.y) {
         const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver);
         port.post({ loss, grads });
+      } else if (msg.output !== undefined) {
+        const dx = new Float32Array(msg.x.length);
+        model!.inputGradients(msg.params, msg.x, msg.b, msg.output, dx);
+        port.post({ dx });
       } else {
         port.post({ out: model!.forward(msg.params, msg.x, msg.b).slice() });
       }

@@ -5,8 +5,8 @@ import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import { baselineForecasts, fitBaselines } from './baselines.js';
 import { loadMarketData, type DataQuality } from './dataQuality.js';
-import { rangeVariances, type DataKind, type DataOptions, type Series } from './data.js';
-import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets } from './features.js';
+import { rangeVariances, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
+import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets, type FeatureMatrix } from './features.js';
 import { fhsTails, MODEL_NAMES, nextDay, standardisedResiduals, type ModelName, type NextDay, type PerLevel } from './evaluate.js';
 import { garchSummary, type GarchSummary } from './garch.js';
 import { memberOutputs, memberVariances } from './lstm.js';
@@ -43,7 +43,7 @@ function isTail(t: unknown): t is Tail {
 }
 
 /** The `risk` section of a model file, checked: a file from elsewhere gets a UserError, not a wrong forecast. */
-function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
+export function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMeta {
   const risk = extra.risk as RiskModelMeta | undefined;
   const bad = (what: string) => new UserError(`the model file's risk section ${what}; use a model written by 'webgpu-lstm train --out'`);
   if (!risk || typeof risk !== 'object') {
@@ -65,21 +65,27 @@ function readRiskMeta(extra: Record<string, unknown>, model: Model): RiskModelMe
   return risk;
 }
 
-export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
-  const { model, extra } = modelFromJSON(input.modelText);
-  const risk = readRiskMeta(extra, model);
-  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
-  const { market, quality } = loadMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
-  // The model takes the features it was trained on: a close-only model reads an OHLC file's closes alone.
+/**
+ * The model's own features from a file: a close-only model reads an OHLC file's closes alone; refused only where
+ * the file cannot give them. (A file whose old opens are copies of the previous close still gives a model that
+ * wants the open its bars' Garman-Klass: a forecast reads the latest windows.)
+ */
+export function modelFeatures(risk: RiskModelMeta, market: MarketData): (s: Series) => FeatureMatrix {
   const withRange = risk.features.length > featureNames(false).length;
   const withOpen = risk.features.join() === featureNames(true).join();
   if (withRange && market.series[0].range === undefined) {
     throw new UserError(`the model was trained on open/high/low/close features [${risk.features.join(', ')}] but this file has no open/high/low/close columns for one series; use a file with them`);
   }
-  // (A file whose old opens are copies of the previous close still gives a model that wants the open its bars'
-  // Garman-Klass: the forecast reads only the last window.)
   const rangeOf = (s: Series) => ({ parkinson: s.range!.parkinson, ...(withOpen ? { garmanKlass: s.range!.garmanKlass ?? rangeVariances(s.bars!).garmanKlass } : {}) });
-  const seriesFeatures = (s: Series) => featureMatrix(withRange ? { ...s, range: rangeOf(s) } : { ...s, range: undefined });
+  return (s) => featureMatrix(withRange ? { ...s, range: rangeOf(s) } : { ...s, range: undefined });
+}
+
+export async function forecastNextDay(input: ForecastInput): Promise<ForecastReport> {
+  const { model, extra } = modelFromJSON(input.modelText);
+  const risk = readRiskMeta(extra, model);
+  const models: Model[] = [model, ...risk.ensembleParams.map((p) => ({ config: model.config, params: Float32Array.from(p) }))];
+  const { market, quality } = loadMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
+  const seriesFeatures = modelFeatures(risk, market);
   const M = market.dates.length;
   const need = Math.max(MIN_PREDICT_RETURNS, FIRST_ORIGIN + risk.window + risk.horizon);
   if (M < need) throw new UserError(`too few rows: predict needs at least ${need + (market.kind === 'returns' ? 0 : 1)} rows (a year of history for the baselines), the file has ${market.rows}`);

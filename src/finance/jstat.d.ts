@@ -16,6 +16,8 @@ declare module 'jstat' {
     gammaln(x: number): number;
     /** Least squares by QR: the x minimising |A x - b|. */
     lstsq(A: number[][], b: number[]): number[];
+    /** ln Γ(x), by Lanczos' approximation. */
+    gammaln(x: number): number;
     /** k-th percentile (0..1) with linear interpolation between order statistics (R's type 7). */
     percentile(values: ArrayLike<number>, k: number, exclusive?: boolean): number;
   }

@@ -1,14 +1,14 @@
-import { toTimeMajor } from '../cpu/fast.js';
+import { fromTimeMajor, toTimeMajor } from '../cpu/fast.js';
 import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
 import { check } from '../errors.js';
-import { layerHiddenSize, paramLayout, topHiddenSize, type ModelConfig } from '../model.js';
+import { layerHiddenSize, paramLayout, targetsPerWindow, topHiddenSize, type ModelConfig } from '../model.js';
 import { adam } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
 import { chooseKernels, describeKernels, kernelCandidates, narrowPair } from './kernelChoice.js';
 import { unitRowTexture } from './unitRowTexture.js';
 import { encodeDispatches, type Dispatch } from './program.js';
-import { backwardPass, forwardPass, type StepBuffers } from './step.js';
+import { backwardPass, forwardPass, inputGradientPass, type StepBuffers } from './step.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
 
@@ -34,10 +34,11 @@ export class GpuSession implements Session {
     private head: Awaited<ReturnType<typeof denseLoss>>,
     private backwardDispatches: Dispatch[],
     private optimizer: Awaited<ReturnType<typeof adam>>,
+    private inputGradientDispatches: () => Promise<{ dispatches: Dispatch[]; dInput: GPUBuffer }>,
     kernelChoice: Record<string, string>,
   ) {
     this.xHost = new Float32Array(shape.steps * shape.batchSize * config.inputSize);
-    this.yHost = new Float32Array(shape.batchSize * config.outputs);
+    this.yHost = new Float32Array(shape.batchSize * targetsPerWindow(config));
     const dispatches = forwardDispatches.length + 1 + backwardDispatches.length + optimizer.dispatches.length;
     this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
   }
@@ -71,7 +72,7 @@ export class GpuSession implements Session {
       m: make('adam.m', layout.size),
       v: make('adam.v', layout.size),
       x: make('x', T * B * config.inputSize),
-      y: make('y', B * O),
+      y: make('y', B * targetsPerWindow(config)),
       headOut: make('headOut', 2 * B * O),
       lossLog: make('lossLog', LOSS_LOG),
     };
@@ -113,7 +114,14 @@ export class GpuSession implements Session {
       { onTimed: (done, total) => shape.onSetup?.({ stage: 'choosing', done, total }), signal: shape.signal },
     );
     const [forward, backward] = await passes(choice);
-    const session = new GpuSession(ctx, config, shape, buf, owned, forward, await head, backward, await optimizer, describeKernels(ctx, choice, H, B, T));
+    // Input gradients' backward pass is built (and its pipelines compiled) on first use: training never needs it.
+    let inputGradients: Promise<{ dispatches: Dispatch[]; dInput: GPUBuffer }> | undefined;
+    const inputGradientDispatches = () =>
+      (inputGradients ??= (async () => {
+        const dInput = make('dInput', T * B * config.inputSize);
+        return { dInput, dispatches: await inputGradientPass(ctx, config, shape, stepBuffers, dInput, choice) };
+      })());
+    const session = new GpuSession(ctx, config, shape, buf, owned, forward, await head, backward, await optimizer, inputGradientDispatches, describeKernels(ctx, choice, H, B, T));
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
       for (const l of layout.layers) device.queue.writeBuffer(buf.grads, l.recurrentKernel.offset * 4, new Float32Array(l.recurrentKernel.size));
@@ -136,14 +144,14 @@ export class GpuSession implements Session {
   /** Uploads a (b,T,I) batch time-major and its targets, zero-padding rows b..B-1. */
   private upload(x: Float32Array, y: Float32Array | null, b: number): void {
     const { steps: T, batchSize: B } = this.shape;
-    const I = this.config.inputSize, O = this.config.outputs;
+    const I = this.config.inputSize, Y = targetsPerWindow(this.config);
     check(b > 0 && b <= B, `batch of ${b} windows does not fit this session's batch size ${B}`);
     check(x.length === b * T * I, `batch x has ${x.length} values, expected ${b}x${T}x${I}`);
     toTimeMajor(this.xHost, x, b, T, I, B);
     const q = this.ctx.device.queue;
     q.writeBuffer(this.buf.x, 0, this.xHost);
     if (y) {
-      check(y.length === b * O, `batch y has ${y.length} values, expected ${b}x${O}`);
+      check(y.length === b * Y, `batch y has ${y.length} values, expected ${b}x${Y}`);
       this.yHost.fill(1); // padding rows need a finite, positive target (QLIKE takes its log)
       this.yHost.set(y);
       q.writeBuffer(this.buf.y, 0, this.yHost);
@@ -179,7 +187,7 @@ export class GpuSession implements Session {
     check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
     this.upload(x, y, b);
     if (this.pending === 0) this.pendingSince = performance.now();
-    this.head.setStep(b, this.pending++, false);
+    this.head.setStep(b, this.pending++, 'train');
     this.optimizer.setHyper(hp);
     this.submit(this.stepDispatches());
   }
@@ -207,16 +215,28 @@ export class GpuSession implements Session {
     const losses = await this.drainLosses(); // keeps the loss slots of queued steps
     check(losses.length === 0, 'internal: lossAndGradients called with training steps unread');
     this.upload(x, y, b);
-    this.head.setStep(b, 0, false);
+    this.head.setStep(b, 0, 'train');
     this.submit([...this.forwardDispatches, this.head.dispatch, ...this.backwardDispatches]);
     const [loss] = await this.read(this.buf.lossLog, 0, 1);
     const grads = await this.read(this.buf.grads, 0, paramLayout(this.config).size);
     return { loss, grads };
   }
 
+  async inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array> {
+    const { steps: T, batchSize: B } = this.shape, I = this.config.inputSize;
+    check(Number.isInteger(output) && output >= 0 && output < this.config.outputs, `output must be an integer from 0 to ${this.config.outputs - 1} (got ${output})`);
+    const pass = await this.inputGradientDispatches();
+    this.upload(x, null, b);
+    this.head.setStep(b, 0, 'seed', output);
+    this.submit([...this.forwardDispatches, this.head.dispatch, ...pass.dispatches]);
+    const dx = new Float32Array(b * T * I);
+    fromTimeMajor(dx, await this.read(pass.dInput, 0, T * B * I), b, T, I, B);
+    return dx;
+  }
+
   async forward(x: Float32Array, b: number): Promise<Float32Array> {
     this.upload(x, null, b);
-    this.head.setStep(b, 0, true);
+    this.head.setStep(b, 0, 'forward');
     this.submit([...this.forwardDispatches, this.head.dispatch]);
     return this.read(this.buf.headOut, 0, b * this.config.outputs);
   }

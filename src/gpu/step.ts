@@ -2,7 +2,8 @@
 // model_forward and model_forward_backward compose the reference kernels. Forward, per layer: the input projection
 // (matmul, or fused into lstm_forward_narrow) + lstm_forward. The dense head and loss sit between the passes
 // (./denseLoss.ts, made once per session). Backward, per layer from the top: lstm_backward, then dW_x, dW_h, db
-// and, below the top layer's input, dX = dG·W_xᵀ.
+// and, below the top layer's input, dX = dG·W_xᵀ. For input gradients the head seeds its gradient instead of a
+// loss's and the backward pass keeps only lstm_backward and dX, down to the first layer's input.
 import type { KernelChoice, SessionShape } from '../engine.js';
 import { layerHiddenSize, layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { GpuContext } from './device.js';
@@ -11,6 +12,7 @@ import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTil
 import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
 import { colsum, matmul } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
+import { matmulRows } from './matmulRows.js';
 import type { Dispatch } from './program.js';
 import type { UnitRowTexture } from './unitRowTexture.js';
 
@@ -65,15 +67,10 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
     const input = l === 0 ? b.x : b.acts[l - 1].hseq;
-    const isTop = l === layout.layers.length - 1;
-    const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
     // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
-    if (choice.recurrent === 'narrow') {
-      const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
-      backward.push(lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBufferRead ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset }));
-    } else if (choice.recurrent === 'wide') backward.push(lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H)));
-    else backward.push(...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState }));
+    const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
+    backward.push(...recurrenceBackward(ctx, config, shape, b, choice, l, dGBufferRead));
     backward.push(weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, G, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
     if (T > 1) backward.push(weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
@@ -81,4 +78,34 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
     if (l > 0) backward.push(matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
   }
   return Promise.all(backward);
+}
+
+/**
+ * model_backward's dispatches for input gradients, after the head seeded dhLast: per layer from the top,
+ * lstm_backward and dX = dG·W_xᵀ (matmul_rows: one lane a row), into dX for the layer below or, at the first layer,
+ * into dInput (T,B,I). No weight gradients.
+ */
+export function inputGradientPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, dInput: GPUBuffer, choice: KernelChoice): Promise<Dispatch[]> {
+  const layout = paramLayout(config);
+  const T = shape.steps, B = shape.batchSize;
+  const pass: Promise<Dispatch>[] = [];
+  for (let l = layout.layers.length - 1; l >= 0; l--) {
+    pass.push(...recurrenceBackward(ctx, config, shape, b, choice, l, true));
+    pass.push(matmulRows(ctx, `dX.${l}`, { M: T * B, N: layerInputSize(config, l), K: 4 * layerHiddenSize(config, l), a: b.dG, b: b.params, bOffset: layout.layers[l].kernel.offset, c: l > 0 ? b.dX! : dInput }));
+  }
+  return Promise.all(pass);
+}
+
+/** lstm_backward of layer l in the chosen variant; the narrow one writes dG to its buffer only when dGBuffer. */
+function recurrenceBackward(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice, l: number, dGBuffer: boolean): Promise<Dispatch>[] {
+  const { batchSize: B, steps: T } = shape;
+  const H = layerHiddenSize(config, l), slots = paramLayout(config).layers[l], a = b.acts[l];
+  const isTop = l === config.layers - 1;
+  const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
+  if (choice.recurrent === 'narrow') {
+    const texture = narrowPair(choice) ? b.dGTexture : null;
+    return [lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBuffer ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset })];
+  }
+  if (choice.recurrent === 'wide') return [lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, wideTiling(ctx, H))];
+  return lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whOffset: slots.recurrentKernel.offset, dcState: b.dcState });
 }

@@ -6,20 +6,20 @@ import { validateSequences } from './trainer.js';
 
 type Tensor = Float32Array | number[];
 
-/** One LSTM layer and a one-output dense head, in the Keras layout (gate blocks i, f, c, o). */
+/** One LSTM layer and a dense head of O outputs (1, or 2 for 'student-t'), in the Keras layout (gate blocks i, f, c, o). */
 export interface SingleLayerParams<T = Tensor> {
   inputSize: number;
   hiddenSize: number;
   kernel: T; // [I, 4H]
   recurrentKernel: T; // [H, 4H]
   bias: T; // [4H]
-  denseKernel: T; // [H, 1]
-  denseBias: T; // [1]
+  denseKernel: T; // [H, O]
+  denseBias: T; // [O]
 }
 
 export interface Batch {
   x: Tensor; // [B, T, I] row-major
-  y: Tensor; // [B]
+  y: Tensor; // [B]: one target per window
   batchSize: number;
   steps: number;
 }
@@ -33,7 +33,7 @@ export async function lossAndGradients(
   batch: Batch,
   options: { backend: BackendKind; loss?: LossKind },
 ): Promise<{ loss: number; grads: SingleLayerParams<Float32Array> }> {
-  const config: ModelConfig = { inputSize: params.inputSize, hiddenSize: params.hiddenSize, layers: 1, outputs: 1, loss: options.loss ?? 'mse' };
+  const config: ModelConfig = { inputSize: params.inputSize, hiddenSize: params.hiddenSize, layers: 1, outputs: params.denseBias.length, loss: options.loss ?? 'mse' };
   const f32 = (t: Tensor) => (t instanceof Float32Array ? t : Float32Array.from(t));
   const model = modelFromWeights(config, {
     layers: [{ kernel: f32(params.kernel), recurrentKernel: f32(params.recurrentKernel), bias: f32(params.bias) }],

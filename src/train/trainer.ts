@@ -2,7 +2,7 @@ import { openSession } from '../backend.js';
 import type { BackendChoice, Session, StepHyper } from '../engine.js';
 import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
-import type { Model, ModelConfig } from '../model.js';
+import { targetsPerWindow, type Model, type ModelConfig } from '../model.js';
 import { Rng } from '../rng.js';
 import { PlateauTracker, scheduledRate, validateSchedule } from './schedule.js';
 import type { EpochRecord, Sequences, TrainOptions, TrainResult } from './types.js';
@@ -24,8 +24,8 @@ export function validateWindows(model: Model, data: { x: Float32Array; count: nu
 /** validateWindows, and the targets too. */
 export function validateSequences(model: Model, data: Sequences, what: string): void {
   validateWindows(model, data, what);
-  const O = model.config.outputs;
-  check(data.y.length === data.count * O, `${what}.y has ${data.y.length} values; [count=${data.count}, outputs=${O}] needs ${data.count * O}`);
+  const O = targetsPerWindow(model.config);
+  check(data.y.length === data.count * O, `${what}.y has ${data.y.length} values; [count=${data.count}, targets=${O}] needs ${data.count * O}`);
   const bad = data.y.findIndex((v) => !Number.isFinite(v));
   check(bad < 0, `${what}.y holds a non-finite value in window ${Math.floor(bad / O)}; clean or drop it first`);
   if (model.config.loss === 'qlike') {
@@ -33,7 +33,7 @@ export function validateSequences(model: Model, data: Sequences, what: string): 
   }
 }
 
-/** Copies windows `index[from..to)` into one (b,T,I) batch and its (b,O) targets. */
+/** Copies windows `index[from..to)` into one (b,T,I) batch and its (b,O) targets (O = targets per window). */
 function gatherBatch(data: Sequences, index: Uint32Array, from: number, to: number, I: number, O: number) {
   const stride = data.steps * I;
   const x = new Float32Array((to - from) * stride);
@@ -53,12 +53,12 @@ function sliceSequences(data: Sequences, from: number, to: number, I: number, O:
 
 /** Mean loss of the model over every window, in batches; the loss itself is the CPU reference's. */
 async function evaluateOn(session: Session, config: ModelConfig, data: Sequences, batchSize: number): Promise<number> {
-  const { inputSize: I, outputs: O } = config;
+  const I = config.inputSize, Y = targetsPerWindow(config);
   let sum = 0;
   for (let from = 0; from < data.count; from += batchSize) {
     const to = Math.min(from + batchSize, data.count);
     const out = Float64Array.from(await session.forward(data.x.subarray(from * data.steps * I, to * data.steps * I), to - from));
-    sum += loss_forward(out, data.y.subarray(from * O, to * O), (to - from) * O, config.loss) * (to - from);
+    sum += loss_forward(out, data.y.subarray(from * Y, to * Y), to - from, config.outputs, config.loss) * (to - from);
   }
   return sum / data.count;
 }
@@ -69,7 +69,7 @@ async function evaluateOn(session: Session, config: ModelConfig, data: Sequences
  * A loss that turns NaN or infinite stops training with an error and leaves the last good weights in the model.
  */
 export async function train(model: Model, data: Sequences, options: TrainOptions = {}): Promise<TrainResult> {
-  const { inputSize: I, outputs: O } = model.config;
+  const I = model.config.inputSize, O = targetsPerWindow(model.config);
   const epochs = options.epochs ?? 20;
   const batchSize = options.batchSize ?? 64;
   const patience = options.patience ?? 5;

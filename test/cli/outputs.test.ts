@@ -71,3 +71,10 @@ describe('outputs are checked before any work starts', () => {
     await refusedBeforeWork(['train', '--data', data, ...SMALL, '--out', join(dir, 'nope', 'model.json')], /the folder '.*nope' does not exist/, []);
   });
 });
+
+describe('explain --json', () => {
+  it('refuses to write over the model it explains', async () => {
+    const model = file('explained.json', '{"format":"webgpu-lstm-model"}');
+    await refusedBeforeWork(['explain', '--model', model, '--data', data, '--json', model], /--json .* is the model file read by this run/, [model]);
+  });
+});

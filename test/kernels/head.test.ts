@@ -12,32 +12,44 @@ import { buffer, expectClose, randn, read, run } from './validate.js';
 // dense_loss.wgsl and adam.wgsl alone against their CPU twins: matmul_forward / matmul_backward with loss_forward /
 // loss_backward, and adam_update.
 describe('dense_loss.wgsl alone vs src/cpu/matmul.ts + src/cpu/loss.ts', () => {
-  for (const loss of ['mse', 'qlike'] as LossKind[]) {
+  for (const loss of ['mse', 'qlike', 'student-t'] as LossKind[]) {
     it(`${loss}: B=3 with 2 valid rows, H=5, O=2, T=2`, async () => {
       const ctx = await requireGpu();
       const B = 3, valid = 2, H = 5, O = 2, T = 2;
       const wd = randn(H * O, 1), bd = randn(O, 2), hseq = randn(T * B * H, 3, 0.5);
-      const y = loss === 'qlike' ? randn(B * O, 4).map((v) => 0.2 + Math.abs(v)) : randn(B * O, 4);
+      const Y = loss === 'student-t' ? 1 : O; // targets per row
+      const y = loss === 'qlike' ? randn(B * Y, 4).map((v) => 0.2 + Math.abs(v)) : randn(B * Y, 4);
       const wOffset = 3, bOffset = 3 + H * O;
       const params = buffer(ctx, [0, 0, 0, ...wd, ...bd]);
       const out = buffer(ctx, 2 * B * O), grads = buffer(ctx, bOffset + O), dh = buffer(ctx, B * H), lossLog = buffer(ctx, 4);
       const head = await denseLoss(ctx, { B, H, O, T, loss, params, wOffset, bOffset, hseq: buffer(ctx, hseq), y: buffer(ctx, y), out, grads, dh, lossLog });
-      head.setStep(valid, 2, false);
+      head.setStep(valid, 2, 'train');
       await run(ctx, [head.dispatch]);
 
       const hLast = hseq.subarray((T - 1) * B * H);
       const wantOut = new Float64Array(B * O);
       matmul_forward(wantOut, hLast, wd, bd, B, H, O);
       const dout = new Float64Array(B * O); // padding rows: dout = 0
-      loss_backward(dout, wantOut, y, valid * O, loss);
+      loss_backward(dout, wantOut, y, valid, O, loss);
       const wantDh = new Float64Array(B * H), dW = new Float64Array(H * O), db = new Float64Array(O);
       matmul_backward(wantDh, dW, db, dout, hLast, wd, B, H, O);
       expectClose(await read(ctx, out, B * O), wantOut, 'outputs');
       expectClose(await read(ctx, out, B * O, B * O), dout, 'dout');
-      expectClose(await read(ctx, lossLog, 1, 2), [loss_forward(wantOut, y, valid * O, loss)], 'loss in its slot');
+      expectClose(await read(ctx, lossLog, 1, 2), [loss_forward(wantOut, y, valid, O, loss)], 'loss in its slot');
       expectClose(await read(ctx, grads, H * O, wOffset), dW, 'dW_d');
       expectClose(await read(ctx, grads, O, bOffset), db, 'db_d');
       expectClose(await read(ctx, dh, B * H), wantDh, 'dh');
+
+      // SEED (input gradients): dout = 1 at output 1 of every valid row, dh = dout·W_dᵀ, no loss and no dW_d.
+      head.setStep(valid, 2, 'seed', 1);
+      await run(ctx, [head.dispatch]);
+      const seeded = new Float64Array(B * O);
+      for (let b = 0; b < valid; b++) seeded[b * O + 1] = 1;
+      const seededDh = new Float64Array(B * H);
+      matmul_backward(seededDh, null, null, seeded, hLast, wd, B, H, O);
+      expectClose(await read(ctx, out, B * O, B * O), seeded, 'seeded dout');
+      expectClose(await read(ctx, dh, B * H), seededDh, 'seeded dh');
+      expectClose(await read(ctx, grads, H * O, wOffset), dW, 'dW_d untouched');
     });
   }
 });
