@@ -189,34 +189,3 @@ export async function commitOutputs(plan: OutputPlan, contents: Record<string, s
   }
   await Promise.all(backedUp.map((o) => rm(backup(o), { force: true })));
 }
-/** Fails early (before a long run) if the file's folder is missing or not writable. */
-export async function checkWritable(path: string, flag: string): Promise<void> {
-  const dir = dirname(resolve(path));
-  try {
-    await access(dir, constants.W_OK);
-  } catch {
-    throw new UserError(`cannot write ${flag} '${path}': the folder '${dir}' does not exist or is not writable`);
-  }
-}
-
-/**
- * Writes every file through a temporary file and a rename, only once all temporary files are written, so an
- * existing file is replaced whole or not at all.
- */
-export async function writeAtomic(files: { path: string; text: string | Uint8Array }[]): Promise<void> {
-  const temps = files.map((f) => `${f.path}.${process.pid}.tmp`);
-  let current = files[0]?.path;
-  try {
-    for (const [i, f] of files.entries()) {
-      current = f.path;
-      await writeFile(temps[i], f.text);
-    }
-    for (const [i, f] of files.entries()) {
-      current = f.path;
-      await rename(temps[i], f.path);
-    }
-  } catch (e) {
-    await Promise.all(temps.map((t) => rm(t, { force: true })));
-    throw new UserError(`cannot write '${current}': ${(e as Error).message}`);
-  }
-}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { createModel, modelToJSON } from '../../src/model.js';
 import { garchCsv } from '../finance/helpers.js';
 
 const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
@@ -35,6 +36,21 @@ async function refusedBeforeWork(argv: string[], message: RegExp, kept: string[]
 }
 
 describe('outputs are checked before any work starts', () => {
+  it('backtest --report and --forecasts: the data file, or one file twice', async () => {
+    await refusedBeforeWork(['backtest', '--data', data, '--forecasts', data], /--forecasts .* is the data file read by this run/, [data]);
+    const r = file('bt.json', 'OLD REPORT');
+    await refusedBeforeWork(['backtest', '--data', data, '--report', r, '--forecasts', join(dir, '.', 'bt.json')], /are the same file/, [r]);
+  });
+
+  it('convert --to naming the model file it reads', async () => {
+    const text = modelToJSON(createModel({ inputSize: 4, hiddenSize: 8, layers: 1, outputs: 1, loss: 'qlike' }, 3));
+    const model = file('engine.json', text);
+    const r = await run('convert', '--from', model, '--to', join(dir, '.', 'engine.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--to .* is the from file read by this run/);
+    expect(readFileSync(model, 'utf8')).toBe(text);
+  });
+
   it('predict --report naming the model file', async () => {
     const model = file('m.json', '{"format":"webgpu-lstm-model"}');
     await refusedBeforeWork(['predict', '--model', model, '--data', data, '--report', model], /--report .* is the model file read by this run/, [model]);
