@@ -49,9 +49,21 @@ export interface EngineStats {
   kernelChoice: Record<string, string>; // kernel family -> variant picked for this shape
 }
 
+/** What a session does before its first step (seconds on a CPU-like adapter): compiling, then timing kernel variants. */
+export interface SetupProgress {
+  stage: 'compiling' | 'choosing';
+  /** Candidates timed so far, and how many there are (choosing only; 0 of 0 while compiling). */
+  done: number;
+  total: number;
+}
+
 export interface SessionShape {
   batchSize: number;
   steps: number;
+  /** GPU only: told what the session's set-up is doing, for a progress line. */
+  onSetup?: (p: SetupProgress) => void;
+  /** GPU only: stops timing kernel variants and keeps the fastest so far (a Stop during set-up ends it promptly). */
+  signal?: AbortSignal;
   /** GPU only: run these kernel variants instead of measuring which is fastest (tests check every variant). */
   kernels?: KernelChoice;
 }

@@ -214,7 +214,29 @@ export function modelToJSON(model: Model, extra: Record<string, unknown> = {}): 
   return JSON.stringify({ format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: model.config, tensors, ...extra });
 }
 
-/** Parses and validates a model file; every problem is a UserError naming what is wrong. */
+/**
+ * Sizes a model file may declare, checked before anything is allocated (a hand-edited hiddenSize of 1e9 would
+ * otherwise ask for petabytes): far above any model this engine trains.
+ */
+export const MODEL_FILE_LIMITS = { inputSize: 4096, hiddenSize: 4096, layers: 16, outputs: 4096 } as const;
+
+/** Float32's largest finite value: a larger weight would load as Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+const describe = (v: unknown) => (typeof v === 'string' ? `the string ${JSON.stringify(v)}` : JSON.stringify(v) ?? String(v));
+
+function checkFileConfig(config: Record<string, unknown>): void {
+  for (const [key, limit] of Object.entries(MODEL_FILE_LIMITS)) {
+    // hiddenSize may list one size per layer.
+    const values = key === 'hiddenSize' && Array.isArray(config[key]) ? (config[key] as unknown[]) : [config[key]];
+    for (const v of values) {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new UserError(`model file: "config.${key}" must be a positive whole number (got ${describe(config[key])})`);
+      if ((v as number) > limit) throw new UserError(`model file: "config.${key}" is ${describe(config[key])}, above the ${limit} this build reads; the file is damaged or not from 'webgpu-lstm train'`);
+    }
+  }
+}
+
+/** Parses and validates a model file; every problem is a UserError naming the field that is wrong. */
 export function modelFromJSON(text: string): { model: Model; extra: Record<string, unknown> } {
   let doc: any;
   try {
@@ -222,22 +244,26 @@ export function modelFromJSON(text: string): { model: Model; extra: Record<strin
   } catch (e) {
     throw new UserError(`model file is not valid JSON (${(e as Error).message}); pass a file written by 'webgpu-lstm train --out'`);
   }
-  if (!doc || doc.format !== MODEL_FORMAT) throw new UserError(`not a webgpu-lstm model file (missing "format": "${MODEL_FORMAT}")`);
-  if (doc.version !== MODEL_FORMAT_VERSION) throw new UserError(`model format version ${doc.version} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
+  if (!doc || typeof doc !== 'object' || doc.format !== MODEL_FORMAT) throw new UserError(`not a webgpu-lstm model file (missing "format": "${MODEL_FORMAT}")`);
+  if (typeof doc.version !== 'number') throw new UserError(`model file: "version" must be the number ${MODEL_FORMAT_VERSION} (got ${describe(doc.version)})`);
+  if (doc.version !== MODEL_FORMAT_VERSION) throw new UserError(`model file: "version" ${doc.version} is not supported (this build reads version ${MODEL_FORMAT_VERSION})`);
   const { format: _f, version: _v, config, tensors, ...extra } = doc;
-  if (!config || typeof config !== 'object') throw new UserError('model file has no "config" object');
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new UserError('model file has no "config" object');
+  checkFileConfig(config);
   validateConfig(config);
+  if (!tensors || typeof tensors !== 'object') throw new UserError('model file has no "tensors" object');
   const layout = paramLayout(config);
   const params = new Float32Array(layout.size);
+  const needs = `config (inputSize ${config.inputSize}, hiddenSize ${config.hiddenSize}, outputs ${config.outputs})`;
   for (const s of layout.slots) {
-    const t = tensors?.[s.name];
+    const t = tensors[s.name];
     if (!t || !Array.isArray(t.values)) throw new UserError(`model file is missing tensor "${s.name}"`);
-    if (t.values.length !== s.size || JSON.stringify(t.shape) !== JSON.stringify(s.shape)) {
-      throw new UserError(`tensor "${s.name}" has shape [${t.shape}], the config needs [${s.shape}]`);
-    }
+    if (JSON.stringify(t.shape) !== JSON.stringify(s.shape)) throw new UserError(`tensor "${s.name}" has shape ${JSON.stringify(t.shape) ?? 'none'}, the ${needs} needs [${s.shape}]`);
+    if (t.values.length !== s.size) throw new UserError(`tensor "${s.name}" has ${t.values.length} values; its shape [${s.shape}] needs ${s.size} (the file is truncated or edited)`);
     for (let i = 0; i < s.size; i++) {
       const v = t.values[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`tensor "${s.name}" holds a non-finite value at index ${i}`);
+      if (Math.abs(v) > FLOAT32_MAX) throw new UserError(`tensor "${s.name}" holds ${v} at index ${i}, beyond the range of Float32 (about 3.4e38)`);
       params[s.offset + i] = v;
     }
   }

@@ -126,6 +126,16 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     expect(await text(page, '#data-summary')).toBe('');
     await page.click('#train');
     expect(await text(page, '#run-error')).toMatch(/^load data first/);
+    // Excel's "Unicode text" (UTF-16, tabs) of a European file: decoded and parsed in the worker.
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const d = new Date(Date.UTC(2020, 0, 1 + i));
+      return `${String(d.getUTCDate()).padStart(2, '0')}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.2020\t${(2874.56 + i).toFixed(2).replace('.', ',')}`;
+    });
+    const utf16 = resolve(ARTIFACTS, 'unicode-text.txt');
+    writeFileSync(utf16, Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(['Datum\tSchluss', ...rows].join('\r\n'), 'utf16le')]));
+    await (input as ElementHandle<HTMLInputElement>).uploadFile(utf16);
+    await page.waitForFunction(() => /unicode-text\.txt: 40 rows of prices, 2020-01-01 to 2020-02-09/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 10_000 });
+    expect(await page.$eval('#data-error', (e) => (e as HTMLElement).hidden)).toBe(true);
     await page.click('#use-bundled');
     expect(await page.$eval('#data-error', (e) => (e as HTMLElement).hidden)).toBe(true);
     expect(await text(page, '#data-summary')).toMatch(/S&P 500/);
@@ -264,6 +274,21 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     await input.uploadFile(resolve(ARTIFACTS, 'broken-model.json'));
     await page.waitForSelector('#model-error:not([hidden])', { timeout: 30_000 });
     expect(await text(page, '#model-error')).toMatch(/not a webgpu-lstm model file/);
+    // The Download button no longer offers the earlier model as if it were this one.
+    expect(await page.$eval('#download-model', (e) => (e as HTMLButtonElement).disabled)).toBe(true);
+    expect(await text(page, '#model-summary')).toBe('No model: broken-model.json could not be used (see the message above).');
+    // A model whose forecast cannot be right (variances 1e40 too large): its row shows no VaR or ES as valid.
+    const diverged = JSON.parse(downloaded(modelPath)!);
+    diverged.risk.calibration = [1e40];
+    writeFileSync(resolve(ARTIFACTS, 'diverged-model.json'), JSON.stringify(diverged));
+    await page.$eval('#run-state', (e) => (e.textContent = ''));
+    await input.uploadFile(resolve(ARTIFACTS, 'diverged-model.json'));
+    expect(await waitForRunState(page, /^(forecast made|failed)/, 120_000)).toMatch(/^forecast made in/);
+    const invalid = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(invalid[0][0]).toBe('LSTM (not valid)');
+    expect(invalid[0].slice(2)).toEqual(Array(invalid[0].length - 2).fill('–'));
+    expect(invalid[1][0]).toBe('HAR');
+    expect(await text(page, '#results-summary')).toMatch(/Not valid: lstm: the lstm forecast: variance .* its VaR and ES are not valid/);
 
     // the same model as a TF.js LayersModel (what 'webgpu-lstm convert' writes): model.json and weights.bin together
     const tfjs = modelFileToTfjs(downloaded(modelPath)!);

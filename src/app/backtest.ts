@@ -26,9 +26,12 @@ const pValue = (p: number | null) => (p === null || !Number.isFinite(p) ? '–' 
 const value = (_u: uPlot, v: number | null) => formatValue(v);
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 const inSet = (models: string[], m: string) => (models.includes(m) ? 'yes' : 'no');
+const valid = (r: Row) => r.report.sanity[r.model].valid;
+/** A model that failed its sanity checks shows no VaR or ES backtest as if valid. */
+const risk = (r: Row, cell: (r: Row) => string) => (valid(r) ? cell(r) : '–');
 
 const COLUMNS: { title: string; tip: string; cell: (r: Row) => string }[] = [
-  { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
+  { title: 'Model', tip: 'forecasting model', cell: (r) => (valid(r) ? MODEL_LABELS[r.model] : `${MODEL_LABELS[r.model]} (not valid)`) },
   { title: 'QLIKE', tip: 'mean QLIKE of the one-day variance forecast over the out-of-sample days (lower is better)', cell: (r) => fixed(r.report.forecasts[r.model].qlike) },
   { title: 'MSE', tip: 'mean squared error of the variance forecast, percent⁴ (lower is better)', cell: (r) => fixed(r.report.forecasts[r.model].mse) },
   {
@@ -44,11 +47,11 @@ const COLUMNS: { title: string; tip: string; cell: (r: Row) => string }[] = [
   {
     title: 'VaR99 exc (exp)',
     tip: 'days the loss exceeded the one-day Student-t 99% VaR (expected number)',
-    cell: (r) => `${r.report.var[r.model]['0.99'].exceptions} (${r.report.var[r.model]['0.99'].expected.toFixed(1)})`,
+    cell: (r) => risk(r, () => `${r.report.var[r.model]['0.99'].exceptions} (${r.report.var[r.model]['0.99'].expected.toFixed(1)})`),
   },
-  { title: 'Kupiec p', tip: 'unconditional coverage test of the 99% VaR', cell: (r) => pValue(r.report.var[r.model]['0.99'].kupiecP) },
-  { title: 'Christoffersen p', tip: 'independence of the 99% VaR exceptions', cell: (r) => pValue(r.report.var[r.model]['0.99'].christoffersenP) },
-  { title: 'Z2 p', tip: "Acerbi–Székely Z2 test of the 97.5% ES, p-value by simulation under the model's t", cell: (r) => pValue(r.report.es[r.model]['0.975'].pValue) },
+  { title: 'Kupiec p', tip: 'unconditional coverage test of the 99% VaR', cell: (r) => risk(r, () => pValue(r.report.var[r.model]['0.99'].kupiecP)) },
+  { title: 'Christoffersen p', tip: 'independence of the 99% VaR exceptions', cell: (r) => risk(r, () => pValue(r.report.var[r.model]['0.99'].christoffersenP)) },
+  { title: 'Z2 p', tip: "Acerbi–Székely Z2 test of the 97.5% ES, p-value by simulation under the model's t", cell: (r) => risk(r, () => pValue(r.report.es[r.model]['0.975'].pValue)) },
 ];
 
 /** Running sum of each baseline's QLIKE minus the LSTM's: rising where the LSTM does better. */
@@ -104,7 +107,8 @@ export class BacktestView {
     this.el.summary.textContent =
       `Walk-forward ${w.testFrom} to ${w.testTo}: ${w.forecasts.toLocaleString('en-US')} one-day forecasts per model; baselines re-estimated ${w.refits} times, ` +
       `the LSTM re-trained ${w.retrains} times (${w.trainings} trainings, ${fixed(w.epochs.fromScratch, 1)} epochs from scratch, ${fixed(w.epochs.warmStart, 1)} warm-started) in ${Math.round(w.seconds)} s. ` +
-      `The 90% Model Confidence Set on QLIKE holds ${inMcs.map((m) => MODEL_LABELS[m as ModelName]).join(', ')}${inMcs.includes('lstm') ? '' : ' (not the LSTM)'}.`;
+      `The 90% Model Confidence Set on QLIKE holds ${inMcs.map((m) => MODEL_LABELS[m as ModelName]).join(', ')}${inMcs.includes('lstm') ? '' : ' (not the LSTM)'}.` +
+      (r.warnings.length ? ` Not valid: ${r.warnings.join(' ')}` : '');
     fill(this.el.table, COLUMNS, r.series.flatMap((s) => MODEL_NAMES.map((model) => ({ series: s.name, model, report: s }))));
     this.draw(result.days[0], r.riskControl.targetVol);
   }

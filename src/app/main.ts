@@ -10,10 +10,10 @@ import type { PipelineProgress } from '../finance/steps.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import { modelTextFromFiles } from './modelFile.js';
-import type { BacktestRequest, ForecastRequest, FromWorker, TrainRequest } from './protocol.js';
+import type { BacktestRequest, ForecastRequest, FromWorker, LoadRequest, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, SpecFields, type Settings } from './settings.js';
-import { BUNDLED_TEXT, describeSource, loadSource, readTextFile, type DataSource } from './source.js';
+import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, type DataSource } from './source.js';
 import './styles.css';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -91,6 +91,8 @@ let result: PipelineResult | null = null;
 let report: { name: string; text: string } | null = null;
 let worker: Worker | null = null;
 let stopFlag: Int32Array | null = null;
+/** Stop was pressed during the run in progress. */
+let stopRequested = false;
 let running: { kind: 'train' | 'backtest' | 'forecast'; started: number; modelFile?: string } | null = null;
 /** The last walk-forward backtest's forecasts CSV, as the CLI's --forecasts writes it. */
 let forecastsText: string | null = null;
@@ -122,34 +124,60 @@ function columnOptions(): DataOptions {
   return options;
 }
 
-function useText(name: string, text: string): void {
-  chosen = { name, text };
-  source = null;
+/** Shows a parsed data source (or the error that refused it). */
+function showSource(name: string, loaded: { data: DataSource['data']; text: string; options: DataOptions } | { error: string }): void {
   $('data-summary').textContent = '';
   $('data-warnings').replaceChildren();
-  try {
-    const loaded = loadSource(name, text, columnOptions());
-    source = loaded;
-    showError(dataError, null);
-    $('data-summary').textContent = describeSource(loaded);
-    $('data-warnings').replaceChildren(
-      ...loaded.data.warnings.map((w) => {
-        const li = document.createElement('li');
-        li.textContent = w;
-        return li;
-      }),
-    );
-  } catch (e) {
-    showError(dataError, `${name}: ${errorText(e)}`);
+  if ('error' in loaded) {
+    source = null;
+    showError(dataError, `${name}: ${loaded.error}`);
+    return;
   }
+  source = { name, ...loaded };
+  showError(dataError, null);
+  $('data-summary').textContent = describeSource(source);
+  $('data-warnings').replaceChildren(
+    ...loaded.data.warnings.map((w) => {
+      const li = document.createElement('li');
+      li.textContent = w;
+      return li;
+    }),
+  );
+}
+
+/** The bundled data: small, parsed here at once. */
+function useText(name: string, text: string): void {
+  chosen = { name, text };
+  try {
+    showSource(name, loadSource(name, text, columnOptions()));
+  } catch (e) {
+    showSource(name, { error: errorText(e) });
+  }
+}
+
+/** The latest data request sent to the worker: older answers are ignored. */
+let loadId = 0;
+
+/** A user's file (or new column options for it): decoded and parsed in the worker, so the page never freezes. */
+function loadInWorker(name: string, payload: { bytes: ArrayBuffer } | { text: string }): void {
+  source = null;
+  $('data-summary').textContent = 'reading the file…';
+  const request: LoadRequest = { type: 'load', id: ++loadId, name, options: columnOptions(), ...payload };
+  ensureWorker().postMessage(request, 'bytes' in payload ? [payload.bytes] : []);
+}
+
+function loaded(message: Extract<FromWorker, { type: 'loaded' | 'load-failed' }>): void {
+  if (message.id !== loadId) return;
+  if (message.type === 'load-failed') return showSource(message.name, { error: message.message });
+  chosen = { name: message.name, text: message.text };
+  showSource(message.name, { data: message.data, text: message.text, options: columnOptions() });
 }
 
 async function useFile(file: File): Promise<void> {
   try {
-    useText(file.name, await readTextFile(file));
+    loadInWorker(file.name, { bytes: await readFileBytes(file) });
   } catch (e) {
-    source = null;
-    showError(dataError, errorText(e));
+    showSource(file.name, { error: errorText(e) });
   }
 }
 
@@ -162,7 +190,7 @@ function wireData(): void {
   });
   $('use-bundled').addEventListener('click', () => useText(BUNDLED_DATA_NAME, BUNDLED_TEXT));
   for (const id of ['col-date', 'col-price', 'col-returns', 'col-unit']) {
-    $(id).addEventListener('change', () => chosen && useText(chosen.name, chosen.text));
+    $(id).addEventListener('change', () => chosen && (chosen.name === BUNDLED_DATA_NAME ? useText(chosen.name, chosen.text) : loadInWorker(chosen.name, { text: chosen.text })));
   }
   const zone = $('drop-zone');
   zone.addEventListener('dragover', (e) => {
@@ -238,7 +266,16 @@ function showProgress(p: PipelineProgress): void {
   progressText.textContent = parts.join(' · ');
 }
 
-function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
+/** A model that failed to load: the Download buttons must not offer an earlier model as if it were this one. */
+function noModel(name: string): void {
+  result = null;
+  report = null;
+  $<HTMLButtonElement>('download-model').disabled = true;
+  $<HTMLButtonElement>('download-report').disabled = true;
+  $('model-summary').textContent = `No model: ${name} could not be used (see the message above).`;
+}
+
+function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'load-failed' }>): void {
   const seconds = running ? (performance.now() - running.started) / 1000 : 0;
   const kind = running?.kind;
   const modelFile = running?.modelFile;
@@ -268,12 +305,17 @@ function finish(message: Exclude<FromWorker, { type: 'progress' }>): void {
     results.showForecast(message.forecast);
     report = { name: 'forecast-report.json', text: `${JSON.stringify(message.forecast, null, 2)}\n` };
     $<HTMLButtonElement>('download-report').disabled = false;
+  } else if (kind === 'train' && stopRequested && message.kind === 'user') {
+    // Stop pressed before the first step (while WebGPU compiled or chose its kernels): not a failure.
+    runState.textContent = 'stopped before the first training step: nothing was trained; the data and settings are kept';
+    results.clear();
   } else {
     runState.textContent = message.kind === 'stopped' ? message.message : 'failed';
     if (message.kind === 'stopped') return;
     results.clear();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
+    if (kind === 'forecast') noModel(modelFile ?? 'the model');
   }
 }
 
@@ -283,6 +325,7 @@ function ensureWorker(): Worker {
   w.addEventListener('message', (event: MessageEvent<FromWorker>) => {
     const message = event.data;
     if (message.type === 'progress') showProgress(message.progress);
+    else if (message.type === 'loaded' || message.type === 'load-failed') loaded(message);
     else finish(message);
   });
   w.addEventListener('error', (event) => {
@@ -296,6 +339,7 @@ function ensureWorker(): Worker {
 
 function begin(kind: 'train' | 'backtest' | 'forecast', modelFile?: string): void {
   running = { kind, started: performance.now(), modelFile };
+  stopRequested = false;
   setRunning(true);
   progressBar.removeAttribute('value');
   progressText.textContent = '';
@@ -370,6 +414,7 @@ function stopTraining(): void {
     return;
   }
   if (running?.kind !== 'train' || !worker) return;
+  stopRequested = true;
   if (stopFlag) Atomics.store(stopFlag, 0, 1);
   worker.postMessage({ type: 'stop' });
   stopButton.disabled = true;
@@ -388,6 +433,7 @@ async function forecastWith(files: File[]): Promise<void> {
     modelText = await modelTextFromFiles(files);
   } catch (e) {
     showError(modelError, errorText(e));
+    noModel(files.map((f) => f.name).join(' + '));
     return;
   }
   $('model-summary').textContent = '';

@@ -1,6 +1,6 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
 import type { BackendChoice } from '../engine.js';
-import type { DataOptions } from '../finance/data.js';
+import type { DataOptions, MarketData } from '../finance/data.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { BacktestOptions, RiskOptions } from '../finance/options.js';
 import type { BacktestResult } from '../finance/walkForward.js';
@@ -34,8 +34,21 @@ export interface ForecastRequest {
   backend: BackendChoice;
 }
 
+/**
+ * Decode (from `bytes`) and parse a data file off the page's thread: a large upload would freeze the page.
+ * `id` pairs the answer with the latest request.
+ */
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  name: string;
+  bytes?: ArrayBuffer;
+  text?: string;
+  options: DataOptions;
+}
+
 /** Stop ends training early; the run still evaluates the best weights so far. */
-export type ToWorker = TrainRequest | BacktestRequest | ForecastRequest | { type: 'stop' };
+export type ToWorker = TrainRequest | BacktestRequest | ForecastRequest | LoadRequest | { type: 'stop' };
 
 /**
  * `user`: a UserError, shown as is (Stop before the first training step is one); `stopped`: Stop cancelled a
@@ -49,4 +62,6 @@ export type FromWorker =
   | { type: 'trained'; result: PipelineResult }
   | { type: 'forecasted'; forecast: ForecastReport }
   | { type: 'backtested'; result: BacktestResult }
-  | { type: 'failed'; kind: FailureKind; message: string };
+  | { type: 'failed'; kind: FailureKind; message: string }
+  | { type: 'loaded'; id: number; name: string; text: string; data: MarketData }
+  | { type: 'load-failed'; id: number; name: string; message: string };

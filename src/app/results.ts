@@ -1,7 +1,7 @@
 // Section 4: the test period's charts (volatility forecasts; returns with the 99% VaR and its exceptions), the
 // backtest table, and the next trading day's risk figures, after training or from a loaded model.
 import uPlot from 'uplot';
-import { MODEL_NAMES, type ModelName, type NextDay } from '../finance/evaluate.js';
+import { MODEL_NAMES, type ModelName } from '../finance/evaluate.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
 import { Chart, COLORS, linkZoom, toUnixSeconds, utc, type ChartOptions } from './chart.js';
@@ -22,6 +22,8 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
+/** The summary's note on results that cannot be right (their rows say 'not valid'). */
+const notValid = (warnings: string[]) => (warnings.length ? ` Not valid: ${warnings.join(' ')}` : '');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
@@ -69,7 +71,8 @@ export class Results {
       stopped +
       `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
       `LSTM: ${t.parameters.toLocaleString('en-US')} parameters, ${epochs}, ${r.timing.trainingSeconds.toFixed(1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ` +
-      `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.`;
+      `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.` +
+      notValid(r.warnings);
     this.series = result.testDays;
     this.el.seriesPicker.replaceChildren(...this.series.map((s, i) => new Option(s.name, String(i))));
     this.el.seriesPicker.hidden = this.series.length < 2;
@@ -77,7 +80,7 @@ export class Results {
     this.drawSeries(0);
     renderTable(this.el.table, r);
     this.el.backtests.hidden = false;
-    this.showNextDay(r.series.map((s) => ({ name: s.name, nextDay: s.nextDay })), t.members.length);
+    this.showNextDay(r.series, t.members.length);
   }
 
   showForecast(forecast: ForecastReport): void {
@@ -86,12 +89,13 @@ export class Results {
     this.clear(
       `Saved model (trained on ${trained.source}, ${trained.firstDate} to ${trained.lastDate}; window ${m.window}, horizon ${m.horizon}, ${m.loss} loss, ` +
         `${m.members} member${m.members > 1 ? 's' : ''}) applied to ${forecast.data.source}, ${forecast.data.firstDate} to ${forecast.data.lastDate}, without training. ` +
-        'The baselines are refitted on that data.',
+        'The baselines are refitted on that data.' +
+        notValid(forecast.warnings),
     );
     this.showNextDay(forecast.series, m.members);
   }
 
-  private showNextDay(series: { name: string; nextDay: NextDay }[], members: number): void {
+  private showNextDay(series: Parameters<typeof renderNextDay>[1], members: number): void {
     renderNextDay(this.el.nextDayTables, series, members);
     this.el.nextDay.hidden = false;
   }

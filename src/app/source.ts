@@ -15,10 +15,15 @@ export const BUNDLED_TEXT: string = sp500;
 /** Larger files are refused before reading: daily data for decades is a few MB. */
 const MAX_BYTES = 100 * 1024 * 1024;
 
-export async function readTextFile(file: File): Promise<string> {
+function checkSize(file: File): void {
   if (file.size === 0) throw new UserError(`${file.name} is empty; it needs a header row and daily rows (date and prices)`);
   if (file.size > MAX_BYTES) throw new UserError(`${file.name} is ${(file.size / 1e6).toFixed(0)} MB; daily data should be far smaller (at most ${MAX_BYTES / 1e6} MB)`);
-  return file.text();
+}
+
+/** A data file's bytes, for the worker to decode (UTF-16, UTF-8, Windows-1252) and parse off the page's thread. */
+export async function readFileBytes(file: File): Promise<ArrayBuffer> {
+  checkSize(file);
+  return file.arrayBuffer();
 }
 
 /** Parses the text now, so the page shows errors as soon as a file is chosen. Throws UserError. */

@@ -1,6 +1,7 @@
 // The page's tables: the backtest table (reportTable's rows, the CLI's `train` columns) and the next trading
 // day's risk figures (the CLI's `predict` columns).
-import { MODEL_NAMES, type NextDay } from '../finance/evaluate.js';
+import { MODEL_NAMES, type ModelName, type NextDay } from '../finance/evaluate.js';
+import type { Sanity } from '../finance/sanity.js';
 import { reportTable, type RiskReport, type TableRow } from '../finance/report.js';
 
 export const MODEL_LABELS = { lstm: 'LSTM', ewma: 'EWMA', garch: 'GARCH(1,1)', gjr: 'GJR-GARCH', har: 'HAR', loghar: 'log-HAR' } as const;
@@ -42,14 +43,15 @@ export function fill<R>(table: HTMLTableElement, columns: Column<R>[], rows: R[]
 }
 
 const BACKTEST_COLUMNS: Column<TableRow>[] = [
-  { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
+  { title: 'Model', tip: 'forecasting model', cell: (r) => (r.valid ? MODEL_LABELS[r.model] : `${MODEL_LABELS[r.model]} (not valid)`) },
   { title: 'QLIKE', tip: 'mean QLIKE loss of the variance forecast on the test period (lower is better)', cell: (r) => fixed(r.qlike) },
   { title: 'MSE', tip: 'mean squared error of the variance forecast, percent⁴ (lower is better)', cell: (r) => fixed(r.mse) },
   { title: 'DM p vs LSTM', tip: 'Diebold–Mariano p-value of the QLIKE difference between the LSTM and this model', cell: (r) => pValue(r.dmP) },
-  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Student-t one-day 99% VaR (expected number)', cell: (r) => `${r.exceptions99} (${r.expected99.toFixed(1)})` },
-  { title: 'Kupiec p', tip: 'unconditional coverage test p-value', cell: (r) => pValue(r.kupiecP) },
-  { title: 'Christoffersen p', tip: 'independence of exceptions test p-value', cell: (r) => pValue(r.christoffersenP) },
-  { title: 'Traffic light', tip: 'Basel zone over the last 250 test days', cell: (r) => r.trafficLight ?? '–', className: (r) => r.trafficLight ?? '' },
+  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Student-t one-day 99% VaR (expected number)', cell: (r) => (r.valid ? `${r.exceptions99} (${r.expected99.toFixed(1)})` : '–') },
+  { title: 'Kupiec p', tip: 'unconditional coverage test p-value', cell: (r) => (r.valid ? pValue(r.kupiecP) : '–') },
+  { title: 'Christoffersen p', tip: 'independence of exceptions test p-value', cell: (r) => (r.valid ? pValue(r.christoffersenP) : '–') },
+  // A model that failed its sanity checks shows no backtest or traffic light as if valid.
+  { title: 'Traffic light', tip: 'Basel zone over the last 250 test days', cell: (r) => (r.valid ? (r.trafficLight ?? '–') : 'not valid'), className: (r) => (r.valid ? (r.trafficLight ?? '') : '') },
 ];
 
 export function renderTable(table: HTMLTableElement, report: RiskReport): void {
@@ -57,21 +59,23 @@ export function renderTable(table: HTMLTableElement, report: RiskReport): void {
   fill(table, report.series.length > 1 ? [series, ...BACKTEST_COLUMNS] : BACKTEST_COLUMNS, reportTable(report));
 }
 
-type NextDayRow = NextDay['models'][keyof NextDay['models']] & { model: keyof NextDay['models'] };
+type NextDayRow = NextDay['models'][keyof NextDay['models']] & { model: keyof NextDay['models']; valid: boolean };
+
+const risk = (r: NextDayRow, value: number) => (r.valid ? fixed(value) : '–');
 
 const NEXT_DAY_COLUMNS: Column<NextDayRow>[] = [
-  { title: 'Model', tip: 'forecasting model', cell: (r) => MODEL_LABELS[r.model] },
+  { title: 'Model', tip: 'forecasting model', cell: (r) => (r.valid ? MODEL_LABELS[r.model] : `${MODEL_LABELS[r.model]} (not valid)`) },
   { title: 'Vol %', tip: 'one-day volatility, percent', cell: (r) => fixed(r.volatility) },
-  { title: 'VaR95 %', tip: 'Student-t one-day 95% VaR, percent of the position', cell: (r) => fixed(r.var['0.95'].t) },
-  { title: 'VaR99 %', tip: 'Student-t one-day 99% VaR, percent of the position', cell: (r) => fixed(r.var['0.99'].t) },
-  { title: 'ES97.5 %', tip: 'Student-t one-day 97.5% expected shortfall (the Basel level)', cell: (r) => fixed(r.es['0.975'].t) },
-  { title: 'ES99 %', tip: 'Student-t one-day 99% expected shortfall', cell: (r) => fixed(r.es['0.99'].t) },
-  { title: 'VaR99 FHS %', tip: '99% VaR by filtered historical simulation', cell: (r) => fixed(r.var['0.99'].fhs) },
-  { title: 'ES99 FHS %', tip: '99% expected shortfall by filtered historical simulation', cell: (r) => fixed(r.es['0.99'].fhs) },
+  { title: 'VaR95 %', tip: 'Student-t one-day 95% VaR, percent of the position', cell: (r) => risk(r, r.var['0.95'].t) },
+  { title: 'VaR99 %', tip: 'Student-t one-day 99% VaR, percent of the position', cell: (r) => risk(r, r.var['0.99'].t) },
+  { title: 'ES97.5 %', tip: 'Student-t one-day 97.5% expected shortfall (the Basel level)', cell: (r) => risk(r, r.es['0.975'].t) },
+  { title: 'ES99 %', tip: 'Student-t one-day 99% expected shortfall', cell: (r) => risk(r, r.es['0.99'].t) },
+  { title: 'VaR99 FHS %', tip: '99% VaR by filtered historical simulation', cell: (r) => risk(r, r.var['0.99'].fhs) },
+  { title: 'ES99 FHS %', tip: '99% expected shortfall by filtered historical simulation', cell: (r) => risk(r, r.es['0.99'].fhs) },
 ];
 
 /** One table per series: every model's figures for the trading day after the data's last date. */
-export function renderNextDay(host: HTMLElement, series: { name: string; nextDay: NextDay }[], members: number): void {
+export function renderNextDay(host: HTMLElement, series: { name: string; nextDay: NextDay; sanity: Record<ModelName, Sanity> }[], members: number): void {
   host.replaceChildren(
     ...series.flatMap((s) => {
       const caption = document.createElement('p');
@@ -83,7 +87,7 @@ export function renderNextDay(host: HTMLElement, series: { name: string; nextDay
       const wrap = document.createElement('div');
       wrap.className = 'table-wrap';
       const table = document.createElement('table');
-      fill(table, NEXT_DAY_COLUMNS, MODEL_NAMES.map((model) => ({ model, ...s.nextDay.models[model] })));
+      fill(table, NEXT_DAY_COLUMNS, MODEL_NAMES.map((model) => ({ model, ...s.nextDay.models[model], valid: s.sanity[model].valid })));
       wrap.append(table);
       return [caption, wrap];
     }),

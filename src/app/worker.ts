@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { runBacktest } from '../finance/walkForward.js';
-import type { BacktestRequest, ForecastRequest, FromWorker, ToWorker, TrainRequest } from './protocol.js';
+import { decodeDataFile, parseMarketData } from '../finance/data.js';
+import type { BacktestRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
 
 let stopController: AbortController | undefined;
 let stopFlag: Int32Array | undefined;
@@ -57,8 +58,20 @@ async function run(request: TrainRequest | BacktestRequest | ForecastRequest): P
   }
 }
 
+function load(request: LoadRequest): FromWorker {
+  const { id, name } = request;
+  try {
+    const text = request.bytes ? decodeDataFile(new Uint8Array(request.bytes)) : (request.text ?? '');
+    return { type: 'loaded', id, name, text, data: parseMarketData(text, request.options) };
+  } catch (e) {
+    const error = e as Error;
+    return { type: 'load-failed', id, name, message: e instanceof UserError ? error.message : `unexpected error: ${error.message}` };
+  }
+}
+
 self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'stop') stopController?.abort();
+  else if (message.type === 'load') post(load(message));
   else void run(message);
 });

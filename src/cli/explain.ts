@@ -1,6 +1,6 @@
 // `webgpu-lstm explain`: integrated gradients of a saved model's forecast, as a table and optionally JSON.
 import { explainForecast, topDrivers, type ExplainReport } from '../finance/explain.js';
-import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
+import { bundledDataPath, commitOutputs, planOutputs, readText } from './files.js';
 import { backend, EXPLAIN_HELP, EXPLAIN_OPTIONS, integer, parse, UsageError } from './options.js';
 import { fixed, formatTable } from './table.js';
 
@@ -50,10 +50,10 @@ export async function explain(args: string[], io: { stdout: NodeJS.WriteStream }
   if (values.date !== undefined && (values.from !== undefined || values.to !== undefined)) throw new UsageError('give either --date or --from/--to, not both');
   const steps = integer(values, 'steps');
   if (steps !== undefined && (steps < 1 || steps > 4096)) throw new UsageError(`--steps must be from 1 to 4096 (got ${steps})`);
-  const json = values.json as string | undefined;
-  if (json !== undefined) await checkWritable(json, '--json');
+  const dataPath = (values.data as string | undefined) ?? bundledDataPath();
+  const outputs = await planOutputs({ json: values.json as string | undefined }, [{ flag: 'model', path: values.model }, { flag: 'data', path: dataPath }]);
   const modelText = await readText(values.model, 'model file');
-  const csvText = await readText((values.data as string | undefined) ?? bundledDataPath(), 'data file');
+  const csvText = await readText(dataPath, 'data file');
   const report = await explainForecast({
     modelText,
     csvText,
@@ -63,7 +63,7 @@ export async function explain(args: string[], io: { stdout: NodeJS.WriteStream }
     steps,
     backend: backend(values),
   });
-  if (json !== undefined) await writeAtomic([{ path: json, text: `${JSON.stringify(report, null, 2)}\n` }]);
+  await commitOutputs(outputs, { json: `${JSON.stringify(report, null, 2)}\n` });
   io.stdout.write(`${report.meanAbs ? rangeTable(report) : explainTable(report, report.days[0])}\n`);
   return 0;
 }

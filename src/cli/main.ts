@@ -5,10 +5,10 @@ import { forecastNextDay } from '../finance/forecast.js';
 import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
-import { bundledDataPath, checkWritable, readText, writeAtomic } from './files.js';
+import { bundledDataPath, commitOutputs, planOutputs, readText, type InputFile, type OutputPlan } from './files.js';
 import { convertModel, readModel } from './modelFiles.js';
 import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
-import { progressView } from './progress.js';
+import { progressView, walkForwardView } from './progress.js';
 import { backtestSummary, backtestTable, predictTable, riskControlTable, trainSummary, trainTable } from './table.js';
 
 export interface CliStreams {
@@ -24,11 +24,14 @@ function dataSource(values: Values): { path: string; name: string } {
   return path === undefined ? { path: bundledDataPath(), name: BUNDLED_DATA_NAME } : { path, name: path };
 }
 
-async function outputsWritable(values: Values, flags: string[]): Promise<{ flag: string; path: string }[]> {
-  const outputs = flags.flatMap((flag) => (typeof values[flag] === 'string' ? [{ flag, path: values[flag] as string }] : []));
-  if (new Set(outputs.map((o) => o.path)).size < outputs.length) throw new UsageError(`${outputs.map((o) => `--${o.flag}`).join(' and ')} name the same file; give each its own`);
-  for (const o of outputs) await checkWritable(o.path, `--${o.flag}`);
-  return outputs;
+/** The outputs the flags name, checked against each other and the inputs before any work starts (exit code 2). */
+function outputsWritable(values: Values, flags: string[], inputs: InputFile[]): Promise<OutputPlan> {
+  return planOutputs(Object.fromEntries(flags.map((flag) => [flag, typeof values[flag] === 'string' ? (values[flag] as string) : undefined])), inputs);
+}
+
+/** What the run reads: the data file and, for predict, the model file. */
+function inputsOf(values: Values): InputFile[] {
+  return [{ flag: 'data', path: dataSource(values).path }, ...(typeof values.model === 'string' ? [{ flag: 'model', path: values.model }] : [])];
 }
 
 async function train(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
@@ -38,7 +41,7 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
     return 0;
   }
   const options = riskOptions(values);
-  const outputs = await outputsWritable(values, ['report', 'out']);
+  const outputs = await outputsWritable(values, ['report', 'out'], inputsOf(values));
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
   const view = progressView(io.stderr, values.quiet === true);
@@ -48,11 +51,10 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
   } finally {
     view.stop();
   }
-  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
-  const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText };
-  await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
+  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
+  await commitOutputs(outputs, { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText });
   io.stdout.write(`${trainTable(result.report)}\n\n${trainSummary(result.report)}\n`);
-  if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);
+  if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);
   return 0;
 }
 
@@ -63,21 +65,20 @@ async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Pr
     return 0;
   }
   const options = backtestOptions(values);
-  const outputs = await outputsWritable(values, ['report', 'forecasts']);
+  const outputs = await outputsWritable(values, ['report', 'forecasts'], inputsOf(values));
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
-  const view = progressView(io.stderr, values.quiet === true, true);
+  const view = walkForwardView(io.stderr, values.quiet === true);
   let result;
   try {
     result = await runBacktest({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
   } finally {
     view.stop();
   }
-  for (const w of result.report.data.warnings) io.stderr.write(`warning: ${w}\n`);
-  const texts: Record<string, string> = { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) };
-  await writeAtomic(outputs.map((o) => ({ path: o.path, text: texts[o.flag] })));
+  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
+  await commitOutputs(outputs, { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) });
   io.stdout.write(`${backtestTable(result.report)}\n\n${riskControlTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
-  if (outputs.length) io.stderr.write(`wrote ${outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
+  if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
   return 0;
 }
 
@@ -88,13 +89,14 @@ async function predict(args: string[], io: CliStreams): Promise<number> {
     return 0;
   }
   if (typeof values.model !== 'string') throw new UsageError("predict needs --model PATH (a model written by 'webgpu-lstm train --out', or converted from it)");
-  const outputs = await outputsWritable(values, ['report']);
+  const outputs = await outputsWritable(values, ['report'], inputsOf(values));
   const { text: modelText } = await readModel(values.model, 'model file');
   const source = dataSource(values);
   const csvText = await readText(source.path, 'data file');
   const forecast = await forecastNextDay({ modelText, csvText, source: source.name, dataOptions: dataOptions(values), backend: backend(values) });
   for (const w of forecast.data.warnings) io.stderr.write(`warning: ${w}\n`);
-  await writeAtomic(outputs.map((o) => ({ path: o.path, text: `${JSON.stringify(forecast, null, 2)}\n` })));
+  for (const w of forecast.warnings) io.stderr.write(`warning: ${w}\n`);
+  await commitOutputs(outputs, { report: `${JSON.stringify(forecast, null, 2)}\n` });
   io.stdout.write(`${predictTable(forecast)}\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
 // The CLI's options: the finance options table (src/finance/options.ts) and the few flags of the CLI alone drive
 // util.parseArgs, the conversion to pipeline options, and --help.
 import { parseArgs } from 'node:util';
-import type { DataOptions } from '../finance/data.js';
+import { FREQUENCIES, type DataOptions } from '../finance/data.js';
 import { DEFAULT_BACKTEST_OPTIONS, DEFAULT_RISK_OPTIONS, GARCH_SPECS, LSTM_SPECS, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions, type OptionSpec as FinanceSpec, type RiskOptions } from '../finance/options.js';
 
 /** A mistake on the command line itself: exit code 2. */
@@ -43,6 +43,9 @@ const DATA: OptionSpec[] = [
   },
   { name: 'returns', type: 'string', value: 'COLUMN', help: 'a column of daily log returns instead of prices' },
   { name: 'returns-unit', type: 'string', value: 'UNIT', help: "unit of --returns: 'decimal' (0.01 = 1%) or 'percent' (default: decimal)" },
+  { name: 'decimal', type: 'string', value: 'SEP', help: "the numbers' decimal separator, '.' or ',' (default: inferred from the values, then the delimiter: ';' files use ',')" },
+  { name: 'date-format', type: 'string', value: 'ORDER', help: "order of numeric dates such as 03.04.2020: 'dmy', 'mdy' or 'ymd' (default: inferred from the whole column)" },
+  { name: 'frequency', type: 'string', value: 'NAME', help: "the data's sampling: 'daily', 'weekly', 'monthly' or 'intraday'; forecasts and VaR are one period ahead (default: inferred from the dates; only daily is taken unasked)" },
 ];
 
 const BACKEND = LSTM_SPECS.find((s) => s.key === 'backend')!;
@@ -157,6 +160,9 @@ export function dataOptions(values: Values): DataOptions {
     priceColumns: prices?.length ? prices : undefined,
     returnsColumn: values.returns as string | undefined,
     returnsUnit: oneOf(values, 'returns-unit', ['decimal', 'percent'] as const),
+    decimal: oneOf(values, 'decimal', ['.', ','] as const),
+    dateFormat: oneOf(values, 'date-format', ['dmy', 'mdy', 'ymd'] as const),
+    frequency: oneOf(values, 'frequency', FREQUENCIES),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }

@@ -9,10 +9,34 @@ export interface ProgressView {
 
 const loss = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
 
-const duration = (s: number | null) => (s === null ? '-' : s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
+/** 2h 05m, 3m 20s, 45s. */
+export function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
+
+/**
+ * Time left from measured step times: the rate over the steps done since the first report (whose time includes
+ * compiling kernels, so it says nothing about a step's cost). Null until two reports have been measured.
+ */
+export function etaEstimator(now: () => number = () => performance.now() / 1000) {
+  let first: { done: number; at: number } | null = null;
+  return (done: number, total: number): number | null => {
+    const at = now();
+    if (first === null || done < first.done) {
+      first = { done, at };
+      return null;
+    }
+    if (done === first.done || at === first.at) return null;
+    return ((total - done) * (at - first.at)) / (done - first.done);
+  };
+}
 
 /** The backtest's view: one bar over the refits (n of N, date, ETA), the member in training beside it. */
-function walkForwardView(stream: NodeJS.WriteStream): ProgressView {
+export function walkForwardView(stream: NodeJS.WriteStream, quiet: boolean): ProgressView {
+  if (quiet) return { update: () => {}, stop: () => {} };
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
         { stream, format: 'walk-forward {bar} refit {value}/{total} {date} | {training} | ETA {eta}', barsize: 24, hideCursor: true, clearOnComplete: true },
@@ -32,7 +56,7 @@ function walkForwardView(stream: NodeJS.WriteStream): ProgressView {
       const t = p.training;
       const payload = {
         date: w.date,
-        eta: duration(w.etaSeconds),
+        eta: w.etaSeconds === null ? '-' : formatDuration(w.etaSeconds),
         training: t ? `member ${t.member}/${t.members} epoch ${t.train.epoch}/${t.train.epochs} loss ${loss(t.train.trainLoss)}` : 'baselines',
       };
       if (bar) {
@@ -50,14 +74,13 @@ function walkForwardView(stream: NodeJS.WriteStream): ProgressView {
   };
 }
 
-export function progressView(stream: NodeJS.WriteStream, quiet: boolean, walkForward = false): ProgressView {
+export function progressView(stream: NodeJS.WriteStream, quiet: boolean, now?: () => number): ProgressView {
   if (quiet) return { update: () => {}, stop: () => {} };
-  if (walkForward) return walkForwardView(stream);
   const bar = stream.isTTY
     ? new cliProgress.SingleBar(
         {
           stream,
-          format: 'training {bar} {percentage}% | member {member} epoch {epoch} | loss {loss} val {val} | {rate} windows/s | ETA {eta_formatted}',
+          format: 'training {bar} {percentage}% | member {member} epoch {epoch} | loss {loss} val {val} | {rate} windows/s | ETA {left}',
           barsize: 24,
           hideCursor: true,
           clearOnComplete: true,
@@ -66,6 +89,7 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean, walkFor
       )
     : null;
   let started = false;
+  const eta = etaEstimator(now);
   // The validation loss arrives once per epoch; keep showing the member's last one between epochs.
   let lastVal: { member: number; loss?: number } = { member: 0 };
   return {
@@ -83,7 +107,9 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean, walkFor
       // Steps across every member, so the bar runs once from 0 to 100% however many members train.
       const total = members * t.epochs * t.stepsPerEpoch;
       const done = ((member - 1) * t.epochs + (t.epoch - 1)) * t.stepsPerEpoch + t.step;
+      const left = eta(done, total);
       const payload = {
+        left: left === null ? '-' : formatDuration(left),
         member: `${member}/${members}`,
         epoch: `${t.epoch}/${t.epochs}`,
         loss: loss(t.trainLoss),
@@ -95,7 +121,8 @@ export function progressView(stream: NodeJS.WriteStream, quiet: boolean, walkFor
         started = true;
         bar.update(done, payload);
       } else if (t.phase === 'epoch') {
-        stream.write(`member ${payload.member} epoch ${payload.epoch}: loss ${payload.loss}, validation ${payload.val}, ${payload.rate} windows/s\n`);
+        // Early stopping can end sooner: the ETA is for every epoch allowed.
+        stream.write(`member ${payload.member} epoch ${payload.epoch}: loss ${payload.loss}, validation ${payload.val}, ${payload.rate} windows/s${left === null ? '' : `, at most ${payload.left} left`}\n`);
       }
     },
     stop() {

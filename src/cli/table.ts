@@ -1,4 +1,5 @@
 // Plain-text tables for the terminal; the numbers come from reportTable and the forecast report.
+import { PERIOD } from '../finance/dataQuality.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
 import { reportTable, type RiskReport } from '../finance/report.js';
@@ -22,24 +23,24 @@ export function trainTable(report: RiskReport): string {
   const rows = reportTable(report);
   const several = report.series.length > 1;
   const header = several ? ['series', ...TRAIN_HEADER] : TRAIN_HEADER;
+  // A model that failed its sanity checks shows its losses, and no VaR backtest or traffic light as if valid.
   const cells = rows.map((r) => [
     ...(several ? [r.series] : []),
-    r.model,
+    r.valid ? r.model : `${r.model} (not valid)`,
     fixed(r.qlike),
     fixed(r.mse),
     pValue(r.dmP),
-    `${r.exceptions99} (${r.expected99.toFixed(1)})`,
-    pValue(r.kupiecP),
-    pValue(r.christoffersenP),
-    r.trafficLight ?? '-',
+    ...(r.valid ? [`${r.exceptions99} (${r.expected99.toFixed(1)})`, pValue(r.kupiecP), pValue(r.christoffersenP), r.trafficLight ?? '-'] : ['-', '-', '-', 'not valid']),
   ]);
   const test = report.data.split.test;
+  const period = PERIOD[report.dataQuality.frequency.used];
   return [
-    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} days'` : "day's"} returns.`,
+    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} ${period}s'` : `${period}'s`} returns.`,
     formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series' && h !== 'traffic light')),
-    'QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano test of the LSTM against that model on QLIKE; VaR99: Student-t one-day',
+    `QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano test of the LSTM against that model on QLIKE; VaR99: Student-t one-${period}`,
     `99% VaR, exceptions on the test split (expected); Kupiec: coverage test; Christoffersen: independence test; traffic light: Basel zone over`,
     `the last 250 test days${report.var.ewma['0.99'].trafficLightReason ? ` (none: ${report.var.ewma['0.99'].trafficLightReason})` : ''}. Gaussian and FHS VaR, 95%/97.5% and ES are in the report.`,
+    ...(report.warnings.length ? ['Not valid: a model whose results cannot be right (see the warnings) shows no VaR backtest or traffic light.'] : []),
   ].join('\n');
 }
 
@@ -70,17 +71,22 @@ export function trainSummary(report: RiskReport): string {
 /** The table `predict` prints: every model's next-day volatility, VaR and ES (percent of the position). */
 export function predictTable(forecast: ForecastReport): string {
   const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %', '10-day VaR99 %', '10-day ES97.5 %'];
+  const period = PERIOD[forecast.data.quality.frequency.used];
   return forecast.series
     .map((s) => {
       const rows = MODEL_NAMES.map((m) => {
         const f = s.nextDay.models[m];
+        // A model that failed its sanity checks shows no risk figure as if it were valid.
+        if (!s.sanity[m].valid) return [`${m} (not valid)`, fixed(f.volatility), ...Array<string>(header.length - 2).fill('-')];
         return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs), fixed(f.tenDay['0.99'].t.valueAtRisk), fixed(f.tenDay['0.975'].t.expectedShortfall)];
       });
+      const invalid = MODEL_NAMES.filter((m) => !s.sanity[m].valid).map((m) => `${m} is not valid: ${s.sanity[m].problems.join('; ')}`);
       const band = s.nextDay.ensembleVolatility;
       return [
-        `${s.name}: one-day forecast for the trading day after ${s.nextDay.after} (losses in percent of the position; Student-t unless FHS)`,
+        `${s.name}: one-${period} forecast for the ${period === 'day' ? 'trading day' : period} after ${s.nextDay.after} (losses in percent of the position; Student-t unless FHS)`,
         formatTable(header, rows, header.map((h) => h !== 'model')),
         ...(band ? [`LSTM ensemble of ${forecast.model.members}: member volatility ${fixed(band.min)}..${fixed(band.max)} %`] : []),
+        ...invalid,
       ].join('\n');
     })
     .join('\n\n');
@@ -96,17 +102,16 @@ export function backtestTable(report: BacktestReport): string {
     MODEL_NAMES.map((m) => {
       const v = s.var[m]['0.99'];
       const c = s.comparison;
+      const valid = s.sanity[m].valid;
       return [
         ...(several ? [s.name] : []),
-        m,
+        valid ? m : `${m} (not valid)`,
         fixed(s.forecasts[m].qlike),
         fixed(s.forecasts[m].mse),
         m === 'lstm' ? '-' : pValue(c.dm[m].qlike.pValue),
         `${inSet(c.mcs.qlike, m)}/${inSet(c.mcs.mse, m)}`,
-        `${v.exceptions} (${v.expected.toFixed(1)})`,
-        pValue(v.kupiecP),
-        pValue(v.christoffersenP),
-        pValue(s.es[m]['0.975'].pValue),
+        // A model that failed its sanity checks shows no VaR or ES backtest as if valid.
+        ...(valid ? [`${v.exceptions} (${v.expected.toFixed(1)})`, pValue(v.kupiecP), pValue(v.christoffersenP), pValue(s.es[m]['0.975'].pValue)] : ['-', '-', '-', '-']),
       ];
     }),
   );
@@ -120,6 +125,7 @@ export function backtestTable(report: BacktestReport): string {
     'on QLIKE / on MSE. VaR99 exc: days the loss exceeded the one-day 99% Student-t VaR (expected count); Kupiec p:',
     "unconditional coverage test; Christoffersen p: independence of exceptions test; Z2 p: Acerbi-Szekely's ES test at",
     `97.5% (p-value by simulation under the model's t).${v.lowPower ? ` Only ${v.n} days: at 99% the coverage tests have little power.` : ''}`,
+    ...(report.warnings.length ? ['Not valid: a model whose results cannot be right (see the warnings) shows no VaR or ES backtest.'] : []),
   ].join('\n');
 }
 

@@ -8,8 +8,8 @@ import { Rng } from '../rng.js';
 import { integratedGradients } from '../train/attributions.js';
 import { predict } from '../train/trainer.js';
 import { parseMarketData, type DataOptions } from './data.js';
-import { buildWindows, featureMatrix, FIRST_ORIGIN } from './features.js';
-import { checkFeatures, readRiskMeta } from './forecast.js';
+import { buildWindows, FIRST_ORIGIN } from './features.js';
+import { modelFeatures, readRiskMeta } from './forecast.js';
 import { qlike } from './metrics.js';
 
 export interface ExplainInput {
@@ -79,11 +79,11 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const { model, extra } = modelFromJSON(input.modelText);
   const risk = readRiskMeta(extra, model);
   const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
-  checkFeatures(risk, market);
+  const features = modelFeatures(risk, market);
   const series = market.series[0];
   const origins = chooseDays(market.dates, risk.window, input);
   const T = risk.window, F = risk.features.length, steps = input.steps ?? 32;
-  const x = buildWindows(featureMatrix(series), risk.scaler, origins, T);
+  const x = buildWindows(features(series), risk.scaler, origins, T);
   const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, backend: input.backend ?? 'webgpu' });
   const logC = Math.log(risk.calibration[0]); // variance = c·e^out: log c shifts both forecasts, not their difference
   const days: ExplainedDay[] = origins.map((t, w) => ({

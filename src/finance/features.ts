@@ -55,10 +55,13 @@ export interface FeatureMatrix {
   values: Float64Array;
 }
 
-/** The names of the features a series gets: range estimators only where the data has OHLC bars. */
-export function featureNames(withRange: boolean): string[] {
+/**
+ * The names of the features a series gets: range estimators only where the data has OHLC bars, and
+ * Garman-Klass only where the open is a real one (not a copy of the previous close).
+ */
+export function featureNames(withRange: boolean, withOpen = withRange): string[] {
   const base = ['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d'];
-  return withRange ? [...base, 'log Parkinson', 'log Garman-Klass'] : base;
+  return withRange ? [...base, 'log Parkinson', ...(withOpen ? ['log Garman-Klass'] : [])] : base;
 }
 
 /**
@@ -67,12 +70,13 @@ export function featureNames(withRange: boolean): string[] {
  */
 export function featureMatrix(series: Series): FeatureMatrix {
   const har = harComponents(series.returns);
-  const columns = [series.returns, ...[har.daily, har.weekly, har.monthly, ...(series.range ? [series.range.parkinson, series.range.garmanKlass] : [])].map(logVariance)];
+  const range = series.range ? [series.range.parkinson, ...(series.range.garmanKlass ? [series.range.garmanKlass] : [])] : [];
+  const columns = [series.returns, ...[har.daily, har.weekly, har.monthly, ...range].map(logVariance)];
   const n = series.returns.length;
   const F = columns.length;
   const values = new Float64Array(n * F);
   for (let t = 0; t < n; t++) for (let f = 0; f < F; f++) values[t * F + f] = columns[f][t];
-  return { names: featureNames(series.range !== undefined), values };
+  return { names: featureNames(series.range !== undefined, series.range?.garmanKlass !== undefined), values };
 }
 
 function logVariance(v: Float64Array): Float64Array {

@@ -1,6 +1,6 @@
 // The LSTM volatility forecaster on top of the engine: K independently initialised members trained on the
 // same windows, each predicting log-variance, each calibrated on the training windows.
-import type { BackendChoice } from '../engine.js';
+import type { BackendChoice, SetupProgress } from '../engine.js';
 import { createModel, type LossKind, type Model } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';
@@ -43,7 +43,7 @@ export function trainMember(
   members: number,
   settings: LstmOptions,
   data: { train: Sequences; validation: Sequences },
-  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal },
+  hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal },
 ): Promise<TrainResult> {
   return train(model, data.train, {
     backend: settings.backend,
@@ -56,6 +56,7 @@ export function trainMember(
     seed: settings.seed + k,
     signal: hooks.signal,
     onProgress: (p) => hooks.onProgress?.({ member: k + 1, members, train: p }),
+    onSetup: hooks.onSetup,
   });
 }
 
@@ -69,7 +70,7 @@ export async function trainMembers(
   settings: LstmOptions,
   inputSize: number,
   data: { train: Sequences; validation: Sequences },
-  hooks: { onProgress?: (p: MemberProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
+  hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
 ): Promise<{ models: Model[]; results: TrainResult[] }> {
   const models: Model[] = [];
   const results: TrainResult[] = [];
@@ -79,7 +80,7 @@ export async function trainMembers(
     hooks.signal?.throwIfAborted();
     if (k > 0 && hooks.stop?.aborted) break;
     const model = createMember(settings, inputSize, k);
-    const result = await trainMember(model, k, settings.ensemble, settings, data, { signal, onProgress: hooks.onProgress });
+    const result = await trainMember(model, k, settings.ensemble, settings, data, { signal, onProgress: hooks.onProgress, onSetup: hooks.onSetup });
     hooks.signal?.throwIfAborted();
     if (result.history.length === 0) break; // stopped before its first step: nothing trained
     models.push(model);

@@ -3,14 +3,16 @@
 import { check } from '../errors.js';
 import { modelToJSON, type Model } from '../model.js';
 import { RISKMETRICS_LAMBDA } from './baselines.js';
-import { parseMarketData, type MarketData } from './data.js';
+import type { MarketData } from './data.js';
+import { loadMarketData } from './dataQuality.js';
+import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
 import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
 
@@ -75,7 +77,8 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const t0 = now();
 
   progress('data', 'reading data');
-  const prepared = prepareData(parseMarketData(input.csvText, o), o);
+  const { market: loaded, quality } = loadMarketData(input.csvText, o);
+  const prepared = prepareData(loaded, o);
   const { market, splits, origins, matrices, targets, scaler, trainSet, validationSet } = prepared;
   const M = market.dates.length;
   const t1 = now();
@@ -91,8 +94,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     signal: hooks.signal,
     stop: hooks.stopTraining,
     onProgress: (p) => progress('training', 'training', p),
+    // WebGPU's set-up takes seconds on a CPU-like adapter (minutes at H = 256): say what it is doing.
+    onSetup: (p) => progress('training', p.stage === 'compiling' ? 'compiling kernels' : `choosing kernels: ${p.done + 1} of ${p.total}`),
   });
-  check(models.length > 0, 'training was stopped before its first step, so there is no trained model to evaluate; train again and let it run at least one step');
+  check(models.length > 0, 'training was stopped before its first step, so nothing was trained or evaluated; the data and settings are kept: train again and let it run at least one step');
   const stopped = results.length < o.ensemble || results.some((r) => r.stopReason === 'aborted');
   const t3 = now();
 
@@ -104,6 +109,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const lstmTails = tailSet(Float64Array.from(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon))))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
+  const warnings: string[] = [];
 
   const series: SeriesReport[] = [];
   const testDays: PipelineResult['testDays'] = [];
@@ -122,6 +128,19 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     } as Record<ModelName, TailSet>;
     const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, { ...tails, lstm: lstmDaily?.slice(0, testCount) ?? lstmTails }, origins.test, o.horizon);
     if (lstmNu) evaluation.forecasts.lstm.nu = nuSummary(lstmNu.subarray(0, testCount));
+    const checks = checkResults(
+      {
+        targets: targets[i],
+        scored: origins.test,
+        forecasts,
+        trainMean: origins.train.reduce((a, t) => a + targets[i][t], 0) / origins.train.length,
+        lstmValidation: { origins: origins.validation, forecasts: lstmValidation[i] },
+        tailQuantiles: Object.fromEntries(MODEL_NAMES.map((m) => [m, tails[m].tails.fhs['0.99'].quantile])),
+      },
+      quality,
+    ) as Record<ModelName, Sanity>;
+    warnings.push(...sanityWarnings(checks, market.series.length > 1 ? s.name : undefined));
+    invalidateTrafficLights(evaluation.var, checks);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const next = Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>;
     series.push({
@@ -141,6 +160,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
         lstm.members.map((m) => m[testCount]),
         Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, next[m] / o.horizon, BASEL_DAYS, b)])) as Record<ModelName, number[]>,
       ),
+      sanity: checks,
     });
   }
   const t4 = now();
@@ -166,6 +186,8 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       warnings: market.warnings,
     },
     settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist },
+    dataQuality: quality,
+    warnings,
     ...first,
     series,
     training: {
@@ -197,7 +219,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
 }
 
 function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; tails: TailSet; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
-  const { dateColumn, priceColumns, returnsColumn, returnsUnit } = m.options;
+  const { dateColumn, priceColumns, returnsColumn, returnsUnit, decimal, dateFormat, frequency } = m.options;
   const risk: RiskModelMeta = {
     version: 1,
     features: m.features,
@@ -210,7 +232,7 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     garchDist: m.options.garchDist,
     residuals: Array.from(m.tails.residuals),
     ensembleParams: models.slice(1).map((model) => Array.from(model.params)),
-    dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit },
+    dataOptions: { dateColumn, priceColumns, returnsColumn, returnsUnit, decimal, dateFormat, frequency },
     trainedOn: { source: m.source, kind: m.market.kind, series: m.market.series.map((s) => s.name), firstDate: m.market.firstDate, lastDate: m.market.lastDate },
   };
   return modelToJSON(models[0], { risk });

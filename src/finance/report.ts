@@ -1,6 +1,8 @@
 // The shapes of what the risk runs hand back: the JSON reports (stable keys), the model file's risk section,
 // and the table rows the CLI and the page show.
 import type { DataKind, DataOptions } from './data.js';
+import type { DataQuality } from './dataQuality.js';
+import type { Sanity } from './sanity.js';
 import type { LossKind } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import type { HarModel, LogHarModel } from './baselines.js';
@@ -48,6 +50,8 @@ export interface SeriesReport extends SeriesEvaluation {
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
   nextDay: NextDay;
+  /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
+  sanity: Record<ModelName, Sanity>;
 }
 
 export interface MemberSummary {
@@ -84,6 +88,9 @@ export interface RiskReport extends Omit<SeriesReport, 'name'> {
   version: 1;
   data: DataSummary;
   settings: Omit<RiskOptions, keyof DataOptions>;
+  dataQuality: DataQuality;
+  /** Results that cannot be right, one line per model and series: their VaR, ES and traffic light are not valid. */
+  warnings: string[];
   series: SeriesReport[];
   training: TrainingSummary;
   timing: Timing;
@@ -127,6 +134,8 @@ export interface TableRow {
   kupiecP: number;
   christoffersenP: number;
   trafficLight: string | null;
+  /** False where the model failed its sanity checks: its risk figures are not shown as valid. */
+  valid: boolean;
 }
 
 export function reportTable(report: RiskReport): TableRow[] {
@@ -144,6 +153,7 @@ export function reportTable(report: RiskReport): TableRow[] {
         kupiecP: v.kupiecP,
         christoffersenP: v.christoffersenP,
         trafficLight: v.trafficLight,
+        valid: s.sanity[model].valid,
       };
     }),
   );

@@ -3,7 +3,7 @@
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
 import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
-import type { BaselineName, ModelName } from './evaluate.js';
+import type { BaselineName, ModelName, SeriesEvaluation } from './evaluate.js';
 import { fitGarch, garchVarianceSum, type GarchFit } from './garch.js';
 import { qlikeOptimalScale } from './metrics.js';
 import { buildWindows, FIRST_ORIGIN, windowOrigins, type FeatureMatrix, type Scaler, type SplitRange } from './features.js';
@@ -11,6 +11,7 @@ import { lstmTargets, memberOutputs, memberVariances, type MemberProgress } from
 import { forecastLosses } from './metrics.js';
 import type { GarchDist, LstmOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
+import type { Sanity } from './sanity.js';
 
 export type PipelineStage = 'data' | 'baselines' | 'training' | 'evaluation' | 'walk-forward';
 
@@ -163,4 +164,12 @@ export function ensembleSpread(members: Float64Array[], proxy: Float64Array): En
     memberQlike: members.map((m) => forecastLosses(proxy, m.subarray(0, proxy.length)).qlike),
     relativeSpread: relativeSpread(members, proxy.length),
   };
+}
+
+/** No traffic light is shown as valid for a model whose results cannot be right (every level and distribution). */
+export function invalidateTrafficLights(backtests: SeriesEvaluation['var'], checks: Record<ModelName, Sanity>): void {
+  for (const [m, levels] of Object.entries(backtests)) {
+    if (checks[m as ModelName].valid) continue;
+    for (const level of Object.values(levels)) for (const b of [level, level.gaussian, level.fhs]) Object.assign(b, { trafficLight: null, trafficLightReason: 'the model failed its sanity checks (see warnings)' });
+  }
 }

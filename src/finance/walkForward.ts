@@ -4,7 +4,9 @@
 // forecast. Environment-agnostic like the single-split pipeline.
 import { check, UserError } from '../errors.js';
 import type { Model } from '../model.js';
-import { parseMarketData, type DataOptions, type MarketData } from './data.js';
+import type { DataOptions, MarketData } from './data.js';
+import { loadMarketData, type DataQuality } from './dataQuality.js';
+import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, nuSummary, PRIMARY, tailSet, withNu, type ModelName, type NuSummary, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
 import { createMember, trainMember, type MemberProgress } from './lstm.js';
@@ -13,7 +15,7 @@ import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
-import { baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
 
 /** Two years of trading days: the shortest out-of-sample period the default choice gives. */
 export const MIN_DEFAULT_TEST_DAYS = 504;
@@ -95,12 +97,17 @@ export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts'
   comparison: Comparison;
   riskControl: RiskControlReport;
   ensemble: EnsembleSpread | null;
+  /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
+  sanity: Record<ModelName, Sanity>;
 }
 
 export interface BacktestReport extends Omit<BacktestSeriesReport, 'name'> {
   version: 1;
   data: { source: string; kind: MarketData['kind']; rows: number; returns: number; firstDate: string; lastDate: string; series: string[]; features: string[]; warnings: string[] };
   settings: Omit<BacktestOptions, keyof DataOptions>;
+  dataQuality: DataQuality;
+  /** Results that cannot be right, one line per model and series: their VaR, ES and traffic light are not valid. */
+  warnings: string[];
   walkForward: WalkForwardSummary;
   training: { backend: BacktestOptions['backend']; adapter: string | null; parameters: number; trainings: TrainingRecord[] };
   series: BacktestSeriesReport[];
@@ -199,6 +206,8 @@ interface SeriesState {
   seed: Record<ModelName, Float64Array>;
   /** The Student-t LSTM's own ν per day (NaN for the other losses). */
   lstmNu: Float64Array;
+  /** The LSTM's forecasts on the first fit's validation days, where a failed fit shows first. */
+  lstmValidation: Float64Array;
 }
 
 function emptyState(days: number, members: number): SeriesState {
@@ -209,6 +218,7 @@ function emptyState(days: number, members: number): SeriesState {
     tails: perModel(() => new Array<TailSet>(days)),
     seed: perModel(() => new Float64Array(0)),
     lstmNu: new Float64Array(days).fill(NaN),
+    lstmValidation: new Float64Array(0),
   };
 }
 
@@ -241,7 +251,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
     hooks.onProgress?.({ stage, message, ...extra });
   const t0 = now();
   progress('data', 'reading data');
-  const market = parseMarketData(input.csvText, o);
+  const { market, quality } = loadMarketData(input.csvText, o);
   const { dates } = market;
   const M = dates.length;
   const start = outOfSampleStart(dates, o);
@@ -299,6 +309,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
         const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
         state.seed.lstm = z((j) => lstm.mean[j]);
+        state.lstmValidation = Float64Array.from(lstm.mean);
         for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
       }
       const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o);
@@ -323,11 +334,29 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   const dayDates = dates.slice(start);
   const series: BacktestSeriesReport[] = [];
   const days: BacktestResult['days'] = [];
+  const warnings: string[] = [];
+  // The origins of the first fit's windows and of the out-of-sample forecasts, for the sanity checks.
+  const fitOrigins = windowOrigins({ from: FIRST_ORIGIN, to: start }, o.window, 1);
+  const scored = Array.from({ length: D }, (_, d) => start - 1 + d);
   for (const [i, s] of market.series.entries()) {
     const state = states[i];
     const realised = s.returns.slice(start);
     const proxy = Float64Array.from({ length: D }, (_, d) => targets[i][start + d - 1]);
     const { evaluation, days: perDay } = evaluateDays(realised, proxy, state.forecasts, state.tails, 1);
+    const checks = checkResults(
+      {
+        targets: targets[i],
+        scored,
+        forecasts: Object.fromEntries(MODEL_NAMES.map((m) => [m, atOrigins(M, scored, state.forecasts[m])])),
+        trainMean: fitOrigins.reduce((a, t) => a + targets[i][t], 0) / fitOrigins.length,
+        lstmValidation: { origins: validationOrigins, forecasts: atOrigins(M, validationOrigins, state.lstmValidation) },
+        // The tails in force at the end of the period.
+        tailQuantiles: Object.fromEntries(MODEL_NAMES.map((m) => [m, state.tails[m][D - 1].tails.fhs['0.99'].quantile])),
+      },
+      quality,
+    ) as Record<ModelName, Sanity>;
+    warnings.push(...sanityWarnings(checks, market.series.length > 1 ? s.name : undefined));
+    invalidateTrafficLights(evaluation.var, checks);
     const control = riskControl(realised, perDay, dayDates, o);
     days.push({ name: s.name, dates: dayDates, ...perDay, weights: control.weights, strategy: control.strategy });
     const forecasts = Object.fromEntries(MODEL_NAMES.map((m) => [m, lossesByYear(proxy, state.forecasts[m], dayDates)])) as BacktestSeriesReport['forecasts'];
@@ -339,6 +368,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       comparison: comparison(proxy, state.forecasts, evaluation.comparison.dm),
       riskControl: control.report,
       ensemble: ensembleSpread(state.members, proxy),
+      sanity: checks,
     });
   }
   check(series.every((s) => MODEL_NAMES.every((m) => Number.isFinite(s.forecasts[m].qlike))), 'a model gave a forecast that is not a positive number; check the data for long runs of unchanged prices');
@@ -346,12 +376,14 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   const seconds = now() - t0;
   const fromScratch = trainings.filter((t) => !t.warmStart);
   const warm = trainings.filter((t) => t.warmStart);
-  const { dateColumn: _d, priceColumns: _p, returnsColumn: _r, returnsUnit: _u, ...settings } = o;
+  const { dateColumn: _d, priceColumns: _p, returnsColumn: _r, returnsUnit: _u, decimal: _s, dateFormat: _f, frequency: _q, ...settings } = o;
   const { name: _first, ...first } = series[0];
   const report: BacktestReport = {
     version: 1,
     data: { source: input.source ?? 'csv text', kind: market.kind, rows: market.rows, returns: M, firstDate: market.firstDate, lastDate: market.lastDate, series: market.series.map((x) => x.name), features: matrices[0].names, warnings: market.warnings },
     settings,
+    dataQuality: quality,
+    warnings,
     walkForward: {
       testFrom: dates[start],
       testTo: dates[M - 1],

@@ -60,12 +60,20 @@ const chosen = new Map<string, KernelChoice>();
  * The only candidate, or the one measured fastest for this key (measured on first use, then cached); `step` gives a
  * candidate's forward + head + backward dispatches on the session's own buffers.
  */
-export async function chooseKernels(ctx: GpuContext, key: string, candidates: KernelChoice[], step: (c: KernelChoice) => Promise<Dispatch[]>): Promise<KernelChoice> {
+export async function chooseKernels(
+  ctx: GpuContext,
+  key: string,
+  candidates: KernelChoice[],
+  step: (c: KernelChoice) => Promise<Dispatch[]>,
+  hooks: { onTimed?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<KernelChoice> {
   if (candidates.length === 1) return candidates[0];
   let choice = chosen.get(key);
   if (!choice) {
-    choice = await fastest(ctx, candidates, step);
-    chosen.set(key, choice);
+    const { best, complete } = await fastest(ctx, candidates, step, hooks);
+    choice = best;
+    // A choice cut short by a stop is used once, not remembered.
+    if (complete) chosen.set(key, choice);
   }
   return choice;
 }
@@ -74,9 +82,16 @@ export async function chooseKernels(ctx: GpuContext, key: string, candidates: Ke
  * The fastest candidate: the median of three runs after one warm-up, a candidate dropped as soon as one run takes
  * twice the best median so far.
  */
-async function fastest(ctx: GpuContext, candidates: KernelChoice[], step: (c: KernelChoice) => Promise<Dispatch[]>): Promise<KernelChoice> {
+async function fastest(
+  ctx: GpuContext,
+  candidates: KernelChoice[],
+  step: (c: KernelChoice) => Promise<Dispatch[]>,
+  hooks: { onTimed?: (done: number, total: number) => void; signal?: AbortSignal },
+): Promise<{ best: KernelChoice; complete: boolean }> {
   let best = { choice: candidates[0], ms: Infinity };
-  for (const choice of candidates) {
+  for (const [k, choice] of candidates.entries()) {
+    if (hooks.signal?.aborted) return { best: best.choice, complete: false };
+    hooks.onTimed?.(k, candidates.length);
     const dispatches = await step(choice);
     const times: number[] = [];
     for (let r = 0; r < 4; r++) {
@@ -95,7 +110,7 @@ async function fastest(ctx: GpuContext, candidates: KernelChoice[], step: (c: Ke
     const median = times.sort((a, b) => a - b)[1];
     if (median < best.ms) best = { choice, ms: median };
   }
-  return best.choice;
+  return { best: best.choice, complete: true };
 }
 
 /** What a choice runs, in words, for EngineStats.kernelChoice. */

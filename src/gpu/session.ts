@@ -58,6 +58,7 @@ export class GpuSession implements Session {
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     check(biggest <= maxBinding, `steps x batch x 4·hidden = ${T}x${B}x${G} needs a ${biggest}-byte buffer; this adapter allows ${maxBinding}. Use a smaller batch or window`);
 
+    shape.onSetup?.({ stage: 'compiling', done: 0, total: 0 });
     const owned: { destroy(): void }[] = [];
     // GPUBufferUsage exists only once gpuContext() has run (Dawn for Node installs the globals).
     const make = (label: string, floats: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST) => {
@@ -104,10 +105,16 @@ export class GpuSession implements Session {
     const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice), backwardPass(ctx, config, shape, stepBuffers, choice)]);
     const headDispatch = (await head).dispatch;
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
-    const choice = await chooseKernels(ctx, key, candidates, async (c) => {
-      const [forward, backward] = await passes(c);
-      return [...forward, headDispatch, ...backward];
-    });
+    const choice = await chooseKernels(
+      ctx,
+      key,
+      candidates,
+      async (c) => {
+        const [forward, backward] = await passes(c);
+        return [...forward, headDispatch, ...backward];
+      },
+      { onTimed: (done, total) => shape.onSetup?.({ stage: 'choosing', done, total }), signal: shape.signal },
+    );
     const [forward, backward] = await passes(choice);
     // Input gradients' backward pass is built (and its pipelines compiled) on first use: training never needs it.
     let inputGradients: Promise<{ dispatches: Dispatch[]; dInput: GPUBuffer }> | undefined;

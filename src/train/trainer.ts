@@ -100,7 +100,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   check(!plateau || validation, 'reduceLearningRateOnPlateau watches the validation loss: pass validation or validationSplit');
 
   const job = { kind: 'train' as const, steps: epochs * Math.ceil(trainSet.count / batchSize) };
-  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps }, job);
+  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal }, job);
   const started = now();
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; params: Float32Array } = { epoch: 0, loss: Infinity, params: model.params.slice() };

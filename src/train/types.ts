@@ -1,4 +1,4 @@
-import type { BackendChoice, EngineStats } from '../engine.js';
+import type { BackendChoice, EngineStats, SetupProgress } from '../engine.js';
 import type { LearningRateSchedule, ReduceOnPlateau } from './schedule.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
@@ -37,6 +37,8 @@ export interface TrainOptions {
   seed?: number; // shuffling seed; default 1
   signal?: AbortSignal; // stops within one step and keeps the best weights
   onProgress?: (p: TrainProgress) => void;
+  /** Before the first step: what the backend's set-up is doing (WebGPU: compiling kernels, choosing among variants). */
+  onSetup?: (p: SetupProgress) => void;
   /** After each epoch's record (and validation): returning false, or calling control.stop(), ends training there. */
   onEpochEnd?: (record: EpochRecord, control: { stop(): void }) => boolean | void | Promise<boolean | void>;
   lossReadEvery?: number; // read the GPU loss back every N steps (no stall per step); default 8

@@ -59,7 +59,7 @@ describe('help and the command line', () => {
   it('refuses the same file for --report and --out', async () => {
     const r = await run('train', '--report', file('same.json'), '--out', file('same.json'));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/name the same file/);
+    expect(r.stderr).toMatch(/are the same file/);
   });
 });
 
@@ -79,12 +79,6 @@ describe('bad input: one line on stderr, exit code 1', () => {
       expect(r.stderr).toMatch(message);
     });
   }
-
-  it('a folder that does not exist for --out, before any training', async () => {
-    const r = await run('train', '--data', file('ok.csv', garchCsv(800)), '--out', join(dir, 'nope', 'model.json'), ...SMALL);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot write --out .* does not exist/);
-  });
 
   it('a model file that is not one', async () => {
     const r = await run('predict', '--model', file('junk.json', '{"hello": 1'), '--data', file('ok.csv', garchCsv(800)), '--backend', 'cpu');
@@ -138,14 +132,48 @@ describe('train and predict', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('refuses to predict from a model trained on other features', async () => {
+  it('predicts from an OHLC file with a model trained on closes, using the features it was trained on', async () => {
     const ohlc = ['date,open,high,low,close', ...readFileSync(data, 'utf8').split('\n').slice(1).map((l) => {
       const [d, c] = l.split(',');
       return `${d},${c},${(Number(c) * 1.01).toFixed(4)},${(Number(c) * 0.99).toFixed(4)},${c}`;
     })].join('\n');
-    const r = await run('predict', '--model', model, '--data', file('ohlc.csv', ohlc), '--backend', 'cpu');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/trained on the features .* but this file gives/);
+    const fromOhlc = await run('predict', '--model', model, '--data', file('ohlc.csv', ohlc), '--backend', 'cpu');
+    const fromClose = await run('predict', '--model', model, '--data', data, '--backend', 'cpu');
+    expect(fromOhlc.code).toBe(0);
+    expect(fromOhlc.stdout.match(/^lstm.*$/m)?.[0]).toBe(fromClose.stdout.match(/^lstm.*$/m)?.[0]);
+  });
+});
+
+describe('the data the CLI reads', () => {
+  const weekly = () => {
+    const lines = garchCsv(4000).split('\n');
+    return [lines[0], ...lines.slice(1).filter((_, i) => i % 5 === 0)].join('\n');
+  };
+
+  it('refuses weekly data unless --frequency says it, then labels the forecasts by the week', async () => {
+    const path = file('weekly.csv', weekly());
+    const refused = await run('train', '--data', path, ...SMALL);
+    expect(refused.code).toBe(1);
+    oneLineError(refused.stderr);
+    expect(refused.stderr).toMatch(/7 days apart \(median\): this is weekly data.*pass --frequency weekly/);
+    const r = await run('train', '--data', path, ...SMALL, '--frequency', 'weekly');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/of the variance of the next week's returns/);
+    expect(r.stdout).toMatch(/Student-t one-week\n99% VaR/);
+    expect((await run('train', '--data', path, '--frequency', 'fortnightly')).code).toBe(2);
+  });
+
+  it('reads an Excel "Unicode text" export (UTF-16, tabs, decimal commas, dd.mm.yyyy)', async () => {
+    const [, ...rows] = garchCsv(800).split('\n');
+    const european = rows.map((l) => {
+      const [d, c] = l.split(',');
+      return `${d.slice(8, 10)}.${d.slice(5, 7)}.${d.slice(0, 4)}\t${c.replace('.', ',')}`;
+    });
+    const path = join(dir, 'unicode.txt');
+    writeFileSync(path, Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(['Datum\tSchluss', ...european].join('\r\n'), 'utf16le')]));
+    const r = await run('train', '--data', path, ...SMALL);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Test split 2003-\d\d-\d\d\.\.2004-\d\d-\d\d/);
   });
 });
 

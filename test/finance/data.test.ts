@@ -6,8 +6,8 @@ import { parseMarketData, rangeVariances } from '../../src/finance/data.js';
 
 const rows = (lines: string[]) => lines.join('\n');
 /** A small valid price file: header + `n` rows with a gentle zig-zag. */
-const prices = (n: number, header = 'date,close', sep = ',') =>
-  [header, ...Array.from({ length: n }, (_, i) => `2020-01-${String(i + 1).padStart(2, '0')}${sep}${(100 + (i % 3)).toFixed(2)}`)].join('\n');
+const day = (i: number) => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+const prices = (n: number, header = 'date,close', sep = ',') => [header, ...Array.from({ length: n }, (_, i) => `${day(i)}${sep}${(100 + (i % 3)).toFixed(2)}`)].join('\n');
 
 function refused(text: string, pattern: RegExp, options = {}) {
   expect(() => parseMarketData(text, options)).toThrow(UserError);
@@ -36,7 +36,7 @@ describe('the bundled S&P 500 file', () => {
     const hl = Math.log(1455.219971 / 1397.430054);
     const co = Math.log(1399.420044 / 1455.219971);
     expect(data.series[0].range!.parkinson[0]).toBeCloseTo((1e4 * hl * hl) / (4 * Math.LN2), 10);
-    expect(data.series[0].range!.garmanKlass[0]).toBeCloseTo(1e4 * (0.5 * hl * hl - (2 * Math.LN2 - 1) * co * co), 10);
+    expect(data.series[0].range!.garmanKlass![0]).toBeCloseTo(1e4 * (0.5 * hl * hl - (2 * Math.LN2 - 1) * co * co), 10);
   });
 });
 
@@ -189,8 +189,8 @@ describe('cleaning rules', () => {
 
   it('drops rows with blank cells, counting them in a warning', () => {
     const lines = prices(40).split('\n');
-    lines[5] = '2020-01-05,';
-    lines[9] = '2020-01-09,null';
+    lines[5] = `${day(4)},`;
+    lines[9] = `${day(8)},null`;
     const d = parseMarketData(lines.join('\n'));
     expect(d.rows).toBe(38);
     expect(d.warnings).toEqual(['dropped 2 rows with blank cells (rows 5, 9)']);

@@ -199,7 +199,7 @@ describe('several series, ensembles, and refusals', () => {
   it('fails with what to do when training is stopped before its first step', async () => {
     const stop = new AbortController();
     stop.abort();
-    await expect(runRiskPipeline({ csvText: garchCsv(ROWS), options: SMALL }, { stopTraining: stop.signal })).rejects.toThrow(/stopped before its first step, so there is no trained model/);
+    await expect(runRiskPipeline({ csvText: garchCsv(ROWS), options: SMALL }, { stopTraining: stop.signal })).rejects.toThrow(/stopped before its first step, so nothing was trained or evaluated; the data and settings are kept/);
   });
 
   it('stops when its signal is aborted', async () => {

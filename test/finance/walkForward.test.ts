@@ -5,7 +5,8 @@ import { UserError } from '../../src/errors.js';
 import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import type { BacktestOptions } from '../../src/finance/options.js';
 import { forecastsCsv, MIN_DEFAULT_TEST_DAYS, outOfSampleStart, runBacktest, schedule, type BacktestResult } from '../../src/finance/walkForward.js';
-import { businessDays } from './helpers.js';
+import { backtestTable } from '../../src/cli/table.js';
+import { businessDays, pricesFrom, simulateGarch, TYPICAL } from './helpers.js';
 
 // A tiny network on the CPU backend and few refits keep each backtest to seconds.
 const TINY: Partial<BacktestOptions> = { backend: 'cpu', window: 5, hidden: 4, epochs: 2, batchSize: 64, ensemble: 1, refitEvery: 63, retrainEvery: 63, testFrom: '2018-01-02' };
@@ -159,4 +160,21 @@ describe('the walk-forward backtest with the Student-t LSTM', () => {
     expect(Math.max(...ratios) - Math.min(...ratios)).toBeGreaterThan(1e-6);
     expect('nu' in run.report.forecasts.garch).toBe(false);
   });
+});
+
+describe('walk-forward results that cannot be right', () => {
+  it('reads data as train does (quality warnings) and voids every model on an unadjusted 1000:1 split', async () => {
+    const dates = businessDays(1100);
+    const prices = pricesFrom(simulateGarch(TYPICAL, 1099, 7)).map((p, i) => (i >= 800 ? p / 1000 : p));
+    const csvText = ['date,close', ...dates.map((d, i) => `${d},${prices[i].toFixed(6)}`)].join('\n');
+    const { report } = await runBacktest({ csvText, options: { ...TINY, testFrom: undefined } });
+    expect(report.dataQuality.implausibleJumps).toHaveLength(1);
+    expect(report.data.warnings).toContainEqual(expect.stringMatching(/implausible jump/));
+    for (const m of MODEL_NAMES) {
+      expect(report.series[0].sanity[m].valid, m).toBe(false);
+      expect(report.var[m]['0.99']).toMatchObject({ trafficLight: null, trafficLightReason: 'the model failed its sanity checks (see warnings)' });
+    }
+    expect(report.warnings).toHaveLength(MODEL_NAMES.length);
+    expect(backtestTable(report)).toMatch(/^garch \(not valid\)(\s+\S+){4}(\s+-){4}$/m);
+  }, 120_000);
 });
