@@ -287,7 +287,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     const invalid = await page.$$eval('#next-day-tables tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
     expect(invalid[0][0]).toBe('LSTM (not valid)');
     expect(invalid[0].slice(2)).toEqual(Array(invalid[0].length - 2).fill('–'));
-    expect(invalid[1][0]).toBe('HAR');
+    expect(invalid[1][0]).toBe('EWMA'); // the baselines, refitted on the file, stay valid
     expect(await text(page, '#results-summary')).toMatch(/Not valid: lstm: the lstm forecast: variance .* its VaR and ES are not valid/);
 
     // the same model as a TF.js LayersModel (what 'webgpu-lstm convert' writes): model.json and weights.bin together
