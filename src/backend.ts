@@ -1,5 +1,5 @@
 import type { BackendChoice, BackendKind, Session, SessionShape, StepHyper } from './engine.js';
-import { createModel, type ModelConfig } from './model.js';
+import { createModel, hasDropout, type ModelConfig } from './model.js';
 
 /** How much work a session is opened for, so that backend 'auto' can tell whether measuring would pay. */
 export interface Job {
@@ -46,12 +46,13 @@ const measured = new Map<string, { kind: BackendKind; why: string }>();
 const keyOf = (adapter: string, c: ModelConfig, s: SessionShape) => `${adapter}|${c.inputSize},${c.hiddenSize},${c.layers},${c.outputs},${c.loss}|${s.batchSize},${s.steps}`;
 
 async function openAuto(config: ModelConfig, shape: SessionShape, job: Job): Promise<Session> {
-  const adapter = await seeAdapter();
   const open = async (kind: BackendKind, why: string, session?: Session) => {
     const s = session ?? (await openSession(kind, config, shape));
     s.stats.why = why;
     return s;
   };
+  if (job.kind === 'train' && hasDropout(config)) return open('cpu', 'dropout: the WebGPU kernels do not take dropout masks yet');
+  const adapter = await seeAdapter();
   if (adapter.kind === 'none') return open('cpu', `no WebGPU adapter (${adapter.why})`);
   if (adapter.kind === 'gpu') return open('webgpu', `a GPU adapter (${adapter.name})`);
   const key = keyOf(adapter.name, config, shape);

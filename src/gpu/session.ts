@@ -1,5 +1,5 @@
 import { toTimeMajor } from '../cpu/fast.js';
-import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
+import type { DropoutMasks, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
 import { check } from '../errors.js';
 import { layerHiddenSize, paramLayout, topHiddenSize, type ModelConfig } from '../model.js';
 import { adam } from './adam.js';
@@ -168,7 +168,8 @@ export class GpuSession implements Session {
     }
   }
 
-  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
+    refuseDropout(masks);
     check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
     this.upload(x, y, b);
     if (this.pending === 0) this.pendingSince = performance.now();
@@ -196,7 +197,8 @@ export class GpuSession implements Session {
     return Array.from(losses);
   }
 
-  async lossAndGradients(x: Float32Array, y: Float32Array, b: number) {
+  async lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks) {
+    refuseDropout(masks);
     const losses = await this.drainLosses(); // keeps the loss slots of queued steps
     check(losses.length === 0, 'internal: lossAndGradients called with training steps unread');
     this.upload(x, y, b);
@@ -217,6 +219,11 @@ export class GpuSession implements Session {
   destroy(): void {
     for (const b of this.owned) b.destroy();
   }
+}
+
+/** The kernels take no dropout masks yet: training with them is refused here rather than run without them. */
+export function refuseDropout(masks: DropoutMasks | undefined): void {
+  check(!masks, "dropout and recurrentDropout are not implemented in the WebGPU kernels yet (prediction is: no masks apply there); train with backend 'cpu' or 'reference' ('auto' picks 'cpu'), or set both rates to 0");
 }
 
 export function openGpuSession(config: ModelConfig, shape: SessionShape): Promise<Session> {
