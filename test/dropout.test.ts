@@ -9,6 +9,9 @@ import { UserError } from '../src/errors.js';
 import { createModel, layerHiddenSize, layerInputSize, modelFromJSON, modelToJSON, paramLayout, validateConfig, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 import { predict, train } from '../src/train/trainer.js';
+import { parse, riskOptions, TRAIN_OPTIONS, UsageError } from '../src/cli/options.js';
+import { trainMembers } from '../src/finance/lstm.js';
+import { DEFAULT_RISK_OPTIONS, resolveRiskOptions } from '../src/finance/pipeline.js';
 import { relErr } from './helpers/compare.js';
 import { garchWindows } from './helpers/synthetic.js';
 
@@ -201,5 +204,22 @@ describe('dropout in training', () => {
       session.destroy();
     }
     expect(relErr(results[1].grads, results[0].grads)).toBeLessThan(1e-4);
+  });
+});
+
+describe('dropout in the risk application', () => {
+  it('the CLI flags set the pipeline options, which check the rates', () => {
+    expect(riskOptions(parse(TRAIN_OPTIONS, ['--dropout', '0.2', '--recurrent-dropout', '0.1']))).toEqual({ dropout: 0.2, recurrentDropout: 0.1 });
+    expect(() => riskOptions(parse(TRAIN_OPTIONS, ['--dropout', 'half']))).toThrow(UsageError);
+    expect(() => resolveRiskOptions({ recurrentDropout: 1 })).toThrow(/recurrent dropout must be a rate/);
+    expect(resolveRiskOptions({}).dropout).toBe(0);
+  });
+
+  it('the members are created with the rates and train with them', async () => {
+    const data = garchWindows(48, 6, 5);
+    const settings = { ...DEFAULT_RISK_OPTIONS, window: 6, hidden: 4, epochs: 1, batchSize: 16, dropout: 0.25, recurrentDropout: 0.5, backend: 'cpu' as const };
+    const { models, results } = await trainMembers(settings, 2, { train: data, validation: data }, {});
+    expect(models[0].config).toMatchObject({ dropout: 0.25, recurrentDropout: 0.5 });
+    expect(results[0].engine.kernelChoice.allWhy).toMatch(/dropout/);
   });
 });

@@ -4,7 +4,7 @@ import type { BackendChoice } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from '../finance/pipeline.js';
 import type { LossKind } from '../model.js';
 
-export type Settings = Pick<RiskOptions, 'window' | 'horizon' | 'hidden' | 'layers' | 'epochs' | 'batchSize' | 'learningRate' | 'loss' | 'ensemble' | 'backend'>;
+export type Settings = Pick<RiskOptions, 'window' | 'horizon' | 'hidden' | 'layers' | 'dropout' | 'recurrentDropout' | 'epochs' | 'batchSize' | 'learningRate' | 'loss' | 'ensemble' | 'backend'>;
 type NumberKey = Exclude<keyof Settings, 'loss' | 'backend'>;
 
 interface NumberField {
@@ -23,6 +23,8 @@ const NUMBER_FIELDS: NumberField[] = [
   { key: 'horizon', label: 'Horizon (days)', hint: 'forecast the next h days’ variance', min: 1, max: 22, integer: true },
   { key: 'hidden', label: 'Hidden size', hint: 'LSTM units per layer', min: 1, max: 1024, integer: true },
   { key: 'layers', label: 'Layers', hint: 'stacked LSTM layers', min: 1, max: 8, integer: true },
+  { key: 'dropout', label: 'Dropout', hint: 'share of each layer’s inputs dropped in training', min: 0, max: 0.9, integer: false },
+  { key: 'recurrentDropout', label: 'Recurrent dropout', hint: 'share of h(t−1) dropped in training', min: 0, max: 0.9, integer: false },
   { key: 'epochs', label: 'Epochs', hint: 'at most; early stopping on validation', min: 1, max: 10000, integer: true },
   { key: 'batchSize', label: 'Batch size', hint: 'windows per step', min: 1, max: 65536, integer: true },
   { key: 'learningRate', label: 'Learning rate', hint: 'Adam step size', min: 1e-6, max: 0.5, integer: false },

@@ -10,6 +10,8 @@ export interface LstmSettings {
   window: number;
   hidden: number;
   layers: number;
+  dropout: number; // Keras' dropout on each layer's inputs, in training only
+  recurrentDropout: number; // and on h_{t-1}
   loss: LossKind;
   epochs: number;
   batchSize: number;
@@ -54,7 +56,8 @@ export async function trainMembers(
     hooks.signal?.throwIfAborted();
     if (k > 0 && hooks.stop?.aborted) break;
     // Member k differs from the others in its initial weights and its shuffling, nothing else.
-    const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss }, settings.seed + k);
+    const { dropout, recurrentDropout } = settings;
+    const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss, dropout, recurrentDropout }, settings.seed + k);
     const result = await train(model, data.train, {
       backend: settings.backend,
       epochs: settings.epochs,

@@ -50,6 +50,8 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   split: { train: 0.7, validation: 0.15, test: 0.15 },
   hidden: 32,
   layers: 1,
+  dropout: 0,
+  recurrentDropout: 0,
   loss: 'qlike',
   epochs: 20,
   batchSize: 64,
@@ -68,6 +70,9 @@ export function resolveRiskOptions(options: Partial<RiskOptions> = {}): RiskOpti
   int(o.horizon, 1, 22, 'horizon');
   int(o.hidden, 1, 1024, 'hidden');
   int(o.layers, 1, 8, 'layers');
+  for (const [v, name] of [[o.dropout, 'dropout'], [o.recurrentDropout, 'recurrent dropout']] as const) {
+    check(Number.isFinite(v) && v >= 0 && v < 1, `${name} must be a rate from 0 up to (not including) 1, e.g. 0.2 (got ${v})`);
+  }
   int(o.epochs, 1, 10000, 'epochs');
   int(o.batchSize, 1, 65536, 'batch size');
   int(o.patience, 0, 10000, 'patience');
@@ -395,7 +400,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   }
   const t4 = now();
 
-  const { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend } = o;
+  const { window, horizon, split, hidden, layers, dropout, recurrentDropout, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend } = o;
   const splitSummary = (range: { from: number; to: number }, windows: number): SplitSummary => ({ firstDate: market.dates[range.from], lastDate: market.dates[range.to - 1], days: range.to - range.from, windows });
   const { name: _first, ...first } = series[0];
   const trainedSamples = results.reduce((n, r) => n + r.samplesPerSecond * r.seconds, 0);
@@ -415,7 +420,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       split: { train: splitSummary(splits.train, origins.train.length), validation: splitSummary(splits.validation, origins.validation.length), test: splitSummary(splits.test, origins.test.length) },
       warnings: market.warnings,
     },
-    settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend },
+    settings: { window, horizon, split, hidden, layers, dropout, recurrentDropout, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend },
     ...first,
     series,
     training: {
