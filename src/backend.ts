@@ -1,4 +1,5 @@
 import type { BackendChoice, BackendKind, Session, SessionShape, StepHyper } from './engine.js';
+import { check } from './errors.js';
 import { createModel, hasDropout, type ModelConfig } from './model.js';
 
 /** How much work a session is opened for, so that backend 'auto' can tell whether measuring would pay. */
@@ -23,6 +24,8 @@ export async function openSession(kind: BackendChoice, config: ModelConfig, shap
     const { ReferenceSession } = await import('./cpu/referenceSession.js');
     return new ReferenceSession(config, shape);
   }
+  // Said before any kernel compiles (seconds on a CPU adapter); the session itself refuses masks too.
+  check(job?.kind !== 'train' || !hasDropout(config), "dropout and recurrentDropout train on backend 'cpu' or 'reference' ('auto' picks 'cpu'): the WebGPU kernels take no dropout masks yet");
   const { openGpuSession } = await import('./gpu/session.js');
   return openGpuSession(config, shape);
 }

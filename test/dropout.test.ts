@@ -187,6 +187,7 @@ describe('dropout in training', () => {
     const result = await train(model, data, { ...options, backend: 'auto', epochs: 1 });
     expect(result.engine.backend).toBe('cpu');
     expect(result.engine.why).toMatch(/dropout/);
+    await expect(train(createModel({ ...base, recurrentDropout: 0.2 }, 2), data, { ...options, backend: 'webgpu' })).rejects.toThrow(/WebGPU kernels take no dropout masks/);
     const { refuseDropout } = await import('../src/gpu/session.js');
     expect(() => refuseDropout(drawDropoutMasks(model.config, 4, new Rng(1)))).toThrow(/not implemented in the WebGPU kernels/);
     expect(() => refuseDropout(undefined)).not.toThrow();
