@@ -5,6 +5,7 @@
 // In:  gates (T,B,4H) activations, cseq (T,B,H), W_h in the flat params buffer, dhAbove: (T,B,H) from the
 //      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
 // Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
+// With DROPOUT, dh_{t-1} = (dG_t · W_hᵀ) ⊙ rmask, the recurrent mask (B,H) of the forward pass.
 // CPU reference: lstm_backward in src/cpu/lstm.ts.
 
 override H: u32;
@@ -12,6 +13,7 @@ override ROWS: u32 = 1u;
 override WG: u32 = 64u;
 override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
 override ST_LEN: u32 = ROWS * H;
+override DROPOUT: bool = false;
 
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
@@ -22,6 +24,13 @@ override ST_LEN: u32 = ROWS * H;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dcState: array<f32>; // (B,H), the per-step fallback's dc_{t+1}·f_{t+1}
+@group(0) @binding(7) var<storage, read> rmask: array<f32>; // a placeholder without DROPOUT
+
+// dh_{t-1}'s recurrent part at (row, unit), from dG_t · W_hᵀ.
+fn masked(acc: f32, bRow: u32, u: u32) -> f32 {
+  if (DROPOUT) { return acc * rmask[bRow * H + u]; }
+  return acc;
+}
 
 // dh_t from outside the recurrence: the layer above at every step, or the dense head at t = T-1 only.
 fn dh_above(t: u32, bRow: u32, u: u32) -> f32 {
@@ -87,7 +96,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
       var acc = 0.0;
       let w = dims.whOffset + k * G;
       for (var j = 0u; j < G; j++) { acc += dgs[buf + r * G + j] * params[w + j]; }
-      dhNext[p] = acc;
+      dhNext[p] = masked(acc, row0 + r, k);
     }
   }
 }
@@ -108,6 +117,7 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
     let next = ((t + 1u) * dims.B + bRow) * G;
     let w = dims.whOffset + u * G;
     for (var j = 0u; j < G; j++) { dh += dG[next + j] * params[w + j]; }
+    dh = masked(dh, bRow, u);
     dcIn = dcState[p];
   }
   dcState[p] = cell_backward(t, (t * dims.B + bRow) * G + u, (t * dims.B + bRow) * H + u, dh + dh_above(t, bRow, u), dcIn).dcPrev;

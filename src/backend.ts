@@ -1,6 +1,5 @@
 import type { BackendChoice, BackendKind, Session, SessionShape, StepHyper } from './engine.js';
-import { check } from './errors.js';
-import { createModel, hasDropout, type ModelConfig } from './model.js';
+import { createModel, type ModelConfig } from './model.js';
 
 /** How much work a session is opened for, so that backend 'auto' can tell whether measuring would pay. */
 export interface Job {
@@ -24,8 +23,6 @@ export async function openSession(kind: BackendChoice, config: ModelConfig, shap
     const { ReferenceSession } = await import('./cpu/referenceSession.js');
     return new ReferenceSession(config, shape);
   }
-  // Said before any kernel compiles (seconds on a CPU adapter); the session itself refuses masks too.
-  check(job?.kind !== 'train' || !hasDropout(config), "dropout and recurrentDropout train on backend 'cpu' or 'reference' ('auto' picks 'cpu'): the WebGPU kernels take no dropout masks yet");
   const { openGpuSession } = await import('./gpu/session.js');
   return openGpuSession(config, shape);
 }
@@ -54,7 +51,6 @@ async function openAuto(config: ModelConfig, shape: SessionShape, job: Job): Pro
     s.stats.why = why;
     return s;
   };
-  if (job.kind === 'train' && hasDropout(config)) return open('cpu', 'dropout: the WebGPU kernels do not take dropout masks yet');
   const adapter = await seeAdapter();
   if (adapter.kind === 'none') return open('cpu', `no WebGPU adapter (${adapter.why})`);
   if (adapter.kind === 'gpu') return open('webgpu', `a GPU adapter (${adapter.name})`);

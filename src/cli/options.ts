@@ -46,7 +46,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'split', type: 'string', value: 'A/B/C', help: `chronological train/validation/test percentages (default: ${percent(d.split.train)}/${percent(d.split.validation)}/${percent(d.split.test)})` },
   { name: 'hidden', type: 'string', value: 'N', help: `LSTM units per layer (default: ${d.hidden})` },
   { name: 'layers', type: 'string', value: 'N', help: `stacked LSTM layers (default: ${d.layers})` },
-  { name: 'dropout', type: 'string', value: 'P', help: `Keras dropout: the share of each LSTM layer's inputs dropped in training, 0 <= P < 1; either dropout trains the LSTM on the CPU, as the WebGPU kernels take no dropout yet (default: ${d.dropout})` },
+  { name: 'dropout', type: 'string', value: 'P', help: `Keras dropout: the share of each LSTM layer's inputs dropped in training, 0 <= P < 1 (default: ${d.dropout})` },
   { name: 'recurrent-dropout', type: 'string', value: 'P', help: `Keras recurrent dropout: the share of h(t-1) dropped in training (default: ${d.recurrentDropout})` },
   { name: 'loss', type: 'string', value: 'NAME', help: `'qlike' (on variance, output read as log-variance) or 'mse' (on log-variance) (default: ${d.loss})` },
   { name: 'epochs', type: 'string', value: 'N', help: `maximum training epochs (default: ${d.epochs})` },

@@ -1,4 +1,5 @@
 import type { DropoutMasks, Session, SessionShape, StepHyper } from '../engine.js';
+import { checkDropoutMasks } from '../dropout.js';
 import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import { adam_update } from './adam.js';
@@ -37,6 +38,7 @@ export class ReferenceSession implements Session {
   }
 
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
+    checkDropoutMasks(this.config, masks, b);
     const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps, masks);
     adam_update(this.params, grads, this.m, this.v, hp);
     this.losses.push(loss);
@@ -49,6 +51,7 @@ export class ReferenceSession implements Session {
   }
 
   async lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks): Promise<{ loss: number; grads: Float32Array }> {
+    checkDropoutMasks(this.config, masks, b);
     const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps, masks);
     return { loss, grads: Float32Array.from(grads) };
   }

@@ -1,7 +1,7 @@
 import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import type { DropoutMasks, EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
-import { sliceDropoutMasks } from '../dropout.js';
+import { checkDropoutMasks, sliceDropoutMasks } from '../dropout.js';
 import { adam_update } from './adam.js';
 import * as fast from './fast.js';
 import { fastSpecOf } from './fast.js';
@@ -75,6 +75,7 @@ export class CpuSession implements Session {
   }
 
   trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
+    checkDropoutMasks(this.config, masks, b);
     const [xb, yb] = this.batch(x, y, b), h = { ...hp };
     this.enqueue(async () => {
       const loss = await this.gradients(xb, yb, b, masks ?? null);
@@ -112,6 +113,7 @@ export class CpuSession implements Session {
   }
 
   lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks): Promise<{ loss: number; grads: Float32Array }> {
+    checkDropoutMasks(this.config, masks, b);
     const [xb, yb] = this.batch(x, y, b);
     return this.after(async () => ({ loss: await this.gradients(xb, yb, b, masks ?? null), grads: this.grads.slice() }));
   }
