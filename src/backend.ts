@@ -43,7 +43,7 @@ async function seeAdapter(): Promise<AdapterSeen> {
 /** Per adapter, model and shape: what 'auto' measured, so it measures once per process. */
 const measured = new Map<string, { kind: BackendKind; why: string }>();
 
-const keyOf = (adapter: string, c: ModelConfig, s: SessionShape) => `${adapter}|${c.inputSize},${c.hiddenSize},${c.layers},${c.outputs},${c.loss}|${s.batchSize},${s.steps}`;
+const keyOf = (adapter: string, c: ModelConfig, s: SessionShape) => `${adapter}|${c.inputSize},${c.hiddenSize},${c.layers},${c.outputs},${c.loss},${c.dropout},${c.recurrentDropout}|${s.batchSize},${s.steps}`;
 
 async function openAuto(config: ModelConfig, shape: SessionShape, job: Job): Promise<Session> {
   const open = async (kind: BackendKind, why: string, session?: Session) => {

@@ -239,6 +239,19 @@ describe('dropout on WebGPU', () => {
     });
   }
 
+  it('trains as the CPU does: the trainer draws the same masks for every backend', async () => {
+    await requireGpu();
+    const config: ModelConfig = { inputSize: 2, hiddenSize: 6, layers: 2, outputs: 1, loss: 'mse', dropout: 0.2, recurrentDropout: 0.3 };
+    const data = garchWindows(64, 6, 8);
+    const losses = [];
+    for (const backend of ['cpu', 'webgpu'] as const) {
+      const model = createModel(config, 3);
+      const result = await train(model, data, { backend, epochs: 2, batchSize: 16, seed: 4, lossReadEvery: 1 });
+      losses.push(result.history.map((r) => r.trainLoss));
+    }
+    for (let e = 0; e < 2; e++) expect(Math.abs(losses[1][e] - losses[0][e]) / losses[0][e]).toBeLessThan(1e-3);
+  });
+
   it('the narrow recurrent kernels decline a model with dropout', async () => {
     await requireGpu();
     await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels: { recurrent: 'narrow', gradients: 'narrow' } })).rejects.toThrow(/a model without dropout/);
