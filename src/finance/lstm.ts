@@ -56,8 +56,9 @@ export async function trainMembers(
     hooks.signal?.throwIfAborted();
     if (k > 0 && hooks.stop?.aborted) break;
     // Member k differs from the others in its initial weights and its shuffling, nothing else.
-    const { dropout, recurrentDropout } = settings;
-    const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss, dropout, recurrentDropout }, settings.seed + k);
+    const { dropout, recurrentDropout } = settings; // set only when used: a model file without dropout stays as it was
+    const rates = { ...(dropout > 0 ? { dropout } : {}), ...(recurrentDropout > 0 ? { recurrentDropout } : {}) };
+    const model = createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: 1, loss: settings.loss, ...rates }, settings.seed + k);
     const result = await train(model, data.train, {
       backend: settings.backend,
       epochs: settings.epochs,
