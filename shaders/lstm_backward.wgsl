@@ -7,6 +7,7 @@
 // In:  gates (T,B,4H) activations, cseq (T,B,H), whT (4H,H), dhAbove: (T,B,H) from the
 //      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
 // Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
+// With DROPOUT, dh_{t-1} = (dG_t · W_hᵀ) ⊙ rmask, the recurrent mask (B,H) of the forward pass (each row its own).
 // CPU reference: lstm_backward in src/cpu/lstm.ts.
 
 override H: u32;
@@ -14,6 +15,7 @@ override ROWS: u32 = 1u; // a multiple of {{R}}
 override WG: u32 = 64u;
 override DG_LEN: u32 = 8u * ROWS * H; // [2][ROWS][4H]
 override ST_LEN: u32 = ROWS * H;
+override DROPOUT: bool = false;
 
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
@@ -24,6 +26,13 @@ override ST_LEN: u32 = ROWS * H;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dG: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dcState: array<f32>; // (B,H), the per-step fallback's dc_{t+1}·f_{t+1}
+@group(0) @binding(7) var<storage, read> rmask: array<f32>; // a placeholder without DROPOUT
+
+// dh_{t-1}'s recurrent part at (row, unit), from dG_t · W_hᵀ.
+fn masked(acc: f32, bRow: u32, u: u32) -> f32 {
+  if (DROPOUT) { return acc * rmask[min(bRow, dims.B - 1u) * H + u]; } // a row past B is never used
+  return acc;
+}
 
 // dh_t from outside the recurrence: the layer above at every step, or the dense head at t = T-1 only.
 fn dh_above(t: u32, bRow: u32, u: u32) -> f32 {
@@ -97,7 +106,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
 {{/for}}
       }
 {{#for r < R}}
-      dhNext[(r0 + {{r}}u) * H + k] = acc[{{r}}];
+      dhNext[(r0 + {{r}}u) * H + k] = masked(acc[{{r}}], row0 + r0 + {{r}}u, k);
 {{/for}}
     }
   }
@@ -127,7 +136,7 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
     let q = (r0 + {{r}}u) * H + u;
     var dcIn = 0.0;
     if (t + 1u < dims.T) { dcIn = dcState[q]; }
-    dcState[q] = cell_backward(t, (t * dims.B + r0 + {{r}}u) * G + u, t * dims.B * H + q, dh[{{r}}] + dh_above(t, r0 + {{r}}u, u), dcIn).dcPrev;
+    dcState[q] = cell_backward(t, (t * dims.B + r0 + {{r}}u) * G + u, t * dims.B * H + q, masked(dh[{{r}}], r0 + {{r}}u, u) + dh_above(t, r0 + {{r}}u, u), dcIn).dcPrev;
   }
 {{/for}}
 }

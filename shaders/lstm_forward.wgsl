@@ -5,6 +5,8 @@
 // of consecutive units read consecutive addresses) serves the lane's {{R}} rows.
 // In:  gates (T,B,4H) holds xproj = x·W_x + b on entry; W_h (H,4H) lives in the flat params buffer.
 // Out: gates (T,B,4H) overwritten in place by the activations i, f, g, o; hseq, cseq (T,B,H).
+// With DROPOUT, h_{t-1} meets W_h times the recurrent mask rmask (B,H) (each batch row its own), and hrec (T,B,H)
+// keeps h ⊙ rmask for dW_h.
 // CPU reference: lstm_forward in src/cpu/lstm.ts.
 
 override H: u32;
@@ -12,6 +14,7 @@ override ROWS: u32 = 1u; // batch rows per workgroup, a multiple of {{R}}
 override WG: u32 = 64u; // lanes per workgroup
 override HS_LEN: u32 = 2u * ROWS * H;
 override CS_LEN: u32 = ROWS * H;
+override DROPOUT: bool = false;
 
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
@@ -20,6 +23,8 @@ override CS_LEN: u32 = ROWS * H;
 @group(0) @binding(2) var<storage, read_write> gates: array<f32>;
 @group(0) @binding(3) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(4) var<storage, read_write> cseq: array<f32>;
+@group(0) @binding(5) var<storage, read> rmask: array<f32>; // a placeholder without DROPOUT
+@group(0) @binding(6) var<storage, read_write> hrec: array<f32>; // a placeholder without DROPOUT
 
 var<workgroup> hs: array<f32, HS_LEN>; // [2][ROWS][H]
 var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one lane only
@@ -27,7 +32,7 @@ var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one l
 {{GATES}} // gate(z): the gates' activation, declared in src/gpu/gates.ts
 
 // One (row, unit) cell at one step, from its gate pre-activations z: writes the activations to gates[g0 + k·H]
-// and c, h to cseq[s], hseq[s]; returns (c, h). Both entry points share it.
+// and c, h to cseq[s], hseq[s]; returns (c, h), h as W_h meets it at the next step. Both entry points share it.
 fn cell_forward(g0: u32, s: u32, z: vec4f, cPrev: f32) -> vec2f {
   let a = vec4f(gate(z.x), gate(z.y), tanh(z.z), gate(z.w));
   let c = a.y * cPrev + a.x * a.z;
@@ -38,7 +43,18 @@ fn cell_forward(g0: u32, s: u32, z: vec4f, cPrev: f32) -> vec2f {
   gates[g0 + 3u * H] = a.w;
   cseq[s] = c;
   hseq[s] = h;
+  if (DROPOUT) {
+    let hm = h * rmask[s % (dims.B * H)];
+    hrec[s] = hm;
+    return vec2f(c, hm);
+  }
   return vec2f(c, h);
+}
+
+// h_{t-1} at flat index i of (T,B,H) as W_h meets it, for the per-step fallback.
+fn h_prev(i: u32) -> f32 {
+  if (DROPOUT) { return hrec[i]; }
+  return hseq[i];
 }
 
 @compute @workgroup_size(WG)
@@ -104,7 +120,7 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
       let w = dims.whOffset + k * G + u;
       let wk = vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
 {{#for r < R}}
-      z[{{r}}] += hseq[((t - 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * H + k] * wk;
+      z[{{r}}] += h_prev(((t - 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * H + k) * wk;
 {{/for}}
     }
   }

@@ -43,15 +43,15 @@ async function seeAdapter(): Promise<AdapterSeen> {
 /** Per adapter, model and shape: what 'auto' measured, so it measures once per process. */
 const measured = new Map<string, { kind: BackendKind; why: string }>();
 
-const keyOf = (adapter: string, c: ModelConfig, s: SessionShape) => `${adapter}|${c.inputSize},${c.hiddenSize},${c.layers},${c.outputs},${c.loss}|${s.batchSize},${s.steps}`;
+const keyOf = (adapter: string, c: ModelConfig, s: SessionShape) => `${adapter}|${c.inputSize},${c.hiddenSize},${c.layers},${c.outputs},${c.loss},${c.dropout},${c.recurrentDropout}|${s.batchSize},${s.steps}`;
 
 async function openAuto(config: ModelConfig, shape: SessionShape, job: Job): Promise<Session> {
-  const adapter = await seeAdapter();
   const open = async (kind: BackendKind, why: string, session?: Session) => {
     const s = session ?? (await openSession(kind, config, shape));
     s.stats.why = why;
     return s;
   };
+  const adapter = await seeAdapter();
   if (adapter.kind === 'none') return open('cpu', `no WebGPU adapter (${adapter.why})`);
   if (adapter.kind === 'gpu') return open('webgpu', `a GPU adapter (${adapter.name})`);
   const key = keyOf(adapter.name, config, shape);

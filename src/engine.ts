@@ -26,6 +26,16 @@ export interface StepHyper {
   t: number; // 1-based step count, for bias correction
 }
 
+/**
+ * One training step's dropout masks, per layer: input[l] (b, I_l) multiplies layer l's inputs x_t and recurrent[l]
+ * (b, H_l) multiplies h_{t-1} where it meets W_h, at every time step; entries are 0 or 1/(1 − p); null where the
+ * layer's rate is 0. Drawn by the trainer (src/dropout.ts), so every backend given the same masks agrees.
+ */
+export interface DropoutMasks {
+  input: (Float32Array | null)[];
+  recurrent: (Float32Array | null)[];
+}
+
 /** Which variant of each GPU kernel family a session runs. */
 export interface KernelChoice {
   // Every family has a 'wide' variant for GPUs (many lanes a workgroup, workgroup memory) and a 'narrow' one for
@@ -77,11 +87,11 @@ export interface Session {
   setParams(params: Float32Array): void; // also resets Adam's moments
   readParams(): Promise<Float32Array>;
   /** Queues a full training step: forward, backward, clip, Adam. Its loss comes back through drainLosses. */
-  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void;
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void;
   /** The losses of every step queued since the last drain, in order. */
   drainLosses(): Promise<number[]>;
   /** The batch-mean loss and the gradient of every parameter, in paramLayout order. */
-  lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }>;
+  lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks): Promise<{ loss: number; grads: Float32Array }>;
   /** ∂out[w, output]/∂x[w] (b,T,I) for each window w: one forward and one backward from a head gradient of 1, no loss. */
   inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array>;
   /** Outputs (b, O) of the dense head. */

@@ -23,6 +23,13 @@ export interface ModelConfig {
   outputs: number; // O: dense head outputs, read from the last time step's h
   loss: LossKind;
   recurrentActivation?: RecurrentActivation; // default 'sigmoid'
+  /**
+   * Keras' dropout, in training only: the fraction of a layer's inputs x_t (dropout) and of h_{t-1} where it meets
+   * W_h (recurrentDropout) zeroed, one number for every layer or one per layer; default 0. One mask per window,
+   * shared by every time step and by the four gates (Keras draws one per gate); kept units scaled by 1/(1 − p).
+   */
+  dropout?: number | number[];
+  recurrentDropout?: number | number[];
 }
 
 /** One LSTM layer in the Keras / TensorFlow.js layout; gate blocks are ordered i, f, c(g), o. */
@@ -72,6 +79,25 @@ export function topHiddenSize(config: ModelConfig): number {
   return layerHiddenSize(config, config.layers - 1);
 }
 
+/** A per-layer dropout setting of layer `layer` (0 when unset). */
+function perLayer(value: number | number[] | undefined, layer: number): number {
+  return Array.isArray(value) ? value[layer] : (value ?? 0);
+}
+
+export function layerDropout(config: ModelConfig, layer: number): number {
+  return perLayer(config.dropout, layer);
+}
+
+export function layerRecurrentDropout(config: ModelConfig, layer: number): number {
+  return perLayer(config.recurrentDropout, layer);
+}
+
+/** Whether training draws any dropout mask. */
+export function hasDropout(config: ModelConfig): boolean {
+  for (let l = 0; l < config.layers; l++) if (layerDropout(config, l) > 0 || layerRecurrentDropout(config, l) > 0) return true;
+  return false;
+}
+
 export function layerInputSize(config: ModelConfig, layer: number): number {
   return layer === 0 ? config.inputSize : layerHiddenSize(config, layer - 1);
 }
@@ -91,6 +117,17 @@ export function validateConfig(config: ModelConfig): void {
   check(config.loss !== 'student-t' || config.outputs === 2, `loss 'student-t' needs outputs: 2 (log-variance and the tail parameter; got ${config.outputs})`);
   const gate = config.recurrentActivation;
   check(gate === undefined || gate === 'sigmoid' || gate === 'hard_sigmoid', `recurrentActivation must be 'sigmoid' or 'hard_sigmoid' (got ${String(gate)})`);
+  for (const key of ['dropout', 'recurrentDropout'] as const) {
+    const value = config[key];
+    if (value === undefined) continue;
+    const rate = (v: unknown) => typeof v === 'number' && v >= 0 && v < 1;
+    if (Array.isArray(value)) {
+      check(value.length === config.layers, `${key} lists ${value.length} rates for ${config.layers} layers; give one per layer, or one number for all`);
+      check(value.every(rate), `${key} rates must be in [0, 1) (got [${value.map(String)}])`);
+    } else {
+      check(rate(value), `${key} must be a rate in [0, 1), e.g. 0.2 (got ${String(value)})`);
+    }
+  }
 }
 
 /** Values of y per window: the one return for 'student-t' (its two outputs describe a distribution), else one per output. */

@@ -234,7 +234,7 @@ describe('refusals name the layer and the setting', () => {
     await refuse(seq(lstm({ returnSequences: true }), tf.layers.flatten({ name: 'flat' }), tf.layers.dense({ units: 1 })), /layer "flat" is a Flatten, which is not supported/);
   });
 
-  it('stateful, other activations, mixed or Keras 3 hard_sigmoid, a non-linear head, return_sequences, dropout', async () => {
+  it('stateful, other activations, mixed or Keras 3 hard_sigmoid, a non-linear head, return_sequences, a dropout rate of 1', async () => {
     await refuse(seq(tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', stateful: true, batchInputShape: [4, T, 2], name: 'st' }), tf.layers.dense({ units: 1 })), /LSTM layer "st" has stateful = true/);
     await refuse(seq(lstm({ activation: 'relu', name: 'r' }), tf.layers.dense({ units: 1 })), /LSTM layer "r" has activation 'relu'; only 'tanh'/);
     await refuse(seq(lstm({ recurrentActivation: 'tanh', name: 'rt' }), tf.layers.dense({ units: 1 })), /LSTM layer "rt" has recurrent_activation 'tanh'; only 'sigmoid' and 'hard_sigmoid'/);
@@ -249,7 +249,20 @@ describe('refusals name the layer and the setting', () => {
     const stacked = await saveTfjs(seq(lstm({ returnSequences: true, name: 'l1' }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid' }), tf.layers.dense({ units: 1 })));
     (stacked.modelJson.modelTopology as any).config.layers[0].config.return_sequences = false;
     expect(() => fromTfjsLayersModel(stacked.modelJson, stacked.weightData)).toThrow(/LSTM layer "l1" has return_sequences = false; every LSTM layer but the last/);
-    await refuse(seq(lstm({ dropout: 0.2, name: 'dr' }), tf.layers.dense({ units: 1 })), /LSTM layer "dr" has dropout = 0.2/);
+    await refuse(seq(lstm({ dropout: 1, name: 'dr' }), tf.layers.dense({ units: 1 })), /LSTM layer "dr" has dropout = 1; it must be a rate in \[0, 1\)/);
+  });
+
+  it("Keras' dropout rates are read as training settings and written back; predictions equal TF.js's (no dropout at inference)", async () => {
+    const made = seq(lstm({ dropout: 0.2, recurrentDropout: 0.3, returnSequences: true }), tf.layers.lstm({ units: 3, recurrentActivation: 'sigmoid', recurrentDropout: 0.1 }), tf.layers.dense({ units: 1 }));
+    const { modelJson, weightData } = await saveTfjs(made);
+    const model = fromTfjsLayersModel(modelJson, weightData);
+    expect(model.config).toMatchObject({ dropout: [0.2, 0], recurrentDropout: [0.3, 0.1] });
+    const x = inputs(4, 2);
+    expect(relErr(await predict(model, { x, count: 4, steps: T }, { backend: 'cpu' }), tfjsPredict(made, x, 4, 2))).toBeLessThan(1e-5);
+    const back = toTfjsLayersModel(model).modelJson.modelTopology as any;
+    const lstms = (back.config.layers ?? back.config).filter((l: any) => l.class_name === 'LSTM').map((l: any) => [l.config.dropout, l.config.recurrent_dropout]);
+    expect(lstms).toEqual([[0.2, 0.3], [0, 0.1]]);
+    made.dispose();
   });
 
   it('a model with a branch is refused; a graph model file is refused', async () => {

@@ -4,7 +4,7 @@ import type { BackendChoice } from '../engine.js';
 import { DEFAULT_RISK_OPTIONS, LSTM_SPECS, optionProblem, resolveRiskOptions, type NumberSpec, type OptionSpec, type RiskOptions } from '../finance/options.js';
 import type { LossKind } from '../model.js';
 
-const FORM_KEYS = ['window', 'horizon', 'hidden', 'layers', 'epochs', 'batchSize', 'learningRate', 'loss', 'ensemble', 'backend'] as const;
+const FORM_KEYS = ['window', 'horizon', 'hidden', 'layers', 'dropout', 'recurrentDropout', 'epochs', 'batchSize', 'learningRate', 'loss', 'ensemble', 'backend'] as const;
 export type Settings = Pick<RiskOptions, (typeof FORM_KEYS)[number]>;
 type NumberKey = Exclude<keyof Settings, 'loss' | 'backend'>;
 

@@ -7,6 +7,7 @@
 // ./workers.ts ships the source text of all its exports to Web Workers / worker_threads, so every function
 // the kernels use must be exported from here.
 
+import type { DropoutMasks } from '../engine.js';
 import type { LossKind, ModelConfig, ParamLayout } from '../model.js';
 
 type F32 = Float32Array;
@@ -24,6 +25,7 @@ export interface FastSpec {
   outputs: number;
   loss: LossKind;
   hardSigmoid: boolean; // the gates' activation: TF.js's hard sigmoid instead of the logistic one
+  dropout: boolean; // training may pass dropout masks (the WebAssembly SIMD model declines them: FastModel runs)
   layers: FastLayerSlots[];
   denseKernel: number; // [H of the last layer, O]
   denseBias: number; // [O]
@@ -38,6 +40,7 @@ export function fastSpecOf(config: ModelConfig, layout: ParamLayout): FastSpec {
     outputs: config.outputs,
     loss: config.loss,
     hardSigmoid: config.recurrentActivation === 'hard_sigmoid',
+    dropout: [config.dropout, config.recurrentDropout].some((r) => (Array.isArray(r) ? r.some((p) => p > 0) : (r ?? 0) > 0)),
     layers: layout.layers.map((l) => ({ kernel: l.kernel.offset, recurrentKernel: l.recurrentKernel.offset, bias: l.bias.offset })),
     denseKernel: layout.denseKernel.offset,
     denseBias: layout.denseBias.offset,
@@ -212,12 +215,14 @@ export function gate_slope_f32(a: number, hard: boolean): number {
 
 /**
  * lstm_forward of ./lstm.ts: gates (T,B,4H) holds xproj on entry and the activations i, f, g, o on return.
- * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass.
+ * recurrentKernelT is W_h transposed, (4H,H). Also keeps tanh(c) (T,B,H) for the backward pass. With a recurrent
+ * dropout mask (B,H), hrec (T,B,H) receives h ⊙ mask, which is what W_h meets (and dW_h needs) instead of h.
  */
-export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number, hard: boolean): void {
+export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, recurrentKernelT: F32, T: number, B: number, H: number, hard: boolean, recurrentMask: F32 | null = null, hrec: F32 = hseq): void {
   const G = 4 * H;
+  const hin = recurrentMask ? hrec : hseq;
   for (let t = 0; t < T; t++) {
-    if (t > 0) gemm_nt(gates, t * B * G, hseq, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
+    if (t > 0) gemm_nt(gates, t * B * G, hin, (t - 1) * B * H, recurrentKernelT, 0, B, G, H, true); // z_t += h_{t-1} · W_h
     for (let b = 0; b < B; b++) {
       const row = (t * B + b) * G, s = (t * B + b) * H, prev = s - B * H;
       for (let u = 0; u < H; u++) {
@@ -234,6 +239,7 @@ export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, r
         cseq[s + u] = c;
         tanhC[s + u] = tc;
         hseq[s + u] = o * tc;
+        if (recurrentMask) hrec[s + u] = o * tc * recurrentMask[b * H + u];
       }
     }
   }
@@ -241,7 +247,8 @@ export function lstm_forward_f32(hseq: F32, cseq: F32, tanhC: F32, gates: F32, r
 
 /**
  * lstm_backward of ./lstm.ts: writes dG (T,B,4H). dhNext and dcNext are (B,H) scratch. recurrentKernel is
- * W_h as stored, (H,4H), which is exactly the Bt that dh_{t-1} = dG_t · W_hᵀ needs.
+ * W_h as stored, (H,4H), which is exactly the Bt that dh_{t-1} = dG_t · W_hᵀ needs; with a recurrent dropout
+ * mask (B,H), dh_{t-1} = (dG_t · W_hᵀ) ⊙ mask.
  */
 export function lstm_backward_f32(
   dG: F32,
@@ -258,6 +265,7 @@ export function lstm_backward_f32(
   B: number,
   H: number,
   hard: boolean,
+  recurrentMask: F32 | null = null,
 ): void {
   const G = 4 * H;
   dhNext.fill(0, 0, B * H);
@@ -280,7 +288,14 @@ export function lstm_backward_f32(
       }
     }
     if (t > 0) gemm_nt(dhNext, 0, dG, t * B * G, params, recurrentKernel0, B, H, G, false);
+    if (t > 0 && recurrentMask) mask_rows(dhNext, 0, recurrentMask, 1, B * H);
   }
+}
+
+/** x[x0 + r·N + n] *= mask[(r·N + n) mod M], for R·N values: a (B,X) dropout mask over the rows of a (T,B,X) tensor (M = B·X). */
+export function mask_rows(x: F32, x0: number, mask: F32, R: number, M: number): void {
+  const n = R * M;
+  for (let i = 0; i < n; i++) x[x0 + i] *= mask[i % M];
 }
 
 /**
@@ -352,6 +367,10 @@ export class FastModel {
   private cseq: F32[] = []; // per layer (T,B,H)
   private tanhC: F32[] = []; // per layer (T,B,H)
   private gates: F32[] = []; // per layer (T,B,4H)
+  private dropped: F32[] = []; // with dropout, per layer > 0: its input (T,B,I) after the input mask
+  private hrec: F32[] = []; // with dropout, per layer: h ⊙ the recurrent mask (T,B,H), as W_h meets it
+  private inputs: F32[] = []; // per layer: what the last forward fed its input projection
+  private masks: DropoutMasks | null = null; // the last forward's dropout masks, which its backward applies again
   private dG!: F32; // (T,B,4H), reused by every layer
   private dh: F32[] = []; // the gradient reaching a layer's h: (B,H) for one layer, else two (T,B,H) ping-ponged down the stack
   private dx0!: F32; // (T,B,I): the gradient w.r.t. the input, for input gradients
@@ -382,6 +401,10 @@ export class FastModel {
     this.cseq = hidden.map((h) => f(T * B * h));
     this.tanhC = hidden.map((h) => f(T * B * h));
     this.gates = hidden.map((h) => f(T * B * 4 * h));
+    if (this.spec.dropout) {
+      this.dropped = hidden.map((_, l) => f(l === 0 ? 0 : T * B * hidden[l - 1]));
+      this.hrec = hidden.map((h) => f(T * B * h));
+    }
     // scratch shared by the layers, sized for the largest
     this.dG = f(T * B * 4 * H);
     this.dh = L > 1 ? [f(T * B * H), f(T * B * H)] : [f(B * H)];
@@ -393,19 +416,34 @@ export class FastModel {
     this.capacity = B;
   }
 
-  /** Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call. */
-  forward(params: F32, x: F32, B: number): F32 {
+  /**
+   * Dense-head outputs (B,O) for x (B,T,I) batch-major; the returned view is overwritten by the next call.
+   * Dropout masks are given in training only (the model's spec must say dropout).
+   */
+  forward(params: F32, x: F32, B: number, masks: DropoutMasks | null = null): F32 {
+    if (masks && !this.spec.dropout) throw new Error('internal: dropout masks for a model without dropout');
     this.ensure(B);
+    this.masks = masks;
     const { hidden, inputSize: I0, outputs: O } = this.spec, T = this.steps;
     toTimeMajor(this.x, x, B, T, I0);
     let input = this.x;
     for (let l = 0; l < this.spec.layers.length; l++) {
       const slots = this.spec.layers[l], I = l === 0 ? I0 : hidden[l - 1], H = hidden[l], G = 4 * H;
       const wxT = this.wT[2 * l], whT = this.wT[2 * l + 1];
+      const inputMask = masks?.input[l] ?? null, recurrentMask = masks?.recurrent[l] ?? null;
+      if (inputMask) {
+        if (l > 0) {
+          const copy = this.dropped[l].subarray(0, T * B * I); // layer l-1's backward still needs its h unmasked
+          copy.set(input.subarray(0, T * B * I));
+          input = copy;
+        }
+        mask_rows(input, 0, inputMask, T, B * I);
+      }
+      this.inputs[l] = input;
       transpose(wxT, params, slots.kernel, I, G);
       transpose(whT, params, slots.recurrentKernel, H, G);
       matmul_forward_f32(this.gates[l], input, wxT, params, slots.bias, T * B, I, G); // xproj, in place of the gates
-      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H, this.spec.hardSigmoid);
+      lstm_forward_f32(this.hseq[l], this.cseq[l], this.tanhC[l], this.gates[l], whT, T, B, H, this.spec.hardSigmoid, recurrentMask, this.hrec[l]);
       input = this.hseq[l];
     }
     // The head reads W_d (H,O) as stored: out[b,o] = bd[o] + Σ_k h[b,k] W_d[k,o].
@@ -424,8 +462,8 @@ export class FastModel {
    * Writes into grads (zeroed first) the gradient of Σ window loss / meanOverBatch and returns that partial mean,
    * so halves of one batch computed apart add up to the batch's mean loss and gradient.
    */
-  forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B): number {
-    this.forward(params, x, B);
+  forwardBackward(params: F32, x: F32, y: F32, B: number, grads: F32, meanOverBatch = B, masks: DropoutMasks | null = null): number {
+    this.forward(params, x, B, masks);
     const lossValue = loss_f32(this.out, y, B, this.spec.outputs, meanOverBatch, this.spec.loss, this.dout);
     this.backward(params, B, grads);
     return lossValue;
@@ -447,7 +485,7 @@ export class FastModel {
   /** Backpropagates this.dout: the weight gradients into grads (zeroed first), or with grads null the input's into dx0. */
   private backward(params: F32, B: number, grads: F32 | null): void {
     const { hidden, outputs: O, layers, denseKernel: wd, denseBias: bd } = this.spec, T = this.steps;
-    const L = layers.length, dout = this.dout;
+    const L = layers.length, dout = this.dout, masks = this.masks;
     grads?.fill(0);
 
     // Dense head: dW_d += h_lastᵀ · dout, db_d += Σ dout, dh_last = dout · W_dᵀ (B,H).
@@ -469,16 +507,17 @@ export class FastModel {
     let lastStepOnly = true;
     for (let l = L - 1; l >= 0; l--) {
       const slots = layers[l], I = l === 0 ? this.spec.inputSize : hidden[l - 1], H = hidden[l], G = 4 * H, dG = this.dG;
-      const input = l === 0 ? this.x : this.hseq[l - 1];
-      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid);
+      const inputMask = masks?.input[l] ?? null, recurrentMask = masks?.recurrent[l] ?? null;
+      lstm_backward_f32(dG, this.dhNext, this.dcNext, dh, lastStepOnly, this.gates[l], this.cseq[l], this.tanhC[l], params, slots.recurrentKernel, T, B, H, this.spec.hardSigmoid, recurrentMask);
       if (grads) {
-        gemm_tn(grads, slots.kernel, input, 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
-        gemm_tn(grads, slots.recurrentKernel, this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
+        gemm_tn(grads, slots.kernel, this.inputs[l], 0, dG, 0, I, G, T * B); // dW_x += inputᵀ · dG
+        gemm_tn(grads, slots.recurrentKernel, recurrentMask ? this.hrec[l] : this.hseq[l], 0, dG, B * G, H, G, (T - 1) * B); // dW_h += h_{t-1}ᵀ · dG_t
         colsum_add(grads, slots.bias, dG, T * B, G);
       }
       if (l > 0 || !grads) {
         dh = l > 0 ? this.dh[(L - l) % 2] : this.dx0;
         gemm_nt(dh, 0, dG, 0, params, slots.kernel, T * B, I, G, false); // d(input) = dG · W_xᵀ, for the layer below
+        if (inputMask) mask_rows(dh, 0, inputMask, T, B * I);
       }
       lastStepOnly = false;
     }

@@ -17,7 +17,8 @@ export function gate_derivative(a: number, kind: RecurrentActivation): number {
 /**
  * The recurrence of one layer, given xproj = x·W_x + b for every step.
  * hseq, cseq are (T,B,H); gates is (T,B,4H) and holds the activations i, f, g, o that the backward pass needs.
- * The initial state h_{-1} = c_{-1} = 0.
+ * The initial state h_{-1} = c_{-1} = 0. recurrentMask (B,H), when given, multiplies h_{t-1} where it meets W_h
+ * (recurrent dropout; one mask for all four gates and every step).
  */
 export function lstm_forward(
   hseq: Float64Array,
@@ -29,6 +30,7 @@ export function lstm_forward(
   B: number,
   H: number,
   activation: RecurrentActivation,
+  recurrentMask: Arr | null = null,
 ): void {
   const G = 4 * H;
   for (let t = 0; t < T; t++) {
@@ -37,7 +39,7 @@ export function lstm_forward(
       const prev = ((t - 1) * B + b) * H; // only read when t > 0
       for (let j = 0; j < G; j++) {
         let z = xproj[row + j];
-        if (t > 0) for (let k = 0; k < H; k++) z += hseq[prev + k] * recurrentKernel[k * G + j];
+        if (t > 0) for (let k = 0; k < H; k++) z += hseq[prev + k] * (recurrentMask ? recurrentMask[b * H + k] : 1) * recurrentKernel[k * G + j];
         gates[row + j] = j >= 2 * H && j < 3 * H ? Math.tanh(z) : gate_activation(z, activation);
       }
       for (let u = 0; u < H; u++) {
@@ -56,6 +58,7 @@ export function lstm_forward(
  * dhAbove is the gradient reaching h from outside the recurrence: (T,B,H) from the layer above, or, when
  * lastStepOnly, (B,H) from the dense head at t = T-1. Writes dG (T,B,4H), the gradient of the
  * pre-activations, which is also d(xproj); the weight gradients follow from it by matmul_backward.
+ * recurrentMask as in lstm_forward: dh_{t-1} = (dG_t · W_hᵀ) ⊙ mask.
  */
 export function lstm_backward(
   dG: Float64Array,
@@ -68,6 +71,7 @@ export function lstm_backward(
   B: number,
   H: number,
   activation: RecurrentActivation,
+  recurrentMask: Arr | null = null,
 ): void {
   const G = 4 * H;
   const dhNext = new Float64Array(B * H); // dG_{t+1} · W_hᵀ
@@ -94,7 +98,7 @@ export function lstm_backward(
       for (let k = 0; k < H; k++) {
         let acc = 0;
         for (let j = 0; j < G; j++) acc += dG[row + j] * recurrentKernel[k * G + j];
-        dhNext[b * H + k] = acc;
+        dhNext[b * H + k] = recurrentMask ? acc * recurrentMask[b * H + k] : acc;
       }
     }
   }

@@ -1,4 +1,5 @@
-import type { Session, SessionShape, StepHyper } from '../engine.js';
+import type { DropoutMasks, Session, SessionShape, StepHyper } from '../engine.js';
+import { checkDropoutMasks } from '../dropout.js';
 import { check } from '../errors.js';
 import { paramLayout, type ModelConfig } from '../model.js';
 import { adam_update } from './adam.js';
@@ -36,8 +37,9 @@ export class ReferenceSession implements Session {
     return this.params.slice();
   }
 
-  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
-    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
+    checkDropoutMasks(this.config, masks, b);
+    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps, masks);
     adam_update(this.params, grads, this.m, this.v, hp);
     this.losses.push(loss);
   }
@@ -48,8 +50,9 @@ export class ReferenceSession implements Session {
     return out;
   }
 
-  async lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
-    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps);
+  async lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks): Promise<{ loss: number; grads: Float32Array }> {
+    checkDropoutMasks(this.config, masks, b);
+    const { loss, grads } = model_forward_backward(this.config, this.params, x, y, b, this.shape.steps, masks);
     return { loss, grads: Float32Array.from(grads) };
   }
 

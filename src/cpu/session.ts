@@ -1,6 +1,7 @@
 import { check } from '../errors.js';
 import { paramLayout, targetsPerWindow, type ModelConfig } from '../model.js';
-import type { EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
+import type { DropoutMasks, EngineStats, Session, SessionShape, StepHyper } from '../engine.js';
+import { checkDropoutMasks, sliceDropoutMasks } from '../dropout.js';
 import { adam_update } from './adam.js';
 import * as fast from './fast.js';
 import { fastSpecOf } from './fast.js';
@@ -50,10 +51,12 @@ export class CpuSession implements Session {
     this.grads = new Float32Array(this.size);
     // First in the queue: every step, forward and worker start waits until the kernels are known.
     this.enqueue(async () => {
-      const compiled = options.simd === false ? null : await compileLstmWasm();
+      const spec = fastSpecOf(config, layout);
+      const compiled = options.simd === false || spec.dropout ? null : await compileLstmWasm();
       this.wasm = compiled?.module ?? null;
-      this.local = cpuModel({ ...fast, ...simd }, fastSpecOf(config, layout), shape.steps, shape.batchSize, this.wasm);
+      this.local = cpuModel({ ...fast, ...simd }, spec, shape.steps, shape.batchSize, this.wasm);
       this.stats.kernelChoice.all = compiled ? (compiled.relaxedSimd ? 'wasm-relaxed-simd-f32' : 'wasm-simd-f32') : 'js-f32';
+      if (spec.dropout) this.stats.kernelChoice.allWhy = 'dropout: the WebAssembly SIMD kernels take no masks, the plain JS ones run';
     });
   }
 
@@ -71,10 +74,11 @@ export class CpuSession implements Session {
     return this.after(() => this.params.slice());
   }
 
-  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
+    checkDropoutMasks(this.config, masks, b);
     const [xb, yb] = this.batch(x, y, b), h = { ...hp };
     this.enqueue(async () => {
-      const loss = await this.gradients(xb, yb, b);
+      const loss = await this.gradients(xb, yb, b, masks ?? null);
       adam_update(this.params, this.grads, this.m, this.v, h);
       this.losses.push(loss);
     });
@@ -86,12 +90,12 @@ export class CpuSession implements Session {
   }
 
   /** The batch's mean loss; its gradient goes to this.grads. */
-  private async gradients(xb: Float32Array, yb: Float32Array, b: number): Promise<number> {
+  private async gradients(xb: Float32Array, yb: Float32Array, b: number, masks: DropoutMasks | null): Promise<number> {
     const workers = await this.pool();
-    if (workers.length === 0) return this.local.forwardBackward(this.params, xb, yb, b, this.grads);
+    if (workers.length === 0) return this.local.forwardBackward(this.params, xb, yb, b, this.grads, b, masks);
     let loss = 0;
     this.grads.fill(0);
-    for (const r of await this.scatter(workers, xb, yb, b)) {
+    for (const r of await this.scatter(workers, xb, yb, b, masks)) {
       if (!('loss' in r)) throw new Error('internal: a training slice came back without a loss');
       loss += r.loss;
       for (let i = 0; i < this.size; i++) this.grads[i] += r.grads[i];
@@ -107,9 +111,10 @@ export class CpuSession implements Session {
     });
   }
 
-  lossAndGradients(x: Float32Array, y: Float32Array, b: number): Promise<{ loss: number; grads: Float32Array }> {
+  lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks): Promise<{ loss: number; grads: Float32Array }> {
+    checkDropoutMasks(this.config, masks, b);
     const [xb, yb] = this.batch(x, y, b);
-    return this.after(async () => ({ loss: await this.gradients(xb, yb, b), grads: this.grads.slice() }));
+    return this.after(async () => ({ loss: await this.gradients(xb, yb, b, masks ?? null), grads: this.grads.slice() }));
   }
 
   inputGradients(x: Float32Array, b: number, output: number): Promise<Float32Array> {
@@ -122,7 +127,7 @@ export class CpuSession implements Session {
         return dx;
       }
       let at = 0;
-      for (const r of await this.scatter(workers, xb, null, b, output)) {
+      for (const r of await this.scatter(workers, xb, null, b, null, output)) {
         if (!('dx' in r)) throw new Error('internal: an input-gradient slice came back without dx');
         dx.set(r.dx, at);
         at += r.dx.length;
@@ -142,7 +147,7 @@ export class CpuSession implements Session {
     if (workers.length === 0) return this.local.forward(this.params, xb, b).slice();
     const out = new Float32Array(b * O);
     let at = 0;
-    for (const r of await this.scatter(workers, xb, null, b)) {
+    for (const r of await this.scatter(workers, xb, null, b, null)) {
       if (!('out' in r)) throw new Error('internal: a forward slice came back without outputs');
       out.set(r.out, at);
       at += r.out.length;
@@ -192,12 +197,12 @@ export class CpuSession implements Session {
    * posted first, then this thread computes its slice while they compute theirs. A slice whose worker fails runs
    * here too. With `output` the jobs are input gradients of that output.
    */
-  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number, output?: number): Promise<Reply[]> {
+  private scatter(workers: KernelWorker[], x: Float32Array, y: Float32Array | null, b: number, masks: DropoutMasks | null, output?: number): Promise<Reply[]> {
     const I = this.config.inputSize, Y = targetsPerWindow(this.config), T = this.shape.steps;
     const n = Math.min(workers.length + 1, b);
     const jobs = Array.from({ length: n }, (_, i): Job => {
       const from = Math.floor((i * b) / n), to = Math.floor(((i + 1) * b) / n);
-      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), output, b: to - from, meanOver: b };
+      return { params: this.params, x: x.slice(from * T * I, to * T * I), y: y && y.slice(from * Y, to * Y), output, b: to - from, meanOver: b, masks: masks && sliceDropoutMasks(masks, b, from, to) };
     });
     const theirs = jobs.slice(1).map((job, i) =>
       workers[i].run(job).catch((e: Error) => {
@@ -217,6 +222,6 @@ export class CpuSession implements Session {
     }
     if (!job.y) return { out: this.local.forward(job.params, job.x, job.b).slice() };
     const grads = new Float32Array(this.size);
-    return { loss: this.local.forwardBackward(job.params, job.x, job.y, job.b, grads, job.meanOver), grads };
+    return { loss: this.local.forwardBackward(job.params, job.x, job.y, job.b, grads, job.meanOver, job.masks ?? null), grads };
   }
 }

@@ -4,6 +4,7 @@
 // and serve in their own way; the WebAssembly goes to it as a compiled module in the first message.
 // Pages need no cross-origin isolation: arrays are copied by postMessage, not shared.
 import * as fast from './fast.js';
+import type { DropoutMasks } from '../engine.js';
 import type { FastSpec } from './fast.js';
 import * as simd from './simd.js';
 
@@ -16,11 +17,12 @@ const KERNELS: { name: string }[] = Object.values(EXPORTS).filter((k) => typeof 
 export type CpuModel = Pick<fast.FastModel, 'forward' | 'forwardBackward' | 'inputGradients'>;
 
 /**
- * The model of one thread: WebAssembly SIMD where the module is given, else plain JS. Runs inside workers from
- * its source text as well, so it may use only its arguments.
+ * The model of one thread: WebAssembly SIMD where the module is given, else plain JS; plain JS too for a model
+ * with dropout, which the SIMD kernels do not take. Runs inside workers from its source text as well, so it may
+ * use only its arguments.
  */
 export function cpuModel(k: Kernels, spec: FastSpec, steps: number, capacity: number, wasm: WebAssembly.Module | null): CpuModel {
-  return wasm ? new k.SimdModel(spec, steps, capacity, k.instantiateLstmWasm(wasm), k) : new k.FastModel(spec, steps, capacity);
+  return wasm && !spec.dropout ? new k.SimdModel(spec, steps, capacity, k.instantiateLstmWasm(wasm), k) : new k.FastModel(spec, steps, capacity);
 }
 
 /** A slice of a batch: forward + backward when y is given, input gradients of `output` when that is given, else forward only. */
@@ -31,6 +33,7 @@ export interface Job {
   output?: number;
   b: number;
   meanOver: number; // windows in the whole batch, so slices' losses and gradients add up
+  masks?: DropoutMasks | null; // the slice's rows of the step's dropout masks
 }
 
 export type Reply = { loss: number; grads: Float32Array } | { out: Float32Array } | { dx: Float32Array };
@@ -47,7 +50,7 @@ function workerMain(port: { on(f: (m: Message) => void): void; post(m: unknown):
         model = makeModel(k, msg.spec, msg.steps, msg.capacity, msg.wasm);
         grads = new Float32Array(msg.spec.size);
       } else if (msg.y) {
-        const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver);
+        const loss = model!.forwardBackward(msg.params, msg.x, msg.y, msg.b, grads!, msg.meanOver, msg.masks ?? null);
         port.post({ loss, grads });
       } else if (msg.output !== undefined) {
         const dx = new Float32Array(msg.x.length);

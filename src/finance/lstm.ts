@@ -30,7 +30,9 @@ export function lstmOutputs(loss: LossKind): number {
 
 /** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
 export function createMember(settings: LstmOptions, inputSize: number, k: number): Model {
-  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss), loss: settings.loss }, settings.seed + k);
+  const { dropout, recurrentDropout } = settings; // set only when used: a model file without dropout stays as it was
+  const rates = { ...(dropout > 0 ? { dropout } : {}), ...(recurrentDropout > 0 ? { recurrentDropout } : {}) };
+  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss), loss: settings.loss, ...rates }, settings.seed + k);
 }
 
 /**

@@ -10,6 +10,8 @@ export interface LstmOptions {
   window: number;
   hidden: number;
   layers: number;
+  dropout: number; // Keras' dropout on each layer's inputs, in training only
+  recurrentDropout: number; // and on h_{t-1}
   loss: LossKind;
   epochs: number;
   batchSize: number;
@@ -95,6 +97,8 @@ export const LSTM_SPECS: OptionSpec<keyof LstmOptions | 'horizon'>[] = [
   { key: 'horizon', flag: 'horizon', value: 'H', kind: 'integer', min: 1, max: 22, label: 'Horizon (days)', help: "forecast the variance of the next H days' returns" },
   { key: 'hidden', flag: 'hidden', value: 'N', kind: 'integer', min: 1, max: 1024, label: 'Hidden size', help: 'LSTM units per layer' },
   { key: 'layers', flag: 'layers', value: 'N', kind: 'integer', min: 1, max: 8, label: 'Layers', help: 'stacked LSTM layers' },
+  { key: 'dropout', flag: 'dropout', value: 'P', kind: 'number', min: 0, max: 0.9, label: 'Dropout', help: "Keras dropout: the share of each LSTM layer's inputs dropped in training" },
+  { key: 'recurrentDropout', flag: 'recurrent-dropout', value: 'P', kind: 'number', min: 0, max: 0.9, label: 'Recurrent dropout', help: 'Keras recurrent dropout: the share of h(t-1) dropped in training' },
   { key: 'loss', flag: 'loss', value: 'NAME', kind: 'choice', choices: { qlike: 'QLIKE', mse: 'MSE on log-variance', 'student-t': 'Student-t likelihood (h = 1)' }, label: 'Loss', help: "'qlike' (on variance, output read as log-variance), 'mse' (on log-variance) or 'student-t' (likelihood of the next return, with the network's own ν for VaR/ES; horizon 1 only)" },
   { key: 'epochs', flag: 'epochs', value: 'N', kind: 'integer', min: 1, max: 10000, label: 'Epochs', help: 'maximum training epochs (early stopping on validation)' },
   { key: 'batchSize', flag: 'batch', value: 'N', kind: 'integer', min: 1, max: 65536, label: 'Batch size', help: 'windows per training step' },
@@ -150,6 +154,8 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   split: { train: 0.7, validation: 0.15, test: 0.15 },
   hidden: 32,
   layers: 1,
+  dropout: 0,
+  recurrentDropout: 0,
   loss: 'qlike',
   epochs: 20,
   batchSize: 64,

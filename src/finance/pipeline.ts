@@ -165,7 +165,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   }
   const t4 = now();
 
-  const { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist } = o;
+  const { window, horizon, split, hidden, layers, dropout, recurrentDropout, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist } = o;
   const splitSummary = (range: { from: number; to: number }, windows: number): SplitSummary => ({ firstDate: market.dates[range.from], lastDate: market.dates[range.to - 1], days: range.to - range.from, windows });
   const { name: _first, ...first } = series[0];
   const trainedSamples = results.reduce((n, r) => n + r.samplesPerSecond * r.seconds, 0);
@@ -185,7 +185,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       split: { train: splitSummary(splits.train, origins.train.length), validation: splitSummary(splits.validation, origins.validation.length), test: splitSummary(splits.test, origins.test.length) },
       warnings: market.warnings,
     },
-    settings: { window, horizon, split, hidden, layers, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist },
+    settings: { window, horizon, split, hidden, layers, dropout, recurrentDropout, loss, epochs, batchSize, learningRate, patience, ensemble, seed, backend, garchDist },
     dataQuality: quality,
     warnings,
     ...first,

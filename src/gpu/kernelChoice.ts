@@ -2,7 +2,7 @@
 // fastest (cached per adapter, model and batch shape), and how the choice is reported.
 import type { KernelChoice } from '../engine.js';
 import { UserError } from '../errors.js';
-import { layerHiddenSize, type ModelConfig } from '../model.js';
+import { hasDropout, layerHiddenSize, type ModelConfig } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, wideTiling } from './lstm.js';
 import { NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
@@ -18,11 +18,12 @@ export const MAX_ROWS_PER_LANE = 8;
 /** The variants that run here for `rows` = T·B rows, fastest-first guess first; only `forced` if given (or why not). */
 export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: number, forced?: KernelChoice): KernelChoice[] {
   const hidden = Array.from({ length: config.layers }, (_, l) => layerHiddenSize(config, l));
-  const narrowRuns = hidden.every((H) => narrowEligible(ctx, H, rows));
+  // The narrow recurrent kernels take no dropout masks: a model with dropout declines them.
+  const narrowRuns = hidden.every((H) => narrowEligible(ctx, H, rows)) && !hasDropout(config);
   const fused = hidden.every((H) => fusedFits(ctx, H));
   if (forced) {
     if (forced.recurrent === 'narrow' && !narrowRuns) {
-      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN} and steps x batch within the adapter's texture limits`);
+      throw new UserError(`the narrow recurrent kernels need the 'subgroups' feature, hidden size <= ${NARROW_MAX_HIDDEN}, steps x batch within the adapter's texture limits and a model without dropout`);
     }
     if (forced.gradients === 'narrow' && !subgroupsOf4(ctx)) {
       throw new UserError("the narrow weight-gradient kernel needs the 'subgroups' feature with subgroups of at least 4 lanes");

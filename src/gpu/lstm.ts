@@ -49,12 +49,34 @@ export interface LstmForwardArgs {
   gates: GPUBuffer; // xproj in, activations out
   hseq: GPUBuffer;
   cseq: GPUBuffer;
+  recurrentDropout?: RecurrentDropout;
+}
+
+/** Training with recurrent dropout: the mask (B,H) and h ⊙ mask (T,B,H), which W_h meets and dW_h needs. */
+export interface RecurrentDropout {
+  rmask: GPUBuffer;
+  hrec: GPUBuffer;
+}
+
+const placeholderCache = new WeakMap<GPUDevice, RecurrentDropout>();
+
+/** Without dropout the kernels' mask bindings still need buffers (the shader never touches them): one pair per device. */
+function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { constants: { DROPOUT: number }; rmask: GPUBuffer; hrec: GPUBuffer } {
+  if (d) return { constants: { DROPOUT: 1 }, ...d };
+  let p = placeholderCache.get(ctx.device);
+  if (!p) {
+    const make = (label: string) => ctx.device.createBuffer({ label, size: 16, usage: GPUBufferUsage.STORAGE });
+    p = { rmask: make('no recurrent mask'), hrec: make('no hrec') };
+    placeholderCache.set(ctx.device, p);
+  }
+  return { constants: { DROPOUT: 0 }, ...p };
 }
 
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
-  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
-  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, [Math.ceil(a.B / tiling.rows)], label);
+  const d = dropoutBindings(ctx, a.recurrentDropout);
+  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
+  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 export interface LstmBackwardArgs {
@@ -68,12 +90,14 @@ export interface LstmBackwardArgs {
   dhAbove: GPUBuffer;
   lastStepOnly: boolean;
   dG: GPUBuffer;
+  recurrentDropout?: RecurrentDropout; // its mask only
 }
 
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t: 0 });
-  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...gateConstants(a.gate) } };
-  return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG }, [Math.ceil(a.B / tiling.rows)], label);
+  const d = dropoutBindings(ctx, a.recurrentDropout);
+  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
+  return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, rmask: d.rmask }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 /** Workgroups of 64 lanes for the per-step kernels: one lane per unit in rowsPerLane rows. */
@@ -81,17 +105,19 @@ const stepGroups = (B: number, H: number, rowsPerLane: number): [number] => [Mat
 
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
 export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs, rowsPerLane = 1): Promise<Dispatch>[] {
-  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
+  const d = dropoutBindings(ctx, a.recurrentDropout);
+  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, t) =>
-    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
+    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
 export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }, rowsPerLane = 1): Promise<Dispatch>[] {
-  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...gateConstants(a.gate) } };
+  const d = dropoutBindings(ctx, a.recurrentDropout);
+  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
     const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t });
-    return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`);
+    return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, dcState: a.dcState, rmask: d.rmask }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`);
   });
 }

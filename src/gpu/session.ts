@@ -1,14 +1,15 @@
 import { fromTimeMajor, toTimeMajor } from '../cpu/fast.js';
-import type { EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
+import type { DropoutMasks, EngineStats, KernelChoice, Session, SessionShape, StepHyper } from '../engine.js';
+import { checkDropoutMasks } from '../dropout.js';
 import { check } from '../errors.js';
-import { layerHiddenSize, paramLayout, targetsPerWindow, topHiddenSize, type ModelConfig } from '../model.js';
+import { hasDropout, layerDropout, layerHiddenSize, layerInputSize, layerRecurrentDropout, paramLayout, targetsPerWindow, topHiddenSize, type ModelConfig } from '../model.js';
 import { adam, NORM_PARTIALS } from './adam.js';
 import { denseLoss } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
 import { chooseKernels, describeKernels, kernelCandidates, narrowPair } from './kernelChoice.js';
 import { unitRowTexture } from './unitRowTexture.js';
 import { encodeDispatches, type Dispatch } from './program.js';
-import { backwardPass, forwardPass, gradientScratchFloats, inputGradientPass, type StepBuffers } from './step.js';
+import { backwardPass, forwardPass, gradientScratchFloats, inputGradientPass, type DropoutBuffers, type StepBuffers } from './step.js';
 
 const LOSS_LOG = 256; // training steps whose losses can wait on the GPU before a read-back
 
@@ -30,7 +31,9 @@ export class GpuSession implements Session {
     private shape: SessionShape,
     private buf: Record<'params' | 'grads' | 'm' | 'v' | 'x' | 'y' | 'headOut' | 'lossLog', GPUBuffer>,
     private owned: { destroy(): void }[],
-    private forwardDispatches: Dispatch[],
+    private forwardDispatches: Dispatch[], // inference: no dropout masks
+    private trainForwardDispatches: Dispatch[], // training: the masks of ./step.ts' DropoutBuffers, where the model has dropout
+    private dropout: DropoutBuffers | null,
     private head: Awaited<ReturnType<typeof denseLoss>>,
     private backwardDispatches: Dispatch[],
     private optimizer: Awaited<ReturnType<typeof adam>>,
@@ -39,7 +42,7 @@ export class GpuSession implements Session {
   ) {
     this.xHost = new Float32Array(shape.steps * shape.batchSize * config.inputSize);
     this.yHost = new Float32Array(shape.batchSize * targetsPerWindow(config));
-    const dispatches = forwardDispatches.length + 1 + backwardDispatches.length + optimizer.dispatches.length;
+    const dispatches = trainForwardDispatches.length + 1 + backwardDispatches.length + optimizer.dispatches.length;
     this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
   }
 
@@ -101,8 +104,15 @@ export class GpuSession implements Session {
     const dGTexture = candidates.some(narrowPair) ? texture('dG texture', H) : null;
     const whT = make('W_hᵀ', H * G);
     const splitK = make('split-K slices', gradientScratchFloats(config, shape));
-    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, whT, splitK, acts };
-    const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice), backwardPass(ctx, config, shape, stepBuffers, choice)]);
+    const dropout: DropoutBuffers | null = hasDropout(config)
+      ? {
+          inputMasks: hidden.map((_, l) => (layerDropout(config, l) > 0 ? make(`input mask.${l}`, B * layerInputSize(config, l)) : null)),
+          dropped: hidden.map((_, l) => (l > 0 && layerDropout(config, l) > 0 ? make(`dropped input.${l}`, T * B * layerInputSize(config, l)) : null)),
+          recurrent: hidden.map((h, l) => (layerRecurrentDropout(config, l) > 0 ? { rmask: make(`recurrent mask.${l}`, B * h), hrec: make(`hrec.${l}`, T * B * h) } : null)),
+        }
+      : null;
+    const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, whT, splitK, acts, dropout };
+    const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice, true), backwardPass(ctx, config, shape, stepBuffers, choice)]);
     const headDispatch = (await head).dispatch;
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
     const choice = await chooseKernels(
@@ -115,7 +125,8 @@ export class GpuSession implements Session {
       },
       { onTimed: (done, total) => shape.onSetup?.({ stage: 'choosing', done, total }), signal: shape.signal },
     );
-    const [forward, backward] = await passes(choice);
+    const [trainForward, backward] = await passes(choice);
+    const forward = dropout ? await forwardPass(ctx, config, shape, stepBuffers, choice, false) : trainForward;
     // Input gradients' backward pass is built (and its pipelines compiled) on first use: training never needs it.
     let inputGradients: Promise<{ dispatches: Dispatch[]; dInput: GPUBuffer }> | undefined;
     const inputGradientDispatches = () =>
@@ -123,7 +134,7 @@ export class GpuSession implements Session {
         const dInput = make('dInput', T * B * config.inputSize);
         return { dInput, dispatches: await inputGradientPass(ctx, config, shape, stepBuffers, dInput, choice) };
       })());
-    const session = new GpuSession(ctx, config, shape, buf, owned, forward, await head, backward, await optimizer, inputGradientDispatches, describeKernels(ctx, choice, H, B, T));
+    const session = new GpuSession(ctx, config, shape, buf, owned, forward, trainForward, dropout, await head, backward, await optimizer, inputGradientDispatches, describeKernels(ctx, choice, H, B, T));
     if (T === 1) {
       // With one step W_h meets only h_{-1} = 0: its gradient is zero and no GEMM writes it.
       for (const l of layout.layers) device.queue.writeBuffer(buf.grads, l.recurrentKernel.offset * 4, new Float32Array(l.recurrentKernel.size));
@@ -160,6 +171,22 @@ export class GpuSession implements Session {
     }
   }
 
+  /** A training step's dropout masks, rows b..B-1 zero; no masks (a step without dropout) uploads ones. */
+  private uploadMasks(masks: DropoutMasks | undefined, b: number): void {
+    checkDropoutMasks(this.config, masks, b);
+    if (!this.dropout) return;
+    const B = this.shape.batchSize;
+    const put = (buffer: GPUBuffer | undefined, mask: Float32Array | null | undefined, width: number) => {
+      if (!buffer) return;
+      const host = new Float32Array(B * width);
+      if (mask) host.set(mask);
+      else host.fill(1, 0, b * width);
+      this.ctx.device.queue.writeBuffer(buffer, 0, host);
+    };
+    this.dropout.inputMasks.forEach((m, l) => put(m ?? undefined, masks?.input[l], layerInputSize(this.config, l)));
+    this.dropout.recurrent.forEach((r, l) => put(r?.rmask, masks?.recurrent[l], layerHiddenSize(this.config, l)));
+  }
+
   private submit(dispatches: Dispatch[]): void {
     checkNotLost(this.ctx);
     const encoder = this.ctx.device.createCommandEncoder();
@@ -185,9 +212,10 @@ export class GpuSession implements Session {
     }
   }
 
-  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper): void {
+  trainStep(x: Float32Array, y: Float32Array, b: number, hp: StepHyper, masks?: DropoutMasks): void {
     check(this.pending < LOSS_LOG, `internal: more than ${LOSS_LOG} training steps queued without reading their losses`);
     this.upload(x, y, b);
+    this.uploadMasks(masks, b);
     if (this.pending === 0) this.pendingSince = performance.now();
     this.head.setStep(b, this.pending++, 'train');
     this.optimizer.setHyper(hp);
@@ -196,7 +224,7 @@ export class GpuSession implements Session {
 
   /** The dispatches of one training step, in order (for profiling as well as for trainStep). */
   stepDispatches(): Dispatch[] {
-    return [...this.forwardDispatches, this.head.dispatch, ...this.backwardDispatches, ...this.optimizer.dispatches];
+    return [...this.trainForwardDispatches, this.head.dispatch, ...this.backwardDispatches, ...this.optimizer.dispatches];
   }
 
   async drainLosses(): Promise<number[]> {
@@ -213,12 +241,13 @@ export class GpuSession implements Session {
     return Array.from(losses);
   }
 
-  async lossAndGradients(x: Float32Array, y: Float32Array, b: number) {
+  async lossAndGradients(x: Float32Array, y: Float32Array, b: number, masks?: DropoutMasks) {
     const losses = await this.drainLosses(); // keeps the loss slots of queued steps
     check(losses.length === 0, 'internal: lossAndGradients called with training steps unread');
     this.upload(x, y, b);
+    this.uploadMasks(masks, b);
     this.head.setStep(b, 0, 'train');
-    this.submit([...this.forwardDispatches, this.head.dispatch, ...this.backwardDispatches]);
+    this.submit([...this.trainForwardDispatches, this.head.dispatch, ...this.backwardDispatches]);
     const [loss] = await this.read(this.buf.lossLog, 0, 1);
     const grads = await this.read(this.buf.grads, 0, paramLayout(this.config).size);
     return { loss, grads };

@@ -3,12 +3,15 @@
 // (matmul, or fused into lstm_forward_narrow) + lstm_forward. The dense head and loss sit between the passes
 // (./denseLoss.ts, made once per session). Backward, per layer from the top: lstm_backward, then dW_x, dW_h, db
 // and, below the top layer's input, dX = dG·W_xᵀ. For input gradients the head seeds its gradient instead of a
-// loss's and the backward pass keeps only lstm_backward and dX, down to the first layer's input.
+// loss's and the backward pass keeps only lstm_backward and dX, down to the first layer's input. Training with
+// dropout masks a layer's input before its projection (and the gradient reaching it, after dX) and h_{t-1} inside
+// the recurrence (wide and stepwise kernels only).
 import type { KernelChoice, SessionShape } from '../engine.js';
 import { layerHiddenSize, layerInputSize, paramLayout, type ModelConfig } from '../model.js';
 import type { GpuContext } from './device.js';
 import { narrowPair } from './kernelChoice.js';
-import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from './lstm.js';
+import { applyMask } from './dropout.js';
+import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling, type RecurrentDropout } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
 import { colsum, colsumScratchFloats, matmul, matmulScratchFloats } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
@@ -31,6 +34,7 @@ export interface StepBuffers {
   whT: GPUBuffer; // (4H,H): the layer's W_hᵀ for the wide and stepwise backward kernels, remade per layer
   splitK: GPUBuffer; // gradientScratchFloats: the slices of the wide weight-gradient GEMMs and colsum split over rows
   acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[]; // per layer
+  dropout: DropoutBuffers | null; // for a model with dropout
 }
 
 /** The scratch the wide weight gradients need (StepBuffers.splitK): the most any one of their split dispatches takes. */
@@ -43,15 +47,32 @@ export function gradientScratchFloats(config: ModelConfig, shape: SessionShape):
   return Math.max(1, ...perLayer);
 }
 
-/** model_forward's dispatches up to the head, for one kernel choice. */
-export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice): Promise<Dispatch[]> {
+/** Per layer: the input mask (B,I) and its layer's masked input (T,B,I; layers > 0), the recurrent mask and h ⊙ it. */
+export interface DropoutBuffers {
+  inputMasks: (GPUBuffer | null)[];
+  dropped: (GPUBuffer | null)[];
+  recurrent: (RecurrentDropout | null)[];
+}
+
+/** model_forward's dispatches up to the head, for one kernel choice; with the dropout masks when training. */
+export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice, training: boolean): Promise<Dispatch[]> {
   const { batchSize: B, steps: T } = shape;
   const forward: Promise<Dispatch>[] = [];
+  const dropout = training ? b.dropout : null;
   paramLayout(config).layers.forEach((slots, l) => {
-    const input = l === 0 ? b.x : b.acts[l - 1].hseq;
+    let input = l === 0 ? b.x : b.acts[l - 1].hseq;
     const I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
-    const state = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, ...b.acts[l] };
+    const inputMask = dropout?.inputMasks[l];
+    if (inputMask) {
+      // x is uploaded every step, so layer 0 masks it in place; a lower layer's h stays as its backward needs it
+      const dst = l === 0 ? b.x : dropout!.dropped[l]!;
+      forward.push(applyMask(ctx, `input dropout.${l}`, { n: T * B * I, period: B * I, mask: inputMask, src: l === 0 ? null : input, dst }));
+      input = dst;
+    }
+    const recurrentDropout = dropout?.recurrent[l] ?? undefined;
+    const state = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, ...b.acts[l], recurrentDropout };
     if (choice.recurrent === 'narrow') {
+      if (dropout) throw new Error('internal: the narrow recurrent kernels take no dropout masks (kernelCandidates declines them)');
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
       forward.push(...matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
@@ -79,16 +100,18 @@ export function backwardPass(ctx: GpuContext, config: ModelConfig, shape: Sessio
         : matmul(ctx, label, { M, N: G, K: R, a, transA: true, b: b.dG, bOffset: firstRow * G, c: b.grads, cOffset }, b.splitK);
   for (let l = layout.layers.length - 1; l >= 0; l--) {
     const slots = layout.layers[l], a = b.acts[l], I = layerInputSize(config, l), H = layerHiddenSize(config, l), G = 4 * H;
-    const input = l === 0 ? b.x : b.acts[l - 1].hseq;
+    const inputMask = b.dropout?.inputMasks[l] ?? null, recurrentDropout = b.dropout?.recurrent[l] ?? undefined;
+    const input = l === 0 ? b.x : inputMask ? b.dropout!.dropped[l]! : b.acts[l - 1].hseq; // as the forward pass fed it
     // db = Σ dG rides along with dW_x in the narrow GEMM where its last block row has a spare row.
     const biasInGemm = narrowGemm && narrowHasSpareRow(I);
     const dGBufferRead = !texture || !biasInGemm || l > 0; // by colsum, dX or a GEMM
-    backward.push(...recurrenceBackward(ctx, config, shape, b, choice, l, dGBufferRead));
+    backward.push(...recurrenceBackward(ctx, config, shape, b, choice, l, dGBufferRead, recurrentDropout));
     backward.push(...weightGradient(`dW_x${biasInGemm ? '+db' : ''}.${l}`, G, I, T * B, input, 0, slots.kernel.offset, biasInGemm ? slots.bias.offset : undefined));
     // W_h meets h_{t-1}: rows t >= 1 of dG pair with rows t-1 of hseq.
-    if (T > 1) backward.push(...weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, a.hseq, B, slots.recurrentKernel.offset));
+    if (T > 1) backward.push(...weightGradient(`dW_h.${l}`, G, H, (T - 1) * B, recurrentDropout?.hrec ?? a.hseq, B, slots.recurrentKernel.offset));
     if (!biasInGemm) backward.push(...colsum(ctx, `db.${l}`, { M: T * B, N: G, a: b.dG, c: b.grads, cOffset: slots.bias.offset }, b.splitK));
     if (l > 0) backward.push(...matmul(ctx, `dX.${l}`, { M: T * B, N: I, K: G, a: b.dG, b: b.params, bOffset: slots.kernel.offset, transB: true, c: b.dX! }));
+    if (l > 0 && inputMask) backward.push(applyMask(ctx, `dX dropout.${l}`, { n: T * B * I, period: B * I, mask: inputMask, src: null, dst: b.dX! }));
   }
   return Promise.all(backward);
 }
@@ -109,13 +132,17 @@ export function inputGradientPass(ctx: GpuContext, config: ModelConfig, shape: S
   return Promise.all(pass);
 }
 
-/** lstm_backward of layer l in the chosen variant; the narrow one writes dG to its buffer only when dGBuffer. */
-function recurrenceBackward(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice, l: number, dGBuffer: boolean): Promise<Dispatch>[] {
+/**
+ * lstm_backward of layer l in the chosen variant; the narrow one writes dG to its buffer only when dGBuffer.
+ * With recurrentDropout (training), the forward pass's recurrent mask (the narrow kernels are never chosen then).
+ */
+function recurrenceBackward(ctx: GpuContext, config: ModelConfig, shape: SessionShape, b: StepBuffers, choice: KernelChoice, l: number, dGBuffer: boolean, recurrentDropout?: RecurrentDropout): Promise<Dispatch>[] {
   const { batchSize: B, steps: T } = shape;
   const H = layerHiddenSize(config, l), slots = paramLayout(config).layers[l], a = b.acts[l];
   const isTop = l === config.layers - 1;
-  const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG };
+  const args = { T, B, H, gate: config.recurrentActivation ?? 'sigmoid', params: b.params, gates: a.gates, cseq: a.cseq, dhAbove: isTop ? b.dhLast : b.dX!, lastStepOnly: isTop, dG: b.dG, recurrentDropout };
   if (choice.recurrent === 'narrow') {
+    if (recurrentDropout) throw new Error('internal: the narrow recurrent kernels take no dropout masks (kernelCandidates declines them)');
     const texture = narrowPair(choice) ? b.dGTexture : null;
     return [lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBuffer ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset })];
   }

@@ -1,5 +1,5 @@
 import { check, UserError } from '../errors.js';
-import { layerHiddenSize, layerInputSize, modelFromJSON, modelFromWeights, modelToJSON, topHiddenSize, weightsOf, type LossKind, type Model, type ModelConfig, type RecurrentActivation, type Weights } from '../model.js';
+import { layerDropout, layerHiddenSize, layerInputSize, layerRecurrentDropout, modelFromJSON, modelFromWeights, modelToJSON, topHiddenSize, weightsOf, type LossKind, type Model, type ModelConfig, type RecurrentActivation, type Weights } from '../model.js';
 
 /**
  * TensorFlow.js LayersModel files (`model.json` + binary weights): what TF.js's `model.save()` writes and what
@@ -105,6 +105,8 @@ interface LstmLayer {
   units: number;
   returnSequences: boolean;
   recurrentActivation: RecurrentActivation;
+  dropout: number;
+  recurrentDropout: number;
 }
 
 /** Checks one LSTM layer's settings against what the engine computes. */
@@ -124,12 +126,13 @@ function readLstm(layer: Json, name: string, kerasVersion: string): LstmLayer {
     check(!c[key], `${where} has ${key} = true; the engine runs each window from a zero state, forwards, returning its last h only`);
   }
   for (const key of ['dropout', 'recurrent_dropout'] as const) {
-    check(!c[key], `${where} has ${key} = ${c[key]}; dropout is not supported yet (set it to 0)`);
+    const rate = c[key] ?? 0;
+    check(typeof rate === 'number' && rate >= 0 && rate < 1, `${where} has ${key} = ${rate}; it must be a rate in [0, 1)`);
   }
   for (const key of ['kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint'] as const) {
     check(c[key] === undefined || c[key] === null, `${where} has a ${key}; regularizers and constraints are not supported (remove it)`);
   }
-  return { name, units, returnSequences: Boolean(c.return_sequences), recurrentActivation: recurrent };
+  return { name, units, returnSequences: Boolean(c.return_sequences), recurrentActivation: recurrent, dropout: c.dropout ?? 0, recurrentDropout: c.recurrent_dropout ?? 0 };
 }
 
 /** The feature count from an input shape such as [null, T, I] (InputLayer or the first layer's batch_input_shape). */
@@ -308,6 +311,10 @@ export function fromTfjsLayersModel(modelJson: TfjsModelJson | string, weightDat
   const oneSize = sizes.every((h) => h === sizes[0]);
   const config: ModelConfig = { inputSize: arch.inputSize, hiddenSize: oneSize ? sizes[0] : sizes, layers: sizes.length, outputs: arch.dense.units, loss };
   if (arch.lstm[0].recurrentActivation === 'hard_sigmoid') config.recurrentActivation = 'hard_sigmoid';
+  // Keras' dropout rates are training settings: kept, for training further here (one mask for the four gates).
+  for (const [key, rates] of [['dropout', arch.lstm.map((l) => l.dropout)], ['recurrentDropout', arch.lstm.map((l) => l.recurrentDropout)]] as const) {
+    if (rates.some((r) => r > 0)) config[key] = rates.every((r) => r === rates[0]) ? rates[0] : rates;
+  }
   const weights = decodeWeights(doc.weightsManifest, weightData);
   const used = new Set<string>();
   const named: Weights = {
@@ -350,7 +357,7 @@ export function toTfjsLayersModel(model: Model, metadata: Record<string, unknown
         kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } },
         recurrent_initializer: { class_name: 'Orthogonal', config: { gain: 1, seed: null } },
         bias_initializer: { class_name: 'Zeros', config: {} }, unit_forget_bias: true,
-        dropout: 0, recurrent_dropout: 0, return_sequences: l < L - 1, return_state: false, go_backwards: false, stateful: false, unroll: false,
+        dropout: layerDropout(model.config, l), recurrent_dropout: layerRecurrentDropout(model.config, l), return_sequences: l < L - 1, return_state: false, go_backwards: false, stateful: false, unroll: false,
       },
     });
     add(`${name}/kernel`, [layerInputSize(model.config, l), 4 * H], w.layers[l].kernel);

@@ -2,7 +2,8 @@ import { openSession } from '../backend.js';
 import type { BackendChoice, Session, StepHyper } from '../engine.js';
 import { check, UserError } from '../errors.js';
 import { loss_forward } from '../cpu/loss.js';
-import { targetsPerWindow, type Model, type ModelConfig } from '../model.js';
+import { drawDropoutMasks } from '../dropout.js';
+import { hasDropout, targetsPerWindow, type Model, type ModelConfig } from '../model.js';
 import { Rng } from '../rng.js';
 import { PlateauTracker, scheduledRate, validateSchedule } from './schedule.js';
 import type { EpochRecord, Sequences, TrainOptions, TrainResult } from './types.js';
@@ -117,6 +118,8 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     t,
   });
   const rng = new Rng(options.seed ?? 1);
+  // Dropout masks from their own stream, so that turning dropout on leaves the shuffling as it was.
+  const maskRng = hasDropout(model.config) ? new Rng(((options.seed ?? 1) ^ 0x5bd1e995) >>> 0) : null;
   const index = Uint32Array.from({ length: trainSet.count }, (_, i) => i);
   const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
   try {
@@ -145,7 +148,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
         const from = (step - 1) * batchSize;
         const batch = gatherBatch(trainSet, index, from, Math.min(from + batchSize, trainSet.count), I, O);
         t++;
-        session.trainStep(batch.x, batch.y, batch.b, hyper());
+        session.trainStep(batch.x, batch.y, batch.b, hyper(), maskRng ? drawDropoutMasks(model.config, batch.b, maskRng) : undefined);
         samples += batch.b;
         if (step % readEvery === 0 || step === stepsPerEpoch) {
           await readLosses();

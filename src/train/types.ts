@@ -34,7 +34,7 @@ export interface TrainOptions {
   validationSplit?: number; // else: the last fraction of the windows, taken before shuffling; default 0
   patience?: number; // epochs without validation improvement before stopping; 0 = never; default 5
   restoreBestWeights?: boolean; // default true
-  seed?: number; // shuffling seed; default 1
+  seed?: number; // seeds the shuffling and the dropout masks; default 1
   signal?: AbortSignal; // stops within one step and keeps the best weights
   onProgress?: (p: TrainProgress) => void;
   /** Before the first step: what the backend's set-up is doing (WebGPU: compiling kernels, choosing among variants). */
