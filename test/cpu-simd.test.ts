@@ -18,7 +18,7 @@ import { generated, OUTPUT } from '../scripts/build-wasm.mjs';
 // more rows than one 256-row block of the weight-gradient GEMMs.
 const shapes: [string, ModelConfig, number, number][] = [
   ['1 layer mse, reference-like', { inputSize: 8, hiddenSize: 16, layers: 1, outputs: 1, loss: 'mse' }, 8, 12],
-  ['issue 3 benchmark shape', { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' }, 64, 60],
+  ['the benchmark reference shape', { inputSize: 8, hiddenSize: 64, layers: 1, outputs: 1, loss: 'mse' }, 64, 60],
   ['B=1 T=1 I=1', { inputSize: 1, hiddenSize: 4, layers: 1, outputs: 1, loss: 'mse' }, 1, 1],
   ['H=5 B=7 qlike', { inputSize: 3, hiddenSize: 5, layers: 1, outputs: 1, loss: 'qlike' }, 7, 6],
   ['H=13 B=9 I=11', { inputSize: 11, hiddenSize: 13, layers: 1, outputs: 1, loss: 'mse' }, 9, 30],
