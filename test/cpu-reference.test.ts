@@ -3,6 +3,7 @@ import { createModel, paramLayout, targetsPerWindow, type ModelConfig } from '..
 import { model_forward_backward } from '../src/cpu/model.js';
 import { Rng } from '../src/rng.js';
 import { relErr } from './helpers/compare.js';
+import { centralDifferences } from './finiteDifferences.js';
 
 // The CPU reference against central finite differences, in Float64, for every parameter tensor and the input.
 const shapes: [string, ModelConfig, number, number][] = [
@@ -15,20 +16,6 @@ const shapes: [string, ModelConfig, number, number][] = [
   ['2 layers hard_sigmoid', { inputSize: 3, hiddenSize: 4, layers: 2, outputs: 1, loss: 'mse', recurrentActivation: 'hard_sigmoid' }, 2, 4],
 ];
 
-/** ∂loss/∂v[p] for every p by central differences, perturbing v in place. */
-function centralDifferences(v: Float64Array, loss: () => number, eps = 1e-5): Float64Array {
-  const out = new Float64Array(v.length);
-  for (let p = 0; p < v.length; p++) {
-    const keep = v[p];
-    v[p] = keep + eps;
-    const up = loss();
-    v[p] = keep - eps;
-    const down = loss();
-    v[p] = keep;
-    out[p] = (up - down) / (2 * eps);
-  }
-  return out;
-}
 
 describe('CPU reference vs finite differences', () => {
   for (const [name, config, B, T] of shapes) {

@@ -15,6 +15,7 @@ import { DEFAULT_RISK_OPTIONS, resolveRiskOptions } from '../src/finance/options
 import { relErr } from './helpers/compare.js';
 import { requireGpu } from './helpers/gpu.js';
 import { garchWindows } from './helpers/synthetic.js';
+import { centralDifferences } from './finiteDifferences.js';
 
 // Keras' dropout with FIXED masks (as the trainer draws them): the Float64 reference against finite differences,
 // the fast Float32 path (one thread and split over workers) against the reference; then the trainer's use of them.
@@ -33,19 +34,6 @@ function problem(config: ModelConfig, B: number, T: number, seed = 7) {
   return { params, x, y, masks };
 }
 
-function centralDifferences(v: Float64Array, loss: () => number, eps = 1e-5): Float64Array {
-  const out = new Float64Array(v.length);
-  for (let p = 0; p < v.length; p++) {
-    const keep = v[p];
-    v[p] = keep + eps;
-    const up = loss();
-    v[p] = keep - eps;
-    const down = loss();
-    v[p] = keep;
-    out[p] = (up - down) / (2 * eps);
-  }
-  return out;
-}
 
 describe('dropout masks', () => {
   it('are 0 or 1/(1 − p), one row per window and layer, null where the rate is 0, and the same for a seed', () => {

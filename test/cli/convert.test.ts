@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, SMALL } from './run.js';
 import { fromTfjsLayersModel, toTfjsLayersModel, type TfjsModelJson } from '../../src/io/tfjs.js';
 import { modelFromJSON } from '../../src/model.js';
 import { Rng } from '../../src/rng.js';
@@ -15,16 +15,8 @@ import { garchCsv } from '../finance/helpers.js';
 // The README's "Coming from Keras / TF.js" commands, run as written in a scratch folder (the Python converter's
 // output is a TF.js model saved by TF.js itself), then the conversion's errors.
 
-const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
 const T = 6;
 
-async function run(...argv: string[]) {
-  const out = { text: '' };
-  const err = { text: '' };
-  const stream = (sink: { text: string }) => ({ write: (s: string) => ((sink.text += s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, { stdout: stream(out), stderr: stream(err) });
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 /** The `webgpu-lstm ...` lines of the README section's shell block. */
 function readmeCommands(): string[][] {

@@ -2,16 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run } from './run.js';
 import { EXPLAIN_OPTIONS } from '../../src/cli/options.js';
 import { businessDays, garchCsv } from '../finance/helpers.js';
 
-async function run(...argv: string[]) {
-  const out = { text: '' }, err = { text: '' };
-  const stream = (sink: { text: string }) => ({ write: (s: string) => ((sink.text += s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, { stdout: stream(out), stderr: stream(err) });
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-explain-'));
 const data = join(dir, 'prices.csv'), model = join(dir, 'model.json'), json = join(dir, 'explain.json');

@@ -2,19 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, SMALL } from './run.js';
 import { BACKTEST_OPTIONS, PREDICT_OPTIONS, TRAIN_OPTIONS } from '../../src/cli/options.js';
 import { garchCsv } from '../finance/helpers.js';
 
-const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
 
-async function run(...argv: string[]) {
-  const out = { text: '' };
-  const err = { text: '' };
-  const stream = (sink: { text: string }) => ({ write: (s: string) => ((sink.text += s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, { stdout: stream(out), stderr: stream(err) });
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 /** The error is one line (the last, after any progress lines), with no stack trace. */
 function oneLineError(stderr: string) {

@@ -3,19 +3,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run, SMALL } from './run.js';
 import { createModel, modelToJSON } from '../../src/model.js';
 import { garchCsv } from '../finance/helpers.js';
 
-const SMALL = ['--backend', 'cpu', '--window', '10', '--hidden', '8', '--epochs', '1', '--batch', '32'];
 
-async function run(...argv: string[]) {
-  const out = { text: '' };
-  const err = { text: '' };
-  const stream = (sink: { text: string }) => ({ write: (s: string) => ((sink.text += s), true), isTTY: false }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, { stdout: stream(out), stderr: stream(err) });
-  return { code, stdout: out.text, stderr: err.text };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-outputs-'));
 const file = (name: string, text?: string) => {
