@@ -15,6 +15,7 @@ import { inputGradients, integratedGradients } from '../src/train/attributions.j
 import { train } from '../src/train/trainer.js';
 import { relErr } from './helpers/compare.js';
 import { requireGpu } from './helpers/gpu.js';
+import { centralDifferences } from './finiteDifferences.js';
 
 // Input gradients: the Float64 reference against finite differences, the fast CPU path against the reference;
 // integrated gradients' completeness on windows of the bundled data.
@@ -41,17 +42,7 @@ describe('input gradients', () => {
       const dx = model_input_gradients(config, model.params, x64, B, T, output);
       // out[b, output] depends only on window b, so Σ_b out[b, output] has ∂/∂x[b] = dx[b].
       const f = () => model_forward(config, model.params, x64, B, T).out.reduce((s, v, i) => (i % config.outputs === output ? s + v : s), 0);
-      const numeric = new Float64Array(x64.length), eps = 1e-5;
-      for (let p = 0; p < x64.length; p++) {
-        const keep = x64[p];
-        x64[p] = keep + eps;
-        const up = f();
-        x64[p] = keep - eps;
-        const down = f();
-        x64[p] = keep;
-        numeric[p] = (up - down) / (2 * eps);
-      }
-      expect(relErr(dx, numeric)).toBeLessThan(1e-6);
+      expect(relErr(dx, centralDifferences(x64, f))).toBeLessThan(1e-6);
     });
 
     it(`${name}: the cpu backend against the reference (≤ 1e-3)`, async () => {
