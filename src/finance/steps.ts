@@ -1,5 +1,6 @@
 // The steps both risk runs share (the single-split `train` and the walk-forward `backtest`): progress and hooks,
 // pooled LSTM windows, calibrated member forecasts, the baselines fitted on a range of days, the ensemble spread.
+import type { Session } from '../engine.js';
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
 import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
@@ -75,17 +76,20 @@ export function atOrigins(length: number, origins: number[], values: ArrayLike<n
   return out;
 }
 
-/** Per member, the QLIKE-optimal scale of its forecasts over the given (pooled) windows and their targets. */
-export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions): Promise<number[]> {
-  const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize);
+/**
+ * Per member, the QLIKE-optimal scale of its forecasts over the given (pooled) windows and their targets.
+ * `session`: an open one to predict on (see memberOutputs), here and in lstmForecasts.
+ */
+export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions, session?: Session): Promise<number[]> {
+  const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize, session);
   const targets = concat(variances.map((y) => Float32Array.from(origins, (t) => y[t])));
   return outputs.map((out) => qlikeOptimalScale(out.logVariance, targets));
 }
 
 /** The calibrated members' variance forecasts of one series at the given origins, and their mean. */
-export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions) {
+export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions, session?: Session) {
   const x = buildWindows(matrix, scaler, origins, o.window);
-  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize), calibration);
+  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize, session), calibration);
 }
 
 /** The fitted baselines: GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood, HAR and log-HAR by OLS, EWMA's start. */

@@ -9,7 +9,8 @@ import { loadMarketData, type DataQuality } from './dataQuality.js';
 import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, nuSummary, PRIMARY, tailSet, withNu, type ModelName, type NuSummary, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
-import { createMember, trainMember, type MemberProgress } from './lstm.js';
+import { createMember, memberConfig, trainMember, type MemberProgress } from './lstm.js';
+import { openSession } from '../backend.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
@@ -62,6 +63,7 @@ export interface WalkForwardSummary {
   refitEvery: number;
   retrainEvery: number;
   warmEpochs: number;
+  warmPatience: number;
   windowKind: BacktestOptions['windowKind'];
   fitDays: number | null;
   /** Baseline re-estimations and LSTM re-trainings (each of every member). */
@@ -270,64 +272,72 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   let validationOrigins: number[] = [];
   const trainings: TrainingRecord[] = [];
   let adapter: string | null = null;
+  // One session for every training and prediction of the run: all members share the network and the batch shape,
+  // and opening a session (workers, kernels, on 'auto' the backend choice) costs more than a warm start's epoch.
+  const windowsAtEnd = market.series.length * (M - FIRST_ORIGIN - o.window);
+  const job = { kind: 'train' as const, steps: o.ensemble * (o.epochs + (retrains.length - 1) * o.warmEpochs) * Math.ceil(windowsAtEnd / o.batchSize) };
+  const session = await openSession(o.backend, memberConfig(o, matrices[0].names.length), { batchSize: o.batchSize, steps: o.window, signal: hooks.signal }, job);
+  try {
+    for (const [e, R] of events.entries()) {
+      hooks.signal?.throwIfAborted();
+      const next = events[e + 1] ?? M;
+      const elapsed = now() - t0;
+      const walkForward: WalkForwardProgress = { refit: e + 1, refits: events.length, date: dates[R], etaSeconds: e > 0 ? (elapsed / e) * (events.length - e) : null };
+      progress('walk-forward', `refit ${e + 1} of ${events.length} at ${dates[R]}`, { walkForward });
 
-  for (const [e, R] of events.entries()) {
-    hooks.signal?.throwIfAborted();
-    const next = events[e + 1] ?? M;
-    const elapsed = now() - t0;
-    const walkForward: WalkForwardProgress = { refit: e + 1, refits: events.length, date: dates[R], etaSeconds: e > 0 ? (elapsed / e) * (events.length - e) : null };
-    progress('walk-forward', `refit ${e + 1} of ${events.length} at ${dates[R]}`, { walkForward });
+      if (retrains.includes(R)) {
+        // Every window whose target lies before day R; its last share early-stops the training.
+        const origins = windowOrigins({ from: FIRST_ORIGIN, to: R }, o.window, 1);
+        const cut = origins.length - Math.round(VALIDATION_SHARE * origins.length);
+        const data = { train: sequences(matrices, targets, scaler, origins.slice(0, cut), o.window, o.loss), validation: sequences(matrices, targets, scaler, origins.slice(cut), o.window, o.loss) };
+        for (let k = 0; k < o.ensemble; k++) {
+          const warmStart = models[k] !== undefined;
+          models[k] ??= createMember(o, matrices[0].names.length, k);
+          const settings = warmStart ? { ...o, epochs: Math.min(o.epochs, o.warmEpochs), patience: o.warmPatience } : o;
+          const result = await trainMember(models[k], k, o.ensemble, settings, data, { signal: hooks.signal, session, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
+          hooks.signal?.throwIfAborted();
+          adapter ??= result.engine.adapter ?? null;
+          trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
+        }
+        calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o, session);
+        if (e === 0) validationOrigins = origins.slice(cut);
+      }
+      if (refits.includes(R)) {
+        const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
+        fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1, o.garchDist, fits[i]));
+      }
 
-    if (retrains.includes(R)) {
-      // Every window whose target lies before day R; its last share early-stops the training.
-      const origins = windowOrigins({ from: FIRST_ORIGIN, to: R }, o.window, 1);
-      const cut = origins.length - Math.round(VALIDATION_SHARE * origins.length);
-      const data = { train: sequences(matrices, targets, scaler, origins.slice(0, cut), o.window, o.loss), validation: sequences(matrices, targets, scaler, origins.slice(cut), o.window, o.loss) };
-      for (let k = 0; k < o.ensemble; k++) {
-        const warmStart = models[k] !== undefined;
-        models[k] ??= createMember(o, matrices[0].names.length, k);
-        const settings = warmStart ? { ...o, epochs: Math.min(o.epochs, o.warmEpochs) } : o;
-        const result = await trainMember(models[k], k, o.ensemble, settings, data, { signal: hooks.signal, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
-        hooks.signal?.throwIfAborted();
-        adapter ??= result.engine.adapter ?? null;
-        trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
-      }
-      calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o);
-      if (e === 0) validationOrigins = origins.slice(cut);
-    }
-    if (refits.includes(R)) {
-      const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
-      fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1, o.garchDist, fits[i]));
-    }
-
-    const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
-    for (const [i, s] of market.series.entries()) {
-      const state = states[i];
-      if (e === 0) {
-        // The first fit's validation days give the residuals that the t and FHS start from.
-        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o);
-        const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
-        const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
-        state.seed.lstm = z((j) => lstm.mean[j]);
-        state.lstmValidation = Float64Array.from(lstm.mean);
-        for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
-      }
-      const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o);
-      const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
-      origins.forEach((t, j) => {
-        const d = t + 1 - start;
-        state.forecasts.lstm[d] = lstm.mean[j];
-        lstm.members.forEach((m, k) => (state.members[k][d] = m[j]));
-        if (lstm.nu) state.lstmNu[d] = lstm.nu[j];
-        for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
-      });
-      for (const m of MODEL_NAMES) {
-        const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
-        // The Student-t LSTM's t tail is its own ν of each day; Gaussian and FHS from the residuals as for the rest.
-        const ownT = m === 'lstm' && o.loss === 'student-t';
-        for (let d = R - start; d < next - start; d++) state.tails[m][d] = ownT ? withNu(tails, state.lstmNu[d]) : tails;
+      const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
+      for (const [i, s] of market.series.entries()) {
+        const state = states[i];
+        if (e === 0) {
+          // The first fit's validation days give the residuals that the t and FHS start from.
+          const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o, session);
+          const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
+          const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
+          state.seed.lstm = z((j) => lstm.mean[j]);
+          state.lstmValidation = Float64Array.from(lstm.mean);
+          for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
+        }
+        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o, session);
+        const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
+        origins.forEach((t, j) => {
+          const d = t + 1 - start;
+          state.forecasts.lstm[d] = lstm.mean[j];
+          lstm.members.forEach((m, k) => (state.members[k][d] = m[j]));
+          if (lstm.nu) state.lstmNu[d] = lstm.nu[j];
+          for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
+        });
+        for (const m of MODEL_NAMES) {
+          const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
+          // The Student-t LSTM's t tail is its own ν of each day; Gaussian and FHS from the residuals as for the rest.
+          const ownT = m === 'lstm' && o.loss === 'student-t';
+          for (let d = R - start; d < next - start; d++) state.tails[m][d] = ownT ? withNu(tails, state.lstmNu[d]) : tails;
+        }
       }
     }
+  } finally {
+    session.destroy();
   }
 
   progress('evaluation', 'scoring the out-of-sample forecasts and backtesting VaR');
@@ -391,6 +401,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       refitEvery: o.refitEvery,
       retrainEvery: o.retrainEvery,
       warmEpochs: o.warmEpochs,
+      warmPatience: o.warmPatience,
       windowKind: o.windowKind,
       fitDays: o.windowKind === 'rolling' ? o.fitDays : null,
       refits: refits.length,

@@ -183,7 +183,7 @@ describe('backtest', () => {
     expect(r.stdout).toMatch(/^strategy\s+vol % \(target\)\s+vol of vol\s+Sharpe\s+max drawdown %\s+turnover$/m);
     expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
     expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
-    expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
+    expect(r.stdout).toMatch(/Epochs per training \(mean, range\): from scratch 1\.0 \(1-1\), [\d.]+ s each; warm-started 1\.0 \(1-1\), [\d.]+ s each/);
     expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.walkForward).toMatchObject({ forecasts: 550, refits: 3, retrains: 2, trainings: 2 });
