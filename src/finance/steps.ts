@@ -1,6 +1,6 @@
 // The steps both risk runs share (the single-split `train` and the walk-forward `backtest`): progress and hooks,
 // pooled LSTM windows, calibrated member forecasts, the baselines fitted on a range of days, the ensemble spread.
-import type { Session } from '../engine.js';
+import type { Session, SetupProgress } from '../engine.js';
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
 import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
@@ -47,6 +47,11 @@ export interface PipelineHooks {
 }
 
 export const now = () => performance.now() / 1000;
+
+/** What the engine's set-up is doing, for a progress line: WebGPU's takes seconds on a CPU-like adapter (minutes at H = 256). */
+export function setupMessage(p: SetupProgress): string {
+  return p.stage === 'compiling' ? 'compiling kernels' : `choosing kernels: ${p.done + 1} of ${p.total}`;
+}
 
 /** Concatenates windows (or targets) of several series: pooled training, windows of every series in each batch. */
 export function concat(parts: Float32Array[]): Float32Array {

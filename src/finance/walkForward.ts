@@ -11,12 +11,13 @@ import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, nuSummary, PRIMARY, tailSet,
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
 import { createMember, memberConfig, trainMember, type MemberProgress } from './lstm.js';
 import { openSession } from '../backend.js';
+import type { SetupProgress } from '../engine.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread } from './report.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
-import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, setupMessage, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
 
 /** Two years of trading days: the shortest out-of-sample period the default choice gives. */
 export const MIN_DEFAULT_TEST_DAYS = 504;
@@ -276,7 +277,9 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   // and opening a session (workers, kernels, on 'auto' the backend choice) costs more than a warm start's epoch.
   const windowsAtEnd = market.series.length * (M - FIRST_ORIGIN - o.window);
   const job = { kind: 'train' as const, steps: o.ensemble * (o.epochs + (retrains.length - 1) * o.warmEpochs) * Math.ceil(windowsAtEnd / o.batchSize) };
-  const session = await openSession(o.backend, memberConfig(o, matrices[0].names.length), { batchSize: o.batchSize, steps: o.window, signal: hooks.signal }, job);
+  progress('training', `setting up the ${o.backend} engine`);
+  const shape = { batchSize: o.batchSize, steps: o.window, signal: hooks.signal, onSetup: (p: SetupProgress) => progress('training', setupMessage(p)) };
+  const session = await openSession(o.backend, memberConfig(o, matrices[0].names.length), shape, job);
   try {
     for (const [e, R] of events.entries()) {
       hooks.signal?.throwIfAborted();
