@@ -5,10 +5,10 @@ import type { BackendChoice } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
-import { integratedGradients } from '../train/attributions.js';
+import { integratedGradients, type Quadrature } from '../train/attributions.js';
 import { predict } from '../train/trainer.js';
 import { parseMarketData, type DataOptions } from './data.js';
-import { buildWindows, FIRST_ORIGIN } from './features.js';
+import { buildWindows, FIRST_ORIGIN, type FeatureMatrix, type Scaler } from './features.js';
 import { modelFeatures, readRiskMeta } from './forecast.js';
 import { qlike } from './metrics.js';
 
@@ -21,6 +21,8 @@ export interface ExplainInput {
   to?: string;
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
+  /** How the path integral is summed over them; default 'gauss-legendre'. */
+  quadrature?: Quadrature;
   dataOptions?: DataOptions;
   backend?: BackendChoice;
 }
@@ -38,6 +40,7 @@ export interface ExplainReport {
   series: string; // the file's first series
   output: string;
   steps: number;
+  quadrature: Quadrature;
   features: string[];
   lags: number[];
   days: ExplainedDay[];
@@ -82,9 +85,9 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const features = modelFeatures(risk, market);
   const series = market.series[0];
   const origins = chooseDays(market.dates, risk.window, input);
-  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32;
+  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32, quadrature = input.quadrature ?? 'gauss-legendre';
   const x = buildWindows(features(series), risk.scaler, origins, T);
-  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, backend: input.backend ?? 'webgpu' });
+  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, quadrature, backend: input.backend ?? 'webgpu' });
   const logC = Math.log(risk.calibration[0]); // variance = c·e^out: log c shifts both forecasts, not their difference
   const days: ExplainedDay[] = origins.map((t, w) => ({
     date: market.dates[t],
@@ -98,6 +101,7 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
     series: series.name,
     output: 'log-variance of the next-day percent return',
     steps,
+    quadrature,
     features: risk.features,
     lags: Array.from({ length: T }, (_, lag) => lag),
     days,
@@ -190,4 +194,22 @@ export async function permutationImportance(
     result[features[f]] = rise / shuffles;
   }
   return result;
+}
+
+/**
+ * The reports' `explain.permutationImportance`: permutation importance of the first member (the model `explain`
+ * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their realized
+ * variances.
+ */
+export function importanceAt(
+  model: Model,
+  calibration: number,
+  matrix: FeatureMatrix,
+  scaler: Scaler,
+  targets: Float64Array,
+  origins: number[],
+  o: { window: number; backend: BackendChoice; batchSize?: number },
+): Promise<Record<string, number>> {
+  const windows = { x: buildWindows(matrix, scaler, origins, o.window), count: origins.length, steps: o.window };
+  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, calibration });
 }
