@@ -41,6 +41,11 @@ export interface EnsembleSpread {
   relativeSpread: { mean: number; max: number };
 }
 
+/** The model-agnostic cross-check of `explain`'s attributions, per feature: the rise in test QLIKE when shuffled. */
+export interface ExplainSummary {
+  permutationImportance: Record<string, number>;
+}
+
 export interface SeriesReport extends SeriesEvaluation {
   name: string;
   garch: GarchSummary;
@@ -49,6 +54,7 @@ export interface SeriesReport extends SeriesEvaluation {
   loghar: LogHarModel;
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
+  explain: ExplainSummary;
   nextDay: NextDay;
   /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
   sanity: Record<ModelName, Sanity>;
