@@ -20,7 +20,7 @@ const csvText = readFileSync(bundledDataPath(), 'utf8');
 
 let t0 = performance.now();
 const trainBackend = arg('train', backend) as 'cpu' | 'webgpu';
-const { modelText } = await runRiskPipeline({ csvText, options: { backend: trainBackend, epochs: Number(arg('epochs', '20')) } });
+const { modelText, report: trained } = await runRiskPipeline({ csvText, options: { backend: trainBackend, epochs: Number(arg('epochs', '20')) } });
 console.log(`trained on the bundled data (${trainBackend}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const report = await explainForecast({ modelText, csvText, date, steps, backend });
@@ -34,6 +34,16 @@ const o = resolveRiskOptions({ backend });
 const prepared = prepareData(loadMarketData(csvText, o).market, o);
 const origins = prepared.origins.test;
 const windows = { x: buildWindows(prepared.matrices[0], prepared.scaler, origins, o.window), count: origins.length, steps: o.window };
+
+// The two methods side by side over the test split: the train report's permutation importance (QLIKE rise) and
+// integrated gradients' mean |attribution| per feature (log-variance units), each with its rank.
+const dates = prepared.market.dates;
+const range = await explainForecast({ modelText, csvText, from: dates[origins[0]], to: dates[origins.at(-1)!], steps, backend });
+const rank = (v: Record<string, number>) => Object.fromEntries(Object.entries(v).sort((a, b) => b[1] - a[1]).map(([f], k) => [f, k + 1]));
+const byPermutation = trained.explain.permutationImportance, byIg = range.meanAbs!.byFeature;
+const [pr, ir] = [rank(byPermutation), rank(byIg)];
+console.log(`test split ${range.days[0].date}..${range.days.at(-1)!.date} (${range.days.length} days): feature, permutation importance (rank), mean |IG attribution| (rank)`);
+for (const f of range.features) console.log(`  ${f}: ${byPermutation[f].toFixed(4)} (${pr[f]}), ${byIg[f].toFixed(4)} (${ir[f]})`);
 for (const quadrature of arg('quadrature', 'gauss-legendre,midpoint').split(',') as Quadrature[]) {
   for (const m of arg('ig', '8,16,32,64').split(',').map(Number)) {
     t0 = performance.now();
