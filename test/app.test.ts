@@ -395,7 +395,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   );
 
   it(
-    'trains the Student-t LSTM and shows the spread of its own ν over the test days',
+    'trains the Student-t LSTM and shows the spread of its own ν over the test days; with a 5-day horizon, the 5-day VaR backtest',
     async () => {
       const tPage = await chrome.browser.newPage();
       await tPage.setViewport({ width: 1280, height: 900 });
@@ -415,6 +415,20 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
         expect(min).toBeGreaterThan(2); // ν = 2 + softplus(u)
         expect(min <= p25 && p25 <= median && median <= p75 && p75 <= max).toBe(true);
         await tPage.screenshot({ path: resolve(ARTIFACTS, 'student-t-desktop.png'), fullPage: true });
+        // A 5-day horizon (QLIKE): the table adds the 5-day VaR backtest, as the CLI's does.
+        await tPage.select('#opt-loss', 'qlike');
+        expect(await typeInto(tPage, 'horizon', '5')).toBe('');
+        await tPage.click('#train');
+        expect(await waitForRunState(tPage, /^(done|failed)/, TRAIN_TIMEOUT), await text(tPage, '#run-error')).toMatch(/^done/);
+        expect(await text(tPage, '#results-summary')).not.toMatch(/ν over the test days/);
+        const header = await tPage.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
+        expect(header.slice(-2)).toEqual(['5-day VaR99 exc (exp)', '5-day Kupiec p']);
+        const rows = await tPage.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        for (const row of rows) {
+          expect(row[8]).toMatch(/^\d+ \(\d+\.\d\)$/);
+          finite(row[9]);
+        }
+        await tPage.screenshot({ path: resolve(ARTIFACTS, 'horizon5-desktop.png'), fullPage: true });
       } finally {
         await tPage.close();
       }
