@@ -58,8 +58,8 @@ export function prepareData(market: MarketData, o: RiskOptions): PreparedData {
     targets,
     oneDayTargets,
     scaler,
-    trainSet: sequences(matrices, targets, scaler, origins.train, o.window, o.loss, oneDayTargets ?? undefined),
-    validationSet: sequences(matrices, targets, scaler, origins.validation, o.window, o.loss, oneDayTargets ?? undefined),
+    trainSet: sequences(matrices, targets, scaler, origins.train, o.window, o.loss, oneDayTargets),
+    validationSet: sequences(matrices, targets, scaler, origins.validation, o.window, o.loss, oneDayTargets),
   };
 }
 

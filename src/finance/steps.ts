@@ -62,7 +62,7 @@ export function concat(parts: Float32Array[]): Float32Array {
  * The LSTM's pooled windows and targets at the given origins of every series; with `oneDayTargets` (h > 1) each
  * window has two, its h-day variance and the next day's.
  */
-export function sequences(matrices: FeatureMatrix[], targets: Float64Array[], scaler: Scaler, origins: number[], window: number, loss: LossKind, oneDayTargets?: Float64Array[]): Sequences {
+export function sequences(matrices: FeatureMatrix[], targets: Float64Array[], scaler: Scaler, origins: number[], window: number, loss: LossKind, oneDayTargets: Float64Array[] | null = null): Sequences {
   const columns = (i: number) => [targets[i], ...(oneDayTargets ? [oneDayTargets[i]] : [])].map((y) => origins.map((t) => y[t]));
   return {
     x: concat(matrices.map((m) => buildWindows(m, scaler, origins, window))),
