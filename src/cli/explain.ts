@@ -18,7 +18,7 @@ export function explainTable(report: ExplainReport, day: ExplainReport['days'][n
   });
   const c = day.completeness;
   return [
-    `${report.series}, forecast made at the close of ${day.date}: log-variance ${fixed(day.forecast)} (volatility ${fixed(Math.sqrt(Math.exp(day.forecast)), 2)}% a day); baseline ${fixed(day.baselineForecast)}.`,
+    `${report.series}, forecast made at the close of ${day.date}: log-variance ${fixed(day.forecast)} (volatility ${fixed(Math.sqrt(Math.exp(day.forecast)), 2)}% ${report.horizon > 1 ? `over ${report.horizon} days` : 'a day'}); baseline ${fixed(day.baselineForecast)}.`,
     formatTable(header, rows, header.map((h) => h !== 'feature')),
     `Attributions in log-variance units (lag 0 = ${day.date}); they add up to ${fixed(c.sum, 4)} against forecast - baseline = ${fixed(c.delta, 4)} (completeness error ${(100 * c.relativeError).toFixed(2)}%, ${report.steps} ${report.quadrature} steps).`,
     topDrivers(day, report.features),

@@ -39,6 +39,7 @@ export interface ExplainReport {
   version: 1;
   series: string; // the file's first series
   output: string;
+  horizon: number; // days the forecast variance covers: output 0 of an h-day model is the h-day log-variance
   steps: number;
   quadrature: Quadrature;
   features: string[];
@@ -99,7 +100,8 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const report: ExplainReport = {
     version: 1,
     series: series.name,
-    output: 'log-variance of the next-day percent return',
+    output: risk.horizon > 1 ? `log-variance of the ${risk.horizon}-day percent return` : 'log-variance of the next-day percent return',
+    horizon: risk.horizon,
     steps,
     quadrature,
     features: risk.features,
