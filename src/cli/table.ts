@@ -52,7 +52,6 @@ export function trainTable(report: RiskReport): string {
   ].join('\n');
 }
 
-/** Lines under the table: the GARCH fit, the ensemble spread, the training run. */
 /** Per series: the features by permutation importance, the largest first. */
 function importanceLines(series: { name: string; explain: ExplainSummary }[], where: string): string[] {
   return series.map((s) => {
@@ -62,6 +61,7 @@ function importanceLines(series: { name: string; explain: ExplainSummary }[], wh
   });
 }
 
+/** Lines under the table: the GARCH fit, the ensemble spread, the permutation importance, the training run. */
 export function trainSummary(report: RiskReport): string {
   const lines = report.series.flatMap((s) => {
     const name = report.series.length > 1 ? ` ${s.name}` : '';
