@@ -211,7 +211,7 @@ export const MAIN_HELP = `Usage: webgpu-lstm <command> [options]
 Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CPU reference).
 
 Commands:
-  train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
+  train     fit the LSTM and the EWMA, GARCH, GJR, HAR and log-HAR baselines, backtest VaR/ES, print the table
   backtest  walk-forward: re-fit every model through the last years, one-day-ahead forecasts, tests, VaR backtests
   predict   forecast the next day's volatility, VaR and ES from a saved model
   convert   turn a model file into a TensorFlow.js LayersModel (model.json + weights.bin), or back
@@ -253,7 +253,7 @@ Example:
 export const PREDICT_HELP = `Usage: webgpu-lstm predict --model FILE [options]
 
 Forecasts the volatility, VaR and ES of the trading day after the file's last date with the saved LSTM, next
-to EWMA, GARCH(1,1) and HAR-RV refitted on the same file.
+to EWMA, GARCH(1,1), GJR-GARCH(1,1), HAR and log-HAR refitted on the same file.
 
 Options:
 ${optionLines(PREDICT_OPTIONS)}

@@ -186,7 +186,7 @@ export interface TestDays {
   horizon: number;
   /** The return each forecast's VaR covers, percent: r_{t+1}. */
   returns: Float64Array;
-  /** The realized variance of the h days the forecast covers (its target), percent². */
+  /** The sum of squared returns over the h days the forecast covers (its target), percent². */
   realized: Float64Array;
   forecasts: Record<ModelName, Float64Array>;
   /** One-day VaR per distribution, percent of the position (positive = loss). */
@@ -223,8 +223,8 @@ function dayByDayDraw(draws: StandardisedDraw[]): StandardisedDraw {
 export const Z2_SIMULATIONS = 2000;
 
 /**
- * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the realised h-day
- * variance, `forecasts[m][i]` the model's h-day variance forecast (scored against the proxy), `oneDay[m][i]` its
+ * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the sum of the h
+ * squared returns, `forecasts[m][i]` the model's h-day variance forecast (scored against the proxy), `oneDay[m][i]` its
  * one-day variance forecast (the one-day VaR and ES; the same forecasts when h = 1), `tails[m][i]` its tails in
  * force that day (from out-of-sample residuals only).
  */
@@ -282,7 +282,7 @@ const tailsEachDay = (tails: Record<ModelName, TailSet | TailSet[]>, days: numbe
 /**
  * Scores every model on the test origins of one split. `tails` holds each model's tails (from out-of-sample days
  * before the test split), or one per test origin where the model forecasts its own ν; `proxies[t]` is the
- * realised h-day variance at origin t; `oneDay` the one-day variance forecasts (the forecasts themselves when h = 1).
+ * sum of the h squared returns after origin t; `oneDay` the one-day variance forecasts (the forecasts themselves when h = 1).
  */
 export function evaluateSeries(
   returns: Float64Array,

@@ -49,7 +49,7 @@ export interface ExplainReport {
   meanAbs?: { byFeature: Record<string, number>; byLag: number[] };
 }
 
-/** Origins (window end days) where a whole window of features exists: the monthly RV needs 22 days first. */
+/** Origins (window end days) where a whole window of features exists: the 22-day mean squared return needs 22 days first. */
 function firstOrigin(window: number): number {
   return FIRST_ORIGIN + window - 1;
 }
@@ -114,7 +114,7 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
 
 /**
  * The three largest contributions of a day, summed over lags per feature except for the most recent day, which
- * is named apart: "most of the forecast's rise comes from log RV 22d (+0.41) and return on the day itself (+0.20) …".
+ * is named apart: "most of the forecast's rise comes from log mean sq. return 22d (+0.41) and return on the day itself (+0.20) …".
  */
 export function topDrivers(day: ExplainedDay, features: string[]): string {
   const parts: { what: string; value: number }[] = [];
@@ -151,8 +151,8 @@ export interface PermutationOptions {
 }
 
 /**
- * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the realized
- * variances rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
+ * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the targets
+ * (sums of squared returns) rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
  */
 export async function permutationImportance(
   model: Model,
@@ -163,7 +163,7 @@ export async function permutationImportance(
 ): Promise<Record<string, number>> {
   const { count, steps: T } = windows, F = model.config.inputSize, O = model.config.outputs;
   check(features.length === F, `${features.length} feature names for a model of ${F} inputs`);
-  check(variances.length === count, `${variances.length} realized variances for ${count} windows`);
+  check(variances.length === count, `${variances.length} targets for ${count} windows`);
   const shuffles = options.shuffles ?? 5, c = options.calibration ?? 1;
   check(Number.isInteger(shuffles) && shuffles > 0, `shuffles must be a positive integer (got ${shuffles})`);
   // Every shuffled copy goes through one predict call: one session, batches as large as the engine likes.
@@ -200,8 +200,8 @@ export async function permutationImportance(
 
 /**
  * The reports' `explain.permutationImportance`: permutation importance of the first member (the model `explain`
- * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their realized
- * variances.
+ * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their targets
+ * (sums of squared returns).
  */
 export function importanceAt(
   model: Model,

@@ -5,7 +5,7 @@ import { FLOAT32_MAX, modelFromJSON, type Model } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import { loadMarketData, type DataQuality } from './dataQuality.js';
 import { rangeVariances, type DataKind, type DataOptions, type MarketData, type Series } from './data.js';
-import { buildWindows, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets, type FeatureMatrix } from './features.js';
+import { buildWindows, currentFeatureNames, featureMatrix, featureNames, FIRST_ORIGIN, varianceTargets, type FeatureMatrix } from './features.js';
 import { BASEL_DAYS, BASELINE_NAMES, MODEL_NAMES, nextDay, standardisedResiduals, tailSet, withNu, type ModelName, type NextDay, type TailSet } from './evaluate.js';
 import { baselinesUpTo, fitBaselinesOn, oneDayBaselinesUpTo, ownNu, variancePath } from './steps.js';
 import { garchSummary, type GarchSummary } from './garch.js';
@@ -47,13 +47,14 @@ export function readRiskMeta(extra: Record<string, unknown>, model: Model): Risk
   }
   if (risk.version !== 1) throw bad(`has version ${String(risk.version)} (this build reads 1)`);
   if (!Array.isArray(risk.features) || risk.features.length !== model.config.inputSize) throw bad('lists features that do not match the network');
-  if (!FEATURE_SETS.some((f) => f.join() === risk.features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);
+  const features = currentFeatureNames(risk.features);
+  if (!FEATURE_SETS.some((f) => f.join() === features.join())) throw bad(`lists features [${risk.features.join(', ')}] that this build does not compute`);
   if (!Number.isInteger(risk.window) || risk.window < 1 || risk.window > 250) throw bad(`has "risk.window" ${JSON.stringify(risk.window)}; it must be a whole number from 1 to 250`);
   if (!Number.isInteger(risk.horizon) || risk.horizon < 1 || risk.horizon > 22) throw bad(`has "risk.horizon" ${JSON.stringify(risk.horizon)}; it must be a whole number from 1 to 22`);
   const finite = (a: unknown, n: number) => Array.isArray(a) && a.length === n && a.every((v) => Number.isFinite(v));
   if (!finite(risk.scaler?.mean, risk.features.length) || !finite(risk.scaler?.std, risk.features.length)) throw bad('has a broken scaler');
   const flat = risk.scaler.std.findIndex((s) => !(s > 0));
-  if (flat >= 0) throw bad(`has "risk.scaler.std[${flat}]" = ${risk.scaler.std[flat]} (feature '${risk.features[flat]}'); a standard deviation must be positive`);
+  if (flat >= 0) throw bad(`has "risk.scaler.std[${flat}]" = ${risk.scaler.std[flat]} (feature '${features[flat]}'); a standard deviation must be positive`);
   const members = 1 + (Array.isArray(risk.ensembleParams) ? risk.ensembleParams.length : -1);
   if (members < 1 || !risk.ensembleParams.every((p) => finite(p, model.params.length) && p.every((v) => Math.abs(v) <= FLOAT32_MAX))) throw bad('has broken ensemble weights ("risk.ensembleParams": each needs as many finite Float32 values as the network)');
   if (!finite(risk.calibration, members) || risk.calibration.some((c) => !(c > 0))) throw bad('has a broken calibration');
@@ -66,7 +67,7 @@ export function readRiskMeta(extra: Record<string, unknown>, model: Model): Risk
   if (risk.garchDist !== 'normal' && risk.garchDist !== 't') throw bad('names no GARCH innovation distribution');
   if (!(risk.nu >= NU_BOUNDS[0] && risk.nu <= NU_BOUNDS[1])) throw bad('has no valid Student-t ν');
   if (!Array.isArray(risk.residuals) || risk.residuals.length < 50 || !risk.residuals.every((v) => Number.isFinite(v))) throw bad('has no standardised residuals for FHS');
-  return risk;
+  return { ...risk, features };
 }
 
 /**

@@ -14,7 +14,7 @@ export interface MemberProgress {
 }
 
 /**
- * What the network is trained against, from the realised variance v: for QLIKE v itself (the loss reads the output
+ * What the network is trained against, from the target v (the sum of the h squared returns): for QLIKE v itself (the loss reads the output
  * as log-variance), for MSE log v, floored so neither sees log(0). For the Student-t loss (h = 1, v = r²) the
  * return's size |r| = √v: its likelihood reads r only through r², so the sign is not needed. With several columns
  * (the h-day and the one-day variance) a window's targets lie side by side, one per output.

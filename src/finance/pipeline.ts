@@ -30,7 +30,7 @@ export interface PreparedData {
   /** Forecast origins per split: whole window and whole target inside the split. */
   origins: Record<(typeof SPLIT_NAMES)[number], number[]>;
   matrices: FeatureMatrix[];
-  /** Per series, the realized h-day variance at each origin. */
+  /** Per series, the sum of the h squared returns after each origin (the target). */
   targets: Float64Array[];
   /** With h > 1, per series, the next day's squared return at each origin: the LSTM's second target. */
   oneDayTargets: Float64Array[] | null;

@@ -29,9 +29,9 @@ describe('webgpu-lstm explain', () => {
     const r = await run('explain', '--model', model, '--data', data, '--date', day, '--steps', '16', '--backend', 'cpu', '--json', json);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/feature\s+lag 0\s+lag 1\s+lag 2\s+lag 3\s+lag 4\s+lags 5-9\s+total/);
-    expect(r.stdout).toContain('log RV 22d');
+    expect(r.stdout).toContain('log mean sq. return 22d');
     const doc = JSON.parse(readFileSync(json, 'utf8'));
-    expect(doc.features).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']);
+    expect(doc.features).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d']);
     expect(doc.lags).toHaveLength(10);
     expect(doc.days).toHaveLength(1);
     expect(Object.keys(doc.days[0])).toEqual(['date', 'forecast', 'baselineForecast', 'attributions', 'completeness']);
