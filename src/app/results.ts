@@ -41,7 +41,11 @@ export class Results {
   private readonly riskChart: Chart;
   private series: TestSeries[] = [];
 
-  constructor(private readonly el: ResultElements) {
+  /** `onDayClick`: a click (not a drag to zoom) on the forecast chart, with the series and the day under it. */
+  constructor(
+    private readonly el: ResultElements,
+    private readonly onDayClick: (series: number, day: string) => void,
+  ) {
     this.forecastChart = new Chart(el.forecast);
     this.riskChart = new Chart(el.risk);
     el.seriesPicker.addEventListener('change', () => this.drawSeries(Number(el.seriesPicker.value)));
@@ -100,6 +104,17 @@ export class Results {
     this.el.nextDay.hidden = false;
   }
 
+  private listenForDayClicks(u: uPlot, index: number): void {
+    let downAt = 0;
+    u.over.addEventListener('mousedown', (e) => (downAt = e.clientX));
+    u.over.addEventListener('click', (e) => {
+      if (Math.abs(e.clientX - downAt) > 3) return; // the end of a drag to zoom
+      const i = u.posToIdx(e.clientX - u.over.getBoundingClientRect().left);
+      const day = this.series[index]?.dates[i];
+      if (day !== undefined) this.onDayClick(index, day);
+    });
+  }
+
   private drawSeries(index: number): void {
     const s = this.series[index];
     if (!s) return;
@@ -115,6 +130,7 @@ export class Results {
     this.forecastChart.show(
       {
         ...common,
+        hooks: { ...common.hooks, ready: [(u) => this.listenForDayClicks(u, index)] },
         axes: [{}, { label: 'volatility, annualized %', size: 56 }],
         series: [
           dateSeries,

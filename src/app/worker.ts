@@ -2,12 +2,18 @@
 // so far). It arrives as a message (handled whenever the pipeline awaits, as WebGPU training does every few steps)
 // and, on cross-origin isolated pages, through a shared flag read at every progress report, which also reaches the
 // CPU backend's synchronous loop.
-import { UserError } from '../errors.js';
-import { forecastNextDay } from '../finance/forecast.js';
-import { runRiskPipeline } from '../finance/pipeline.js';
-import { runBacktest } from '../finance/walkForward.js';
+import { check, UserError } from '../errors.js';
 import { decodeDataFile, parseMarketData } from '../finance/data.js';
-import type { BacktestRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
+import { loadMarketData } from '../finance/dataQuality.js';
+import { explainForecast, permutationImportance } from '../finance/explain.js';
+import { buildWindows } from '../finance/features.js';
+import { forecastNextDay, readRiskMeta } from '../finance/forecast.js';
+import { resolveRiskOptions } from '../finance/options.js';
+import { prepareData, runRiskPipeline } from '../finance/pipeline.js';
+import { concat } from '../finance/steps.js';
+import { runBacktest } from '../finance/walkForward.js';
+import { modelFromJSON } from '../model.js';
+import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
 
 let stopController: AbortController | undefined;
 let stopFlag: Int32Array | undefined;
@@ -29,7 +35,36 @@ async function train(request: TrainRequest, stopTraining: AbortSignal): Promise<
       },
     },
   );
-  return { type: 'trained', result };
+  post({ type: 'progress', progress: { stage: 'evaluation', message: 'measuring permutation importance on the test split' } });
+  return { type: 'trained', result, importance: await testImportance(request, result.modelText) };
+}
+
+/**
+ * Permutation importance of the trained network (the first member of an ensemble, as explain reads it) on the test
+ * windows of every series, with the variance calibration the forecasts use.
+ */
+async function testImportance(request: TrainRequest, modelText: string): Promise<Record<string, number>> {
+  const o = resolveRiskOptions(request.options);
+  const { origins, matrices, targets } = prepareData(loadMarketData(request.csvText, o).market, o);
+  const { model, extra } = modelFromJSON(modelText);
+  const risk = readRiskMeta(extra, model);
+  const x = concat(matrices.map((m) => buildWindows(m, risk.scaler, origins.test, o.window)));
+  const variances = targets.flatMap((v) => origins.test.map((t) => v[t]));
+  return permutationImportance(model, { x, count: variances.length, steps: o.window }, variances, risk.features, { backend: o.backend, calibration: risk.calibration[0] });
+}
+
+/** The forecast for `day` is made at the close of the trading day before: that is the day explained. */
+async function explain(request: ExplainRequest): Promise<FromWorker> {
+  const { id, day, modelText, csvText, dataOptions, backend, series } = request;
+  try {
+    const { dates } = parseMarketData(csvText, dataOptions);
+    const t = dates.indexOf(day);
+    check(t > 0, `${day} is not a trading day after the first in the data`);
+    return { type: 'explained', id, day, report: await explainForecast({ modelText, csvText, dataOptions, backend, series, date: dates[t - 1] }) };
+  } catch (e) {
+    const error = e as Error;
+    return { type: 'explain-failed', id, message: e instanceof UserError ? error.message : `unexpected error: ${error.name}: ${error.message}` };
+  }
 }
 
 async function forecast(request: ForecastRequest): Promise<FromWorker> {
@@ -73,5 +108,6 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'stop') stopController?.abort();
   else if (message.type === 'load') post(load(message));
+  else if (message.type === 'explain') void explain(message).then(post);
   else void run(message);
 });
