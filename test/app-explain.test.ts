@@ -1,9 +1,10 @@
 // The page's explanation of a trained LSTM, in headless Chromium: click a day on the forecast chart, see that
 // day's attribution heatmap, its drivers in words and its numbers; and the permutation importance bar chart.
 // Screenshots go to artifacts/app-explain/.
-import { mkdirSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Page } from 'puppeteer';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveApp, type Chromium, type Served } from './app/browser.js';
 
@@ -46,6 +47,7 @@ async function explainAt(page: Page, fraction: number): Promise<{ day: string; l
 
 interface Explained {
   day: string;
+  series: string;
   madeOn: string;
   forecast: number;
   baseline: number;
@@ -57,11 +59,11 @@ interface Explained {
 async function readExplanation(page: Page): Promise<Explained> {
   const numbers = await text(page, '#explain-numbers');
   const m = numbers.match(
-    /^Forecast for (\S+) \(adjclose\), made at the close of (\S+): (-?\d+\.\d{3}) against (-?\d+\.\d{3}) for the baseline window, every feature at its training mean \(log-variance of the next-day percent return\)\. The attributions add up to (-?\d+\.\d{3}) of the difference (-?\d+\.\d{3}): completeness error ([\d.e-]+)% \(integrated gradients, 32 steps\)\.$/,
+    /^Forecast for (\S+) \((\S+)\), made at the close of (\S+): (-?\d+\.\d{3}) against (-?\d+\.\d{3}) for the baseline window, every feature at its training mean \(log-variance of the next-day percent return\)\. The attributions add up to (-?\d+\.\d{3}) of the difference (-?\d+\.\d{3}): completeness error ([\d.e-]+)% \(integrated gradients, 32 steps\)\.$/,
   );
   expect(m, numbers).not.toBeNull();
-  const [, day, madeOn, forecast, baseline, sum, delta, errorPercent] = m!;
-  return { day, madeOn, forecast: +forecast, baseline: +baseline, sum: +sum, delta: +delta, errorPercent: +errorPercent };
+  const [, day, series, madeOn, forecast, baseline, sum, delta, errorPercent] = m!;
+  return { day, series, madeOn, forecast: +forecast, baseline: +baseline, sum: +sum, delta: +delta, errorPercent: +errorPercent };
 }
 
 describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () => {
@@ -103,6 +105,7 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       const first = await explainAt(page, 0.9);
       const a = await readExplanation(page);
       expect(a.day).toBe(first.day);
+      expect(a.series).toBe('adjclose'); // the bundled file's series
       expect(a.madeOn < a.day, `made on ${a.madeOn}, before ${a.day}`).toBe(true);
       // The explained forecast is the chart's LSTM forecast for that day: annualized volatility √(252·e^forecast).
       expect(Math.abs(Math.sqrt(252 * Math.exp(a.forecast)) - first.lstmVolatility), `${a.forecast} against ${first.lstmVolatility}`).toBeLessThan(0.1);
@@ -118,7 +121,7 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       const cellSum = cells.reduce((s, c) => s + Number(c.split(': ')[1]), 0);
       expect(Math.abs(cellSum - a.sum)).toBeLessThan(0.005 * cells.length + 0.01); // each title rounded to 2-3 decimals
       const svgText = await page.$eval('#explain-heatmap svg', (e) => e.textContent ?? '');
-      expect(svgText).toContain(`What drove the forecast made on ${a.madeOn} (adjclose)`); // the bundled file's series
+      expect(svgText).toContain(`What drove the forecast made on ${a.madeOn} (adjclose)`);
       expect(svgText).toContain('log-variance units (red raises the forecast)');
       const colours = await page.$$eval('#explain-heatmap svg rect[fill^="rgb"]', (rs) => new Set(rs.map((r) => r.getAttribute('fill'))).size);
       expect(colours).toBeGreaterThan(10); // diverging shades, not one flat colour
@@ -158,6 +161,30 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       expect(Math.abs(Math.sqrt(252 * Math.exp(b.forecast)) - second.lstmVolatility)).toBeLessThan(0.1);
     },
     TIMEOUT + 120_000,
+  );
+
+  it(
+    'explains the series on show in a pooled run',
+    async () => {
+      await page.setViewport({ width: 1280, height: 900 });
+      const sp500 = readFileSync(join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'sp500-2000.csv'), 'utf8');
+      const rows = sp500.trim().split('\n').slice(1).map((line) => line.split(','));
+      const pooled = resolve(ARTIFACTS, 'two-series.csv');
+      writeFileSync(pooled, ['date,alpha,beta', ...rows.map(([date, open, , , , adjclose]) => `${date},${open},${adjclose}`)].join('\n'));
+      await ((await page.$('#csv-input')) as ElementHandle<HTMLInputElement>).uploadFile(pooled);
+      await page.waitForFunction(() => /two-series\.csv/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 10_000 });
+      await typeInto(page, 'epochs', '1');
+      await page.click('#train');
+      await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('run-state')?.textContent ?? ''), { timeout: TIMEOUT, polling: 250 });
+      expect(await text(page, '#run-state'), await text(page, '#run-error')).toMatch(/^done/);
+      expect(await page.$eval('#explain-day', (e) => (e as HTMLElement).hidden)).toBe(true); // the earlier model's explanation is gone
+      await page.select('#series-picker', '1');
+      const clicked = await explainAt(page, 0.6);
+      const b = await readExplanation(page);
+      expect([b.day, b.series]).toEqual([clicked.day, 'beta']);
+      expect(Math.abs(Math.sqrt(252 * Math.exp(b.forecast)) - clicked.lstmVolatility), `${b.forecast} against ${clicked.lstmVolatility}`).toBeLessThan(0.1);
+    },
+    TIMEOUT + 60_000,
   );
 
   it('fits a phone\'s width', async () => {

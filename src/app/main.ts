@@ -11,7 +11,7 @@ import { ExplainView } from './explainView.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import { modelTextFromFiles } from './modelFile.js';
-import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, TrainRequest } from './protocol.js';
+import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, TrainedModel, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, SpecFields, type Settings } from './settings.js';
 import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, type DataSource } from './source.js';
@@ -109,8 +109,8 @@ let running: { kind: 'train' | 'backtest' | 'forecast'; started: number; modelFi
 /** The last walk-forward backtest's forecasts CSV, as the CLI's --forecasts writes it. */
 let forecastsText: string | null = null;
 /** The data a training run started with, and once it is done its model: what a day's explanation needs. */
-let trainedOn: Omit<ExplainRequest, 'type' | 'id' | 'series' | 'day' | 'modelText'> | null = null;
-let explainable: Omit<ExplainRequest, 'type' | 'id' | 'series' | 'day'> | null = null;
+let trainedOn: Omit<TrainedModel, 'modelText'> | null = null;
+let explainable: TrainedModel | null = null;
 /** The latest explanation asked for: older answers are ignored, and a second click on the same day asks nothing. */
 let explainId = 0;
 let explainAsked = '';
@@ -293,12 +293,13 @@ function noModel(name: string): void {
   $('model-summary').textContent = `No model: ${name} could not be used (see the message above).`;
 }
 
-/** Empties section 4 (and forgets the model a day's explanation would use). */
+/** Empties section 4, forgets the model a day's explanation would use and ignores any explanation still on its way. */
 function clearResults(message?: string): void {
   results.clear(message);
   explainView.clear();
   explainable = null;
   explainAsked = '';
+  explainId++;
 }
 
 function explainDay(series: number, day: string): void {
@@ -331,7 +332,6 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     const best = members.map((m) => m.bestEpoch).join(', ');
     runState.textContent = `${stopReason === 'aborted' ? 'stopped early' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
     results.showTraining(result);
-    explainView.clear();
     explainView.showImportance(message.importance);
     explainable = trainedOn && { ...trainedOn, modelText: result.modelText };
     report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };

@@ -35,17 +35,21 @@ export interface ForecastRequest {
   backend: BackendChoice;
 }
 
-/**
- * After training: which days and features drove the LSTM's forecast for one test day (the day forecast, as the
- * charts date it), by integrated gradients. `id` pairs the answer with the latest request.
- */
-export interface ExplainRequest {
-  type: 'explain';
-  id: number;
+/** A model trained in the page, with the data and the backend it was trained with. */
+export interface TrainedModel {
   modelText: string;
   csvText: string;
   dataOptions: DataOptions;
   backend: BackendChoice;
+}
+
+/**
+ * After training: which days and features drove the LSTM's forecast for one test day (the day forecast, as the
+ * charts date it), by integrated gradients. `id` pairs the answer with the latest request.
+ */
+export interface ExplainRequest extends TrainedModel {
+  type: 'explain';
+  id: number;
   /** Index of the series in the file. */
   series: number;
   day: string;
