@@ -45,6 +45,16 @@ async function explainAt(page: Page, fraction: number): Promise<{ day: string; l
   return { day: legend.date, lstmVolatility: Number(legend.LSTM) };
 }
 
+/** The permutation importance chart's bars, read from its hover legend: feature -> QLIKE rise. */
+async function readBars(page: Page, count: number): Promise<Record<string, string>> {
+  const bars: Record<string, string> = {};
+  for (let i = 0; i < count; i++) {
+    const { legend } = await hoverAt(page, 'importance-chart', (i + 0.5) / count);
+    bars[legend.feature] = legend['QLIKE rise when shuffled'];
+  }
+  return bars;
+}
+
 interface Explained {
   day: string;
   series: string;
@@ -142,11 +152,7 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       }
 
       // Permutation importance: one bar per feature of the heatmap, each with a finite QLIKE rise.
-      const bars: Record<string, string> = {};
-      for (let i = 0; i < features.length; i++) {
-        const { legend } = await hoverAt(page, 'importance-chart', (i + 0.5) / features.length);
-        bars[legend.feature] = legend['QLIKE rise when shuffled'];
-      }
+      const bars = await readBars(page, features.length);
       expect(Object.keys(bars)).toEqual(features);
       for (const v of Object.values(bars)) expect(Number.isFinite(Number(v)), v).toBe(true);
 
@@ -180,7 +186,15 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('run-state')?.textContent ?? ''), { timeout: TIMEOUT, polling: 250 });
       expect(await text(page, '#run-state'), await text(page, '#run-error')).toMatch(/^done/);
       expect(await page.$eval('#explain-day', (e) => (e as HTMLElement).hidden)).toBe(true); // the earlier model's explanation is gone
+      // Each series' own permutation importance: the chart follows the series picker.
+      const features = ['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']; // prices alone: no range features
+      const alpha = await readBars(page, features.length);
+      expect(Object.keys(alpha)).toEqual(features);
       await page.select('#series-picker', '1');
+      const beta = await readBars(page, features.length);
+      expect(Object.keys(beta)).toEqual(Object.keys(alpha));
+      expect(beta).not.toEqual(alpha);
+      for (const v of [...Object.values(alpha), ...Object.values(beta)]) expect(Number.isFinite(Number(v)), v).toBe(true);
       const clicked = await explainAt(page, 0.6);
       const b = await readExplanation(page);
       expect([b.day, b.series]).toEqual([clicked.day, 'beta']);

@@ -114,6 +114,8 @@ let explainable: TrainedModel | null = null;
 /** The latest explanation asked for: older answers are ignored, and a second click on the same day asks nothing. */
 let explainId = 0;
 let explainAsked = '';
+/** Per series, the trained model's permutation importance: the chart follows the series picker. */
+let importance: Record<string, number>[] = [];
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
 async function showGpuStatus(): Promise<void> {
@@ -300,6 +302,7 @@ function clearResults(message?: string): void {
   explainable = null;
   explainAsked = '';
   explainId++;
+  importance = [];
 }
 
 function explainDay(series: number, day: string): void {
@@ -332,7 +335,8 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     const best = members.map((m) => m.bestEpoch).join(', ');
     runState.textContent = `${stopReason === 'aborted' ? 'stopped early' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
     results.showTraining(result);
-    explainView.showImportance(message.importance);
+    importance = message.importance;
+    explainView.showImportance(importance[0]);
     explainable = trainedOn && { ...trainedOn, modelText: result.modelText };
     report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };
     $<HTMLButtonElement>('download-model').disabled = false;
@@ -511,6 +515,10 @@ function wireModel(): void {
   });
 }
 
+$<HTMLSelectElement>('series-picker').addEventListener('change', (e) => {
+  const shown = importance[Number((e.target as HTMLSelectElement).value)];
+  if (shown) explainView.showImportance(shown);
+});
 trainButton.addEventListener('click', startTraining);
 backtestButton.addEventListener('click', startBacktest);
 stopButton.addEventListener('click', stopTraining);

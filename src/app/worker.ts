@@ -10,7 +10,6 @@ import { buildWindows } from '../finance/features.js';
 import { forecastNextDay, readRiskMeta } from '../finance/forecast.js';
 import { resolveRiskOptions } from '../finance/options.js';
 import { prepareData, runRiskPipeline } from '../finance/pipeline.js';
-import { concat } from '../finance/steps.js';
 import { runBacktest } from '../finance/walkForward.js';
 import { modelFromJSON } from '../model.js';
 import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
@@ -40,17 +39,21 @@ async function train(request: TrainRequest, stopTraining: AbortSignal): Promise<
 }
 
 /**
- * Permutation importance of the trained network (the first member of an ensemble, as explain reads it) on the test
- * windows of every series, with the variance calibration the forecasts use.
+ * Per series, the permutation importance of the trained network (the first member of an ensemble, as explain reads
+ * it) on its test windows, with the variance calibration the forecasts use.
  */
-async function testImportance(request: TrainRequest, modelText: string): Promise<Record<string, number>> {
+async function testImportance(request: TrainRequest, modelText: string): Promise<Record<string, number>[]> {
   const o = resolveRiskOptions(request.options);
   const { origins, matrices, targets } = prepareData(loadMarketData(request.csvText, o).market, o);
   const { model, extra } = modelFromJSON(modelText);
   const risk = readRiskMeta(extra, model);
-  const x = concat(matrices.map((m) => buildWindows(m, risk.scaler, origins.test, o.window)));
-  const variances = targets.flatMap((v) => origins.test.map((t) => v[t]));
-  return permutationImportance(model, { x, count: variances.length, steps: o.window }, variances, risk.features, { backend: o.backend, calibration: risk.calibration[0] });
+  const importance: Record<string, number>[] = [];
+  for (const [i, matrix] of matrices.entries()) {
+    const windows = { x: buildWindows(matrix, risk.scaler, origins.test, o.window), count: origins.test.length, steps: o.window };
+    const variances = origins.test.map((t) => targets[i][t]);
+    importance.push(await permutationImportance(model, windows, variances, risk.features, { backend: o.backend, calibration: risk.calibration[0] }));
+  }
+  return importance;
 }
 
 /** The forecast for `day` is made at the close of the trading day before: that is the day explained. */
