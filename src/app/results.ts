@@ -22,6 +22,8 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
+/** A second click within this long makes a double-click (most systems' default is 500 ms; most people click faster). */
+const DOUBLE_CLICK_MS = 300;
 /** The summary's note on results that cannot be right (their rows say 'not valid'). */
 const notValid = (warnings: string[]) => (warnings.length ? ` Not valid: ${warnings.join(' ')}` : '');
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -104,14 +106,16 @@ export class Results {
     this.el.nextDay.hidden = false;
   }
 
+  /** A single click, neither the end of a drag to zoom nor half of the double-click that resets the zoom. */
   private listenForDayClicks(u: uPlot, index: number): void {
     let downAt = 0;
+    let pending: ReturnType<typeof setTimeout> | undefined;
     u.over.addEventListener('mousedown', (e) => (downAt = e.clientX));
     u.over.addEventListener('click', (e) => {
-      if (Math.abs(e.clientX - downAt) > 3) return; // the end of a drag to zoom
-      const i = u.posToIdx(e.clientX - u.over.getBoundingClientRect().left);
-      const day = this.series[index]?.dates[i];
-      if (day !== undefined) this.onDayClick(index, day);
+      clearTimeout(pending);
+      if (e.detail > 1 || Math.abs(e.clientX - downAt) > 3) return;
+      const day = this.series[index]?.dates[u.posToIdx(e.clientX - u.over.getBoundingClientRect().left)];
+      if (day !== undefined) pending = setTimeout(() => this.onDayClick(index, day), DOUBLE_CLICK_MS);
     });
   }
 
