@@ -217,9 +217,11 @@ Exit codes: 0 success, 1 error (bad data, bad settings, failed run), 2 bad comma
 export const TRAIN_HELP = `Usage: webgpu-lstm train [options]
 
 Reads daily prices, forecasts the variance of the next H days' log returns with an LSTM (early-stopped on the
-validation split) and with EWMA (lambda 0.94), GARCH(1,1) and HAR-RV fitted on the training split, then
-scores all four on the same test days: QLIKE, MSE, MAE, Diebold-Mariano against HAR, and one-day VaR / ES at
-95% and 99% (Gaussian and filtered historical simulation) with Kupiec, Christoffersen and Basel backtests.
+validation split) and with EWMA (lambda 0.94), GARCH(1,1), GJR-GARCH(1,1), HAR and log-HAR fitted on the training
+and validation splits, then scores all six on the same test days: QLIKE, MSE, MAE, Diebold-Mariano of the LSTM
+against each, and one-day VaR / ES at 95%, 97.5% and 99% (Student-t, Gaussian and filtered historical simulation)
+from each model's one-day variance, with Kupiec, Christoffersen, Basel and Acerbi-Szekely Z2 backtests. With H > 1
+the H-day VaR is also backtested against the H-day returns, on non-overlapping windows.
 
 Options:
 ${optionLines(TRAIN_OPTIONS)}
