@@ -2,6 +2,7 @@
 // util.parseArgs, the conversion to pipeline options, and --help.
 import { parseArgs } from 'node:util';
 import { FREQUENCIES, type DataOptions } from '../finance/data.js';
+import { QUADRATURES, type Quadrature } from '../train/attributions.js';
 import { DEFAULT_BACKTEST_OPTIONS, DEFAULT_RISK_OPTIONS, GARCH_SPECS, LSTM_SPECS, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions, type OptionSpec as FinanceSpec, type RiskOptions } from '../finance/options.js';
 
 /** A mistake on the command line itself: exit code 2. */
@@ -93,6 +94,7 @@ export const EXPLAIN_OPTIONS: OptionSpec[] = [
   { name: 'from', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day from this one (with --to: a range; the mean absolute attributions too)' },
   { name: 'to', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day up to this one' },
   { name: 'steps', type: 'string', value: 'N', help: 'integrated-gradient interpolation points (default: 32)' },
+  { name: 'quadrature', type: 'string', value: 'RULE', help: "how the path integral is summed over them: 'gauss-legendre' (default) or 'midpoint'" },
   ...ENGINE,
   { name: 'json', type: 'string', value: 'FILE', help: 'write the attributions as JSON here' },
   { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
@@ -165,6 +167,10 @@ export function dataOptions(values: Values): DataOptions {
     frequency: oneOf(values, 'frequency', FREQUENCIES),
   };
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
+}
+
+export function quadrature(values: Values): Quadrature | undefined {
+  return oneOf(values, 'quadrature', QUADRATURES);
 }
 
 export function backend(values: Values) {

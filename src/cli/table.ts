@@ -2,7 +2,7 @@
 import { PERIOD } from '../finance/dataQuality.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
-import { reportTable, type RiskReport } from '../finance/report.js';
+import { reportTable, type ExplainSummary, type RiskReport } from '../finance/report.js';
 import type { StrategySummary } from '../finance/riskControl.js';
 import type { BacktestReport, McsReport } from '../finance/walkForward.js';
 
@@ -52,7 +52,16 @@ export function trainTable(report: RiskReport): string {
   ].join('\n');
 }
 
-/** Lines under the table: the GARCH fit, the ensemble spread, the training run. */
+/** Per series: the features by permutation importance, the largest first. */
+function importanceLines(series: { name: string; explain: ExplainSummary }[], where: string): string[] {
+  return series.map((s) => {
+    const ranked = Object.entries(s.explain.permutationImportance).sort((a, b) => b[1] - a[1]);
+    const list = ranked.map(([f, v]) => `${f} ${v >= 0 ? '+' : ''}${fixed(v, 4)}`).join(', ');
+    return `Permutation importance${series.length > 1 ? ` ${s.name}` : ''} (the rise in QLIKE ${where} when a feature is shuffled across days): ${list}`;
+  });
+}
+
+/** Lines under the table: the GARCH fit, the ensemble spread, the permutation importance, the training run. */
 export function trainSummary(report: RiskReport): string {
   const lines = report.series.flatMap((s) => {
     const name = report.series.length > 1 ? ` ${s.name}` : '';
@@ -69,6 +78,7 @@ export function trainSummary(report: RiskReport): string {
         `member volatility spread (sd/mean) ${(100 * s.ensemble.relativeSpread.mean).toFixed(1)}% on average, ${(100 * s.ensemble.relativeSpread.max).toFixed(1)}% at most`,
     );
   }
+  lines.push(...importanceLines(report.series, 'on the test split'));
   const t = report.training;
   const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}-${Math.max(...v)}`);
   const epochs = `${t.members.length > 1 ? `${t.members.length} members, ` : ''}epochs ${range(t.members.map((m) => m.epochs))} (best ${range(t.members.map((m) => m.bestEpoch))})`;
@@ -174,5 +184,6 @@ export function backtestSummary(report: BacktestReport): string {
     const q = s.ensemble.memberQlike;
     lines.push(`Ensemble${report.series.length > 1 ? ` ${s.name}` : ''} of ${s.ensemble.members}: member QLIKE ${q.map((x) => fixed(x)).join(', ')}; ensemble ${fixed(s.forecasts.lstm.qlike)}`);
   }
+  lines.push(...importanceLines(report.series, "out of sample (each training's model on the days it forecast)"));
   return lines.join('\n');
 }

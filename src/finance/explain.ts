@@ -5,10 +5,10 @@ import type { BackendChoice } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
-import { integratedGradients } from '../train/attributions.js';
+import { integratedGradients, type Quadrature } from '../train/attributions.js';
 import { predict } from '../train/trainer.js';
 import { parseMarketData, type DataOptions } from './data.js';
-import { buildWindows, FIRST_ORIGIN } from './features.js';
+import { buildWindows, FIRST_ORIGIN, type FeatureMatrix, type Scaler } from './features.js';
 import { modelFeatures, readRiskMeta } from './forecast.js';
 import { qlike } from './metrics.js';
 
@@ -23,6 +23,8 @@ export interface ExplainInput {
   series?: number;
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
+  /** How the path integral is summed over them; default 'gauss-legendre'. */
+  quadrature?: Quadrature;
   dataOptions?: DataOptions;
   backend?: BackendChoice;
 }
@@ -39,7 +41,9 @@ export interface ExplainReport {
   version: 1;
   series: string; // the series explained (the file's first unless chosen)
   output: string;
+  horizon: number; // days the forecast variance covers: output 0 of an h-day model is the h-day log-variance
   steps: number;
+  quadrature: Quadrature;
   features: string[];
   lags: number[];
   days: ExplainedDay[];
@@ -86,9 +90,9 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   check(Number.isInteger(which) && which >= 0 && which < market.series.length, `series must be a number from 0 to ${market.series.length - 1} (the file has ${market.series.length}; got ${which})`);
   const series = market.series[which];
   const origins = chooseDays(market.dates, risk.window, input);
-  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32;
+  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32, quadrature = input.quadrature ?? 'gauss-legendre';
   const x = buildWindows(features(series), risk.scaler, origins, T);
-  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, backend: input.backend ?? 'webgpu' });
+  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, quadrature, backend: input.backend ?? 'webgpu' });
   const logC = Math.log(risk.calibration[0]); // variance = c·e^out: log c shifts both forecasts, not their difference
   const days: ExplainedDay[] = origins.map((t, w) => ({
     date: market.dates[t],
@@ -100,8 +104,10 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const report: ExplainReport = {
     version: 1,
     series: series.name,
-    output: 'log-variance of the next-day percent return',
+    output: risk.horizon > 1 ? `log-variance of the ${risk.horizon}-day percent return` : 'log-variance of the next-day percent return',
+    horizon: risk.horizon,
     steps,
+    quadrature,
     features: risk.features,
     lags: Array.from({ length: T }, (_, lag) => lag),
     days,
@@ -194,4 +200,22 @@ export async function permutationImportance(
     result[features[f]] = rise / shuffles;
   }
   return result;
+}
+
+/**
+ * The reports' `explain.permutationImportance`: permutation importance of the first member (the model `explain`
+ * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their realized
+ * variances.
+ */
+export function importanceAt(
+  model: Model,
+  calibration: number,
+  matrix: FeatureMatrix,
+  scaler: Scaler,
+  targets: Float64Array,
+  origins: number[],
+  o: { window: number; backend: BackendChoice; batchSize?: number },
+): Promise<Record<string, number>> {
+  const windows = { x: buildWindows(matrix, scaler, origins, o.window), count: origins.length, steps: o.window };
+  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, calibration });
 }

@@ -8,6 +8,7 @@ import { loadMarketData } from './dataQuality.js';
 import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
+import { importanceAt } from './explain.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
 import { backtestHorizon, BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
@@ -163,6 +164,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       loghar: b.loghar,
       ewma: { lambda: RISKMETRICS_LAMBDA },
       ensemble: ensembleSpread(lstm.members, Float64Array.from(origins.test, (t) => targets[i][t])),
+      explain: { permutationImportance: await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], origins.test, o) },
       horizonVar: o.horizon > 1 ? backtestHorizon(s.returns, forecasts, testTails, origins.test, o.horizon) : null,
       nextDay: nextDay(
         market.dates[lastOrigin],

@@ -41,6 +41,11 @@ export interface EnsembleSpread {
   relativeSpread: { mean: number; max: number };
 }
 
+/** The model-agnostic cross-check of `explain`'s attributions, per feature: the rise in test QLIKE when shuffled. */
+export interface ExplainSummary {
+  permutationImportance: Record<string, number>;
+}
+
 export interface SeriesReport extends SeriesEvaluation {
   name: string;
   garch: GarchSummary;
@@ -49,6 +54,7 @@ export interface SeriesReport extends SeriesEvaluation {
   loghar: LogHarModel;
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
+  explain: ExplainSummary;
   /** With h > 1, h-day VaR backtested against the h-day returns; null when h = 1. */
   horizonVar: HorizonBacktest | null;
   nextDay: NextDay;

@@ -99,10 +99,12 @@ describe('train and predict', () => {
     expect(trained.stdout).toMatch(/Only \d+ test days \(under 500\): at 99% the coverage tests have little power/);
     expect(trained.stdout).toMatch(/GARCH\(1,1\)-t on the training and validation splits: mu .* alpha .* beta .* nu /);
     expect(trained.stdout).toMatch(/GJR-GARCH\(1,1\)-t: mu .* gamma .* nu /);
+    expect(trained.stdout).toMatch(/^Permutation importance \(the rise in QLIKE on the test split when a feature is shuffled across days\): (.+ [+-]\d\.\d{4}(, |$)){4}/m);
     expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['data', 'forecasts', 'garch', 'var', 'es', 'timing', 'series']));
     expect(json.var.lstm['0.99']).toHaveProperty('trafficLight');
+    expect(Object.keys(json.explain.permutationImportance)).toEqual(json.data.features);
     expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('webgpu-lstm-model');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -200,9 +202,11 @@ describe('backtest', () => {
     expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
     expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
     expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
+    expect(r.stdout).toMatch(/^Permutation importance \(the rise in QLIKE out of sample \(each training.s model on the days it forecast\) when a feature is shuffled across days\): .*log RV 22d [+-]\d/m);
     expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.walkForward).toMatchObject({ forecasts: 550, refits: 3, retrains: 2, trainings: 2 });
+    expect(Object.keys(json.explain.permutationImportance)).toEqual(json.data.features);
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['walkForward', 'forecasts', 'comparison', 'var', 'es', 'series', 'settings']));
     const rows = readFileSync(forecasts, 'utf8').trimEnd().split('\n');
     expect(rows).toHaveLength(551);
