@@ -114,8 +114,6 @@ let explainable: TrainedModel | null = null;
 /** The latest explanation asked for: older answers are ignored, and a second click on the same day asks nothing. */
 let explainId = 0;
 let explainAsked = '';
-/** Per series, the trained model's permutation importance: the chart follows the series picker. */
-let importance: Record<string, number>[] = [];
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
 async function showGpuStatus(): Promise<void> {
@@ -302,7 +300,6 @@ function clearResults(message?: string): void {
   explainable = null;
   explainAsked = '';
   explainId++;
-  importance = [];
 }
 
 function explainDay(series: number, day: string): void {
@@ -335,8 +332,7 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     const best = members.map((m) => m.bestEpoch).join(', ');
     runState.textContent = `${stopReason === 'aborted' ? 'stopped early' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
     results.showTraining(result);
-    importance = message.importance;
-    explainView.showImportance(importance[0]);
+    explainView.showImportance(result.report.series[0].explain.permutationImportance);
     explainable = trainedOn && { ...trainedOn, modelText: result.modelText };
     report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };
     $<HTMLButtonElement>('download-model').disabled = false;
@@ -515,9 +511,10 @@ function wireModel(): void {
   });
 }
 
+// The permutation importance chart follows the series picker.
 $<HTMLSelectElement>('series-picker').addEventListener('change', (e) => {
-  const shown = importance[Number((e.target as HTMLSelectElement).value)];
-  if (shown) explainView.showImportance(shown);
+  const shown = explainable && result?.report.series[Number((e.target as HTMLSelectElement).value)];
+  if (shown) explainView.showImportance(shown.explain.permutationImportance);
 });
 trainButton.addEventListener('click', startTraining);
 backtestButton.addEventListener('click', startBacktest);

@@ -79,11 +79,8 @@ export type FailureKind = 'user' | 'stopped' | 'internal';
 
 export type FromWorker =
   | { type: 'progress'; progress: PipelineProgress }
-  /**
-   * The result's testDays feed the charts; `importance`, per series: the permutation importance of each feature (the
-   * rise in the series' test mean QLIKE when that feature is shuffled across its test windows).
-   */
-  | { type: 'trained'; result: PipelineResult; importance: Record<string, number>[] }
+  /** The result's testDays feed the charts. */
+  | { type: 'trained'; result: PipelineResult }
   | { type: 'forecasted'; forecast: ForecastReport }
   | { type: 'backtested'; result: BacktestResult }
   | { type: 'failed'; kind: FailureKind; message: string }

@@ -4,14 +4,10 @@
 // CPU backend's synchronous loop.
 import { check, UserError } from '../errors.js';
 import { decodeDataFile, parseMarketData } from '../finance/data.js';
-import { loadMarketData } from '../finance/dataQuality.js';
-import { explainForecast, permutationImportance } from '../finance/explain.js';
-import { buildWindows } from '../finance/features.js';
-import { forecastNextDay, readRiskMeta } from '../finance/forecast.js';
-import { resolveRiskOptions } from '../finance/options.js';
-import { prepareData, runRiskPipeline } from '../finance/pipeline.js';
+import { explainForecast } from '../finance/explain.js';
+import { forecastNextDay } from '../finance/forecast.js';
+import { runRiskPipeline } from '../finance/pipeline.js';
 import { runBacktest } from '../finance/walkForward.js';
-import { modelFromJSON } from '../model.js';
 import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
 
 let stopController: AbortController | undefined;
@@ -34,26 +30,7 @@ async function train(request: TrainRequest, stopTraining: AbortSignal): Promise<
       },
     },
   );
-  post({ type: 'progress', progress: { stage: 'evaluation', message: 'measuring permutation importance on the test split' } });
-  return { type: 'trained', result, importance: await testImportance(request, result.modelText) };
-}
-
-/**
- * Per series, the permutation importance of the trained network (the first member of an ensemble, as explain reads
- * it) on its test windows, with the variance calibration the forecasts use.
- */
-async function testImportance(request: TrainRequest, modelText: string): Promise<Record<string, number>[]> {
-  const o = resolveRiskOptions(request.options);
-  const { origins, matrices, targets } = prepareData(loadMarketData(request.csvText, o).market, o);
-  const { model, extra } = modelFromJSON(modelText);
-  const risk = readRiskMeta(extra, model);
-  const importance: Record<string, number>[] = [];
-  for (const [i, matrix] of matrices.entries()) {
-    const windows = { x: buildWindows(matrix, risk.scaler, origins.test, o.window), count: origins.test.length, steps: o.window };
-    const variances = origins.test.map((t) => targets[i][t]);
-    importance.push(await permutationImportance(model, windows, variances, risk.features, { backend: o.backend, calibration: risk.calibration[0] }));
-  }
-  return importance;
+  return { type: 'trained', result };
 }
 
 /** The forecast for `day` is made at the close of the trading day before: that is the day explained. */
