@@ -69,7 +69,7 @@ interface Explained {
 async function readExplanation(page: Page): Promise<Explained> {
   const numbers = await text(page, '#explain-numbers');
   const m = numbers.match(
-    /^Forecast for (\S+) \((\S+)\), made at the close of (\S+): (-?\d+\.\d{3}) against (-?\d+\.\d{3}) for the baseline window, every feature at its training mean \(log-variance of the next-day percent return\)\. The attributions add up to (-?\d+\.\d{3}) of the difference (-?\d+\.\d{3}): completeness error ([\d.e-]+)% \(integrated gradients, 32 points, gauss-legendre quadrature\)\.$/,
+    /^Forecast for (\S+) \((\S+)\), made at the close of (\S+): (-?\d+\.\d{3}) against (-?\d+\.\d{3}) for the baseline window, every feature at its training mean \(log-variance of the next-day percent return\)\. The attributions add up to (-?\d+\.\d{3}) of the difference (-?\d+\.\d{3}): completeness error (\d+\.\d\d)% \(integrated gradients, 32 gauss-legendre steps\)\.$/,
   );
   expect(m, numbers).not.toBeNull();
   const [, day, series, madeOn, forecast, baseline, sum, delta, errorPercent] = m!;

@@ -55,7 +55,7 @@ export class ExplainView {
     this.el.numbers.textContent =
       `Forecast for ${forDay} (${report.series}), made at the close of ${d.date}: ${d.forecast.toFixed(3)} against ${d.baselineForecast.toFixed(3)} for the baseline ` +
       `window, every feature at its training mean (${report.output}). The attributions add up to ${c.sum.toFixed(3)} of the difference ${c.delta.toFixed(3)}: ` +
-      `completeness error ${(100 * c.relativeError).toPrecision(2)}% (integrated gradients, ${report.steps} points, ${report.quadrature} quadrature).`;
+      `completeness error ${(100 * c.relativeError).toFixed(2)}% (integrated gradients, ${report.steps} ${report.quadrature} steps).`;
     this.el.drivers.textContent = topDrivers(d, report.features);
     this.el.heatmap.innerHTML = heatmapSvg(d, report.features, `What drove the forecast made on ${d.date} (${report.series})`); // our own SVG, names escaped
     this.el.day.hidden = false;
