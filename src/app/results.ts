@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import { MODEL_NAMES, type ModelName } from '../finance/evaluate.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
+import type { RiskReport } from '../finance/report.js';
 import { Chart, COLORS, linkZoom, toUnixSeconds, utc, type ChartOptions } from './chart.js';
 import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
 
@@ -22,8 +23,21 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
+/** A second click within this long makes a double-click (most systems' default is 500 ms; most people click faster). */
+const DOUBLE_CLICK_MS = 300;
 /** The summary's note on results that cannot be right (their rows say 'not valid'). */
 const notValid = (warnings: string[]) => (warnings.length ? ` Not valid: ${warnings.join(' ')}` : '');
+/**
+ * The Student-t LSTM's degrees of freedom over the test days, per series (each day's t VaR and ES use that day's
+ * own ν); empty for the other losses.
+ */
+function nuSpread(r: RiskReport): string {
+  const f = (x: number) => x.toFixed(2);
+  const parts = r.series.flatMap(({ name, forecasts: { lstm } }) =>
+    lstm.nu ? [`${r.series.length > 1 ? `${name}: ` : ''}min ${f(lstm.nu.min)}, quartiles ${f(lstm.nu.p25)} / ${f(lstm.nu.median)} / ${f(lstm.nu.p75)}, max ${f(lstm.nu.max)}`] : [],
+  );
+  return parts.length ? ` Student-t LSTM: its ν over the test days (lower: fatter tails; each day's VaR and ES use that day's ν): ${parts.join('; ')}.` : '';
+}
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
@@ -41,7 +55,11 @@ export class Results {
   private readonly riskChart: Chart;
   private series: TestSeries[] = [];
 
-  constructor(private readonly el: ResultElements) {
+  /** `onDayClick`: a click (not a drag to zoom) on the forecast chart, with the series and the day under it. */
+  constructor(
+    private readonly el: ResultElements,
+    private readonly onDayClick: (series: number, day: string) => void,
+  ) {
     this.forecastChart = new Chart(el.forecast);
     this.riskChart = new Chart(el.risk);
     el.seriesPicker.addEventListener('change', () => this.drawSeries(Number(el.seriesPicker.value)));
@@ -72,6 +90,7 @@ export class Results {
       `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
       `LSTM: ${t.parameters.toLocaleString('en-US')} parameters, ${epochs}, ${r.timing.trainingSeconds.toFixed(1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ` +
       `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.` +
+      nuSpread(r) +
       notValid(r.warnings);
     this.series = result.testDays;
     this.el.seriesPicker.replaceChildren(...this.series.map((s, i) => new Option(s.name, String(i))));
@@ -100,6 +119,19 @@ export class Results {
     this.el.nextDay.hidden = false;
   }
 
+  /** A single click, neither the end of a drag to zoom nor half of the double-click that resets the zoom. */
+  private listenForDayClicks(u: uPlot, index: number): void {
+    let downAt = 0;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    u.over.addEventListener('mousedown', (e) => (downAt = e.clientX));
+    u.over.addEventListener('click', (e) => {
+      clearTimeout(pending);
+      if (e.detail > 1 || Math.abs(e.clientX - downAt) > 3) return;
+      const day = this.series[index]?.dates[u.posToIdx(e.clientX - u.over.getBoundingClientRect().left)];
+      if (day !== undefined) pending = setTimeout(() => this.onDayClick(index, day), DOUBLE_CLICK_MS);
+    });
+  }
+
   private drawSeries(index: number): void {
     const s = this.series[index];
     if (!s) return;
@@ -115,6 +147,7 @@ export class Results {
     this.forecastChart.show(
       {
         ...common,
+        hooks: { ...common.hooks, ready: [(u) => this.listenForDayClicks(u, index)] },
         axes: [{}, { label: 'volatility, annualized %', size: 56 }],
         series: [
           dateSeries,

@@ -1,14 +1,14 @@
 // `explain`: which days and which features drive the LSTM's volatility forecast. Integrated gradients of the
 // log-variance output for chosen days (the engine computes them), and permutation importance as the model-agnostic
 // cross-check. Environment-agnostic like the pipeline.
-import type { BackendChoice } from '../engine.js';
+import type { BackendChoice, Session } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
-import { integratedGradients } from '../train/attributions.js';
+import { integratedGradients, type Quadrature } from '../train/attributions.js';
 import { predict } from '../train/trainer.js';
 import { parseMarketData, type DataOptions } from './data.js';
-import { buildWindows, FIRST_ORIGIN } from './features.js';
+import { buildWindows, FIRST_ORIGIN, type FeatureMatrix, type Scaler } from './features.js';
 import { modelFeatures, readRiskMeta } from './forecast.js';
 import { qlike } from './metrics.js';
 
@@ -19,8 +19,12 @@ export interface ExplainInput {
   date?: string;
   from?: string;
   to?: string;
+  /** Which of the file's series (0-based); default 0, the first. */
+  series?: number;
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
+  /** How the path integral is summed over them; default 'gauss-legendre'. */
+  quadrature?: Quadrature;
   dataOptions?: DataOptions;
   backend?: BackendChoice;
 }
@@ -35,9 +39,11 @@ export interface ExplainedDay {
 
 export interface ExplainReport {
   version: 1;
-  series: string; // the file's first series
+  series: string; // the series explained (the file's first unless chosen)
   output: string;
+  horizon: number; // days the forecast variance covers: output 0 of an h-day model is the h-day log-variance
   steps: number;
+  quadrature: Quadrature;
   features: string[];
   lags: number[];
   days: ExplainedDay[];
@@ -45,7 +51,7 @@ export interface ExplainReport {
   meanAbs?: { byFeature: Record<string, number>; byLag: number[] };
 }
 
-/** Origins (window end days) where a whole window of features exists: the monthly RV needs 22 days first. */
+/** Origins (window end days) where a whole window of features exists: the 22-day mean squared return needs 22 days first. */
 function firstOrigin(window: number): number {
   return FIRST_ORIGIN + window - 1;
 }
@@ -80,11 +86,13 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const risk = readRiskMeta(extra, model);
   const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
   const features = modelFeatures(risk, market);
-  const series = market.series[0];
+  const which = input.series ?? 0;
+  check(Number.isInteger(which) && which >= 0 && which < market.series.length, `series must be a number from 0 to ${market.series.length - 1} (the file has ${market.series.length}; got ${which})`);
+  const series = market.series[which];
   const origins = chooseDays(market.dates, risk.window, input);
-  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32;
+  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32, quadrature = input.quadrature ?? 'gauss-legendre';
   const x = buildWindows(features(series), risk.scaler, origins, T);
-  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, backend: input.backend ?? 'webgpu' });
+  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, quadrature, backend: input.backend ?? 'webgpu' });
   const logC = Math.log(risk.calibration[0]); // variance = c·e^out: log c shifts both forecasts, not their difference
   const days: ExplainedDay[] = origins.map((t, w) => ({
     date: market.dates[t],
@@ -96,8 +104,10 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const report: ExplainReport = {
     version: 1,
     series: series.name,
-    output: 'log-variance of the next-day percent return',
+    output: risk.horizon > 1 ? `log-variance of the ${risk.horizon}-day percent return` : 'log-variance of the next-day percent return',
+    horizon: risk.horizon,
     steps,
+    quadrature,
     features: risk.features,
     lags: Array.from({ length: T }, (_, lag) => lag),
     days,
@@ -108,7 +118,7 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
 
 /**
  * The three largest contributions of a day, summed over lags per feature except for the most recent day, which
- * is named apart: "most of the forecast's rise comes from log RV 22d (+0.41) and return on the day itself (+0.20) …".
+ * is named apart: "most of the forecast's rise comes from log mean sq. return 22d (+0.41) and return on the day itself (+0.20) …".
  */
 export function topDrivers(day: ExplainedDay, features: string[]): string {
   const parts: { what: string; value: number }[] = [];
@@ -142,11 +152,13 @@ export interface PermutationOptions {
   seed?: number; // default 1
   backend?: BackendChoice;
   batchSize?: number;
+  /** An open session (of batchSize) to predict on instead of opening one. */
+  session?: Session;
 }
 
 /**
- * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the realized
- * variances rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
+ * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the targets
+ * (sums of squared returns) rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
  */
 export async function permutationImportance(
   model: Model,
@@ -157,7 +169,7 @@ export async function permutationImportance(
 ): Promise<Record<string, number>> {
   const { count, steps: T } = windows, F = model.config.inputSize, O = model.config.outputs;
   check(features.length === F, `${features.length} feature names for a model of ${F} inputs`);
-  check(variances.length === count, `${variances.length} realized variances for ${count} windows`);
+  check(variances.length === count, `${variances.length} targets for ${count} windows`);
   const shuffles = options.shuffles ?? 5, c = options.calibration ?? 1;
   check(Number.isInteger(shuffles) && shuffles > 0, `shuffles must be a positive integer (got ${shuffles})`);
   // Every shuffled copy goes through one predict call: one session, batches as large as the engine likes.
@@ -176,7 +188,7 @@ export async function permutationImportance(
       }
     }
   }
-  const out = await predict(model, { x, count: copies * count, steps: T }, { backend: options.backend, batchSize: options.batchSize });
+  const out = await predict(model, { x, count: copies * count, steps: T }, { backend: options.backend, batchSize: options.batchSize, session: options.session });
   const meanQlike = (copy: number) => {
     let sum = 0;
     for (let w = 0; w < count; w++) sum += qlike(variances[w], c * Math.exp(out[(copy * count + w) * O]));
@@ -190,4 +202,22 @@ export async function permutationImportance(
     result[features[f]] = rise / shuffles;
   }
   return result;
+}
+
+/**
+ * The reports' `explain.permutationImportance`: permutation importance of the first member (the model `explain`
+ * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their targets
+ * (sums of squared returns).
+ */
+export function importanceAt(
+  model: Model,
+  calibration: number,
+  matrix: FeatureMatrix,
+  scaler: Scaler,
+  targets: Float64Array,
+  origins: number[],
+  o: { window: number; backend: BackendChoice; batchSize?: number; session?: Session },
+): Promise<Record<string, number>> {
+  const windows = { x: buildWindows(matrix, scaler, origins, o.window), count: origins.length, steps: o.window };
+  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, session: o.session, calibration });
 }

@@ -14,7 +14,8 @@ import { openSession } from '../backend.js';
 import type { SetupProgress } from '../engine.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
-import type { EnsembleSpread } from './report.js';
+import type { EnsembleSpread, ExplainSummary } from './report.js';
+import { importanceAt } from './explain.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
 import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, setupMessage, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
@@ -100,6 +101,8 @@ export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts'
   comparison: Comparison;
   riskControl: RiskControlReport;
   ensemble: EnsembleSpread | null;
+  /** Permutation importance of each training's first member on the out-of-sample days it forecast, weighted by days. */
+  explain: ExplainSummary;
   /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
   sanity: Record<ModelName, Sanity>;
 }
@@ -211,6 +214,8 @@ interface SeriesState {
   lstmNu: Float64Array;
   /** The LSTM's forecasts on the first fit's validation days, where a failed fit shows first. */
   lstmValidation: Float64Array;
+  /** Per feature: Σ over trainings of its permutation importance × the out-of-sample days that training forecast. */
+  importance: Record<string, number>;
 }
 
 function emptyState(days: number, members: number): SeriesState {
@@ -222,6 +227,7 @@ function emptyState(days: number, members: number): SeriesState {
     seed: perModel(() => new Float64Array(0)),
     lstmNu: new Float64Array(days).fill(NaN),
     lstmValidation: new Float64Array(0),
+    importance: {},
   };
 }
 
@@ -273,6 +279,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   let validationOrigins: number[] = [];
   const trainings: TrainingRecord[] = [];
   let adapter: string | null = null;
+
   // One session for every training and prediction of the run: all members share the network and the batch shape,
   // and opening a session (workers, kernels, on 'auto' the backend choice) costs more than a warm start's epoch.
   const windowsAtEnd = market.series.length * (M - FIRST_ORIGIN - o.window);
@@ -302,8 +309,15 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
           adapter ??= result.engine.adapter ?? null;
           trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
         }
-        calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o, session);
+        calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o, 'horizon', session);
         if (e === 0) validationOrigins = origins.slice(cut);
+        // Scored on the days up to the next training, which these weights forecast out of sample: shuffled across them.
+        const until = retrains.find((t) => t > R) ?? M;
+        const forecastOrigins = Array.from({ length: until - R }, (_, j) => R - 1 + j);
+        for (const [i, state] of states.entries()) {
+          const importance = await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], forecastOrigins, { ...o, session });
+          for (const [f, v] of Object.entries(importance)) state.importance[f] = (state.importance[f] ?? 0) + v * forecastOrigins.length;
+        }
       }
       if (refits.includes(R)) {
         const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
@@ -315,14 +329,14 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
         const state = states[i];
         if (e === 0) {
           // The first fit's validation days give the residuals that the t and FHS start from.
-          const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o, session);
+          const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o, null, session);
           const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
           const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
           state.seed.lstm = z((j) => lstm.mean[j]);
           state.lstmValidation = Float64Array.from(lstm.mean);
           for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
         }
-        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o, session);
+        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o, null, session);
         const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
         origins.forEach((t, j) => {
           const d = t + 1 - start;
@@ -381,6 +395,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       comparison: comparison(proxy, state.forecasts, evaluation.comparison.dm),
       riskControl: control.report,
       ensemble: ensembleSpread(state.members, proxy),
+      explain: { permutationImportance: Object.fromEntries(Object.entries(state.importance).map(([f, v]) => [f, v / D])) },
       sanity: checks,
     });
   }

@@ -51,11 +51,31 @@ describe('explain', () => {
     expect(r.meanAbs!.byLag.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 6);
   });
 
+  it('labels the output by the horizon of the model: output 0 of an h-day model is the h-day log-variance', async () => {
+    expect(await explainForecast({ modelText, csvText: csv, backend: 'cpu' })).toMatchObject({ horizon: 1, output: 'log-variance of the next-day percent return' });
+    const fiveDay = (await runRiskPipeline({ csvText: csv, options: { ...SMALL, epochs: 1, horizon: 5 } })).modelText;
+    const r = await explainForecast({ modelText: fiveDay, csvText: csv, steps: 8, backend: 'cpu' });
+    expect(r).toMatchObject({ horizon: 5, output: 'log-variance of the 5-day percent return' });
+    expect(r.days[0].completeness.relativeError).toBeLessThan(1e-2);
+  });
+
   it('says what is wrong with a day it cannot explain', async () => {
     await expect(explainForecast({ modelText, csvText: csv, date: '2001-01-06', backend: 'cpu' })).rejects.toThrow(/not a trading day/);
     await expect(explainForecast({ modelText, csvText: csv, date: '2001-01-02', backend: 'cpu' })).rejects.toThrow(/too early/);
     await expect(explainForecast({ modelText, csvText: csv, date: '16/03/2020', backend: 'cpu' })).rejects.toThrow(/date like/);
     await expect(explainForecast({ modelText, csvText: csv, from: '2030-01-01', to: '2030-12-31', backend: 'cpu' })).rejects.toThrow(/no trading day/);
+  });
+
+  it('explains the series asked for in a file of several', async () => {
+    // The same closes twice, the second column doubled: the same returns, so the same attributions.
+    const lines = csv.split('\n');
+    const two = [`${lines[0]},twice`, ...lines.slice(1).map((l) => `${l},${(2 * Number(l.split(',')[1])).toFixed(4)}`)].join('\n');
+    const dataOptions = { priceColumns: ['close', 'twice'] }; // the model file names the one column it was trained on
+    const first = await explainForecast({ modelText, csvText: two, dataOptions, backend: 'cpu' });
+    const second = await explainForecast({ modelText, csvText: two, dataOptions, series: 1, backend: 'cpu' });
+    expect([first.series, second.series]).toEqual(['close', 'twice']);
+    expect(second.days[0].attributions.flat().map((a) => a.toFixed(4))).toEqual(first.days[0].attributions.flat().map((a) => a.toFixed(4)));
+    await expect(explainForecast({ modelText, csvText: two, dataOptions, series: 2, backend: 'cpu' })).rejects.toThrow(/series must be a number from 0 to 1 \(the file has 2; got 2\)/);
   });
 
   it('permutation importance: seeded, one finite QLIKE rise per feature', async () => {
