@@ -20,6 +20,8 @@ done
 [ ${#series[@]} -gt 0 ] || series=(sp500 djia nyse dowjones30)
 npm run --silent build
 out=bench/results
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 for s in "${series[@]}"; do
   case $s in
     sp500) args=(); [ -z "$years" ] || args=(--test-years "$years") ;;
@@ -35,14 +37,13 @@ for s in "${series[@]}"; do
   {
     echo "\$ ${cmd[*]}"
     echo "# $(uptime)  (start)"
-    /usr/bin/time -f '%e s wall %U s user %S s sys' -o "$out/$name.time" "${cmd[@]}" > "$out/$name.out"
+    /usr/bin/time -f '%e s wall %U s user %S s sys' -o "$tmp/time" "${cmd[@]}" > "$tmp/out"
     echo "# $(uptime)  (end)"
-    echo "# /usr/bin/time: $(cat "$out/$name.time")"
+    echo "# /usr/bin/time: $(cat "$tmp/time")"
     echo
-    cat "$out/$name.out"
-  } > "$out/$name.txt.part"
-  rm "$out/$name.time" "$out/$name.out"
-  mv "$out/$name.txt.part" "$out/$name.txt"
+    cat "$tmp/out"
+  } > "$tmp/txt"
+  mv "$tmp/txt" "$out/$name.txt"
 done
 # backtest-sp500-default.* is the README's record of the bundled default run (the same run as backtest-sp500).
 node scripts/backtest-summary.mjs $(ls "$out"/backtest-*.json | grep -v sp500-default)
