@@ -1,4 +1,5 @@
 import template from '../../shaders/lstm_persistent.wgsl?raw';
+import type { KernelChoice } from '../engine.js';
 import type { RecurrentActivation } from '../model.js';
 import type { GpuContext } from './device.js';
 import { gateConstants, GATES_WGSL } from './gates.js';
@@ -39,7 +40,7 @@ export function persistentTiling(ctx: GpuContext, H: number, reduction: Reductio
   if (reduction === 'subgroup' && !(ctx.hasSubgroups && ctx.subgroupMinSize >= 2)) return null;
   const { maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX, maxComputeWorkgroupStorageSize } = ctx.device.limits;
   const lanes = Math.min(maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupSizeX, Math.max(256, (H * H) / 16));
-  const most = reduction === 'subgroup' ? ctx.subgroupMinSize : 16;
+  const most = reduction === 'subgroup' ? ctx.subgroupMinSize : 8; // 8 gives H = 128 its 1024 lanes
   let split = 1;
   while (split * 2 <= most && H * split * 2 <= lanes) split *= 2;
   while (split > 1 && storageBytes(H, split, rows, reduction) > maxComputeWorkgroupStorageSize) split /= 2;
@@ -47,9 +48,14 @@ export function persistentTiling(ctx: GpuContext, H: number, reduction: Reductio
   return { split, slice: Math.ceil(H / split), lanes: H * split, rows, reduction };
 }
 
-/** The reduction this adapter runs best: subgroup operations where it has them. */
-export function persistentReduction(ctx: GpuContext, H: number): Reduction {
-  return persistentTiling(ctx, H, 'subgroup') ? 'subgroup' : 'workgroup';
+/**
+ * The tiling a kernel choice asks for (its rows a lane, and its reduction: subgroup operations where the adapter has
+ * them if unset), or null where it cannot run.
+ */
+export function choiceTiling(ctx: GpuContext, H: number, choice: Pick<KernelChoice, 'reduction' | 'rowsPerLane'>): PersistentTiling | null {
+  const rows = choice.rowsPerLane ?? 1;
+  if (choice.reduction) return persistentTiling(ctx, H, choice.reduction, rows);
+  return persistentTiling(ctx, H, 'subgroup', rows) ?? persistentTiling(ctx, H, 'workgroup', rows);
 }
 
 // The code is unrolled for H, the split and the rows (so every register index is a constant); both entry points share it.
