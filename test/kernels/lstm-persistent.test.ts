@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { lstm_backward, lstm_forward } from '../../src/cpu/lstm.js';
 import { matmul_forward } from '../../src/cpu/matmul.js';
 import type { GpuContext } from '../../src/gpu/device.js';
+import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
+import { narrowEligible } from '../../src/gpu/lstmNarrow.js';
 import { lstmBackwardPersistent, lstmForwardPersistent, PERSISTENT_MAX_HIDDEN, persistentTiling, type Reduction } from '../../src/gpu/lstmPersistent.js';
 import type { RecurrentActivation } from '../../src/model.js';
 import { requireGpu } from '../helpers/gpu.js';
@@ -45,6 +47,17 @@ describe('lstm_persistent alone vs src/cpu/lstm.ts', () => {
       }
       expect(persistentTiling(ctx, PERSISTENT_MAX_HIDDEN + 1, reduction)).toBeNull();
     }
+  });
+
+  it('is offered for H <= 128 (on a fallback adapter only where the narrow kernels cannot run), refused when forced past it', async () => {
+    const ctx = await requireGpu();
+    const offered = (H: number) => kernelCandidates(ctx, { inputSize: 2, hiddenSize: H, layers: 1, outputs: 1, loss: 'mse' }, 64).some((c) => c.recurrent === 'persistent');
+    expect(offered(100)).toBe(true);
+    expect(offered(200)).toBe(false);
+    expect(offered(64)).toBe(!ctx.isFallback || !narrowEligible(ctx, 64, 64));
+    const config = { inputSize: 2, hiddenSize: 200, layers: 1, outputs: 1, loss: 'mse' as const };
+    expect(() => kernelCandidates(ctx, config, 64, { recurrent: 'persistent', gradients: 'wide' })).toThrow(/persistent recurrent kernels need hidden size <= 128/);
+    expect(() => kernelCandidates(ctx, { ...config, hiddenSize: 8 }, 64, { recurrent: 'wide', gradients: 'wide', reduction: 'workgroup' })).toThrow(/for the persistent recurrent kernels only/);
   });
 
   for (const shape of shapes) {
