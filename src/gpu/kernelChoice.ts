@@ -31,7 +31,7 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     }
     const R = forced.rowsPerLane ?? 1;
     if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
-      throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
+      throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide, stepwise or persistent recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
     }
     if (forced.reduction !== undefined && (forced.recurrent !== 'persistent' || !['subgroup', 'workgroup'].includes(forced.reduction))) {
       throw new UserError(`reduction is 'subgroup' or 'workgroup', for the persistent recurrent kernels only (got ${forced.reduction} with '${forced.recurrent}')`);
