@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
 import { narrowEligible } from '../src/gpu/lstmNarrow.js';
+import { PERSISTENT_MAX_HIDDEN } from '../src/gpu/lstmPersistent.js';
 import type { KernelChoice } from '../src/engine.js';
 import { createModel, paramLayout, targetsPerWindow, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
@@ -40,6 +41,13 @@ const multiRow: KernelChoice[] = [
 ];
 const multiRowCases = new Set(['H=7 odd, B=5', 'H=64 qlike', '3 layers of sizes 12, 6, 9', '3 layers H=20 B=67']);
 
+// W_h held in registers (offered on GPUs for H <= 128), refused at H = 256; the workgroup-memory reduction (slow to
+// compile on SwiftShader, each reduction alone in test/kernels/lstm-persistent.test.ts) on a few shapes.
+const persistent: KernelChoice = { recurrent: 'persistent', gradients: 'wide' };
+const persistentCases = new Set(['B=1 T=1 I=1', 'H=7 odd, B=5', 'H=64 qlike', 'H=128 2 outputs', 'H=256', '3 layers of sizes 12, 6, 9', '2 layers H=9 hard_sigmoid (TF.js)']);
+const persistentWorkgroup: KernelChoice = { recurrent: 'persistent', gradients: 'wide', reduction: 'workgroup', rowsPerLane: 4 };
+const persistentWorkgroupCases = new Set(['H=7 odd, B=5', '3 layers of sizes 12, 6, 9']);
+
 describe('GPU kernels vs CPU reference', () => {
   it('falls back to the per-step kernels when H is too large for the fused ones', async () => {
     const ctx = await requireGpu();
@@ -63,9 +71,13 @@ describe('GPU kernels vs CPU reference', () => {
     gpu.destroy();
   });
 
-  for (const { name, config, B, T } of cases) for (const kernels of [...choices, ...(multiRowCases.has(name) ? multiRow : [])]) {
-    it(`${name} [${kernels.recurrent}/${kernels.gradients}${kernels.rowsPerLane ? `, ${kernels.rowsPerLane} rows a lane` : ''}]`, async () => {
+  for (const { name, config, B, T } of cases) for (const kernels of [...choices, ...(multiRowCases.has(name) ? multiRow : []), ...(persistentCases.has(name) ? [persistent] : []), ...(persistentWorkgroupCases.has(name) ? [persistentWorkgroup] : [])]) {
+    it(`${name} [${kernels.recurrent}/${kernels.gradients}${kernels.rowsPerLane ? `, ${kernels.rowsPerLane} rows a lane` : ''}${kernels.reduction ? `, ${kernels.reduction} reduction` : ''}]`, async () => {
       const ctx = await requireGpu();
+      if (kernels.recurrent === 'persistent' && Math.max(...[config.hiddenSize].flat()) > PERSISTENT_MAX_HIDDEN) {
+        await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels })).rejects.toThrow(/persistent recurrent kernels need/);
+        return;
+      }
       if (kernels.recurrent === 'narrow') {
         // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
         if (![config.hiddenSize].flat().every((H) => narrowEligible(ctx, H, T * B))) {
