@@ -32,13 +32,18 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
       throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
     }
+    if (forced.recurrentWeights === 'f16-packed' && forced.recurrent === 'narrow') {
+      throw new UserError("recurrentWeights 'f16-packed' is for the wide or stepwise recurrent kernels only (the narrow ones hold W_h in registers)");
+    }
     if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
       throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
-  // Several rows a lane: for GPUs only (a CPU adapter such as SwiftShader would spend its time compiling and timing them).
-  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
+  // Several rows a lane, with W_h in f32 or packed f16: for GPUs only (a CPU adapter such as SwiftShader would spend
+  // its time compiling and timing them, and its weight reads are not what limits it).
+  const multiRowChoice: KernelChoice = hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 };
+  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [multiRowChoice, { ...multiRowChoice, recurrentWeights: 'f16-packed' }];
   const all: KernelChoice[] = fused
     ? [
         { recurrent: 'wide', gradients: 'wide' },
@@ -124,6 +129,7 @@ export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number
       narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
       stepwise: `stepwise(${T} dispatches a pass,rows a lane=${R})`,
     }[choice.recurrent],
+    recurrentWeights: choice.recurrent === 'narrow' ? 'f32 in registers' : choice.recurrentWeights === 'f16-packed' ? 'f16 packed (unpack2x16float)' : 'f32',
     gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };
 }
