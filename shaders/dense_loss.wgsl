@@ -1,8 +1,9 @@
-// The dense head and the loss, forward and backward, in two dispatches of independent lanes (no barriers and no
-// workgroup memory: on a CPU-like adapter such as SwiftShader those cost more than this whole kernel's arithmetic):
-//   rows, a lane per batch row: out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;  the row's loss;  dout = ∂loss/∂out;
-//   gradients, a lane per element of dh (B,H) = dout · W_dᵀ (the top layer's dhAbove), of dW_d = hᵀ·dout (H,O) and of
-//     db_d = Σ_b dout, and one lane for the loss: the mean over valid rows of the rows' losses.
+// The dense head and the loss, forward and backward, without barriers or workgroup memory (on a CPU-like adapter
+// such as SwiftShader those cost more than this whole kernel's arithmetic), in two phases:
+//   row b: out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;  the row's loss;  dout = ∂loss/∂out;
+//   gradient elements: dh (B,H) = dout · W_dᵀ (the top layer's dhAbove), dW_d = hᵀ·dout (H,O), db_d = Σ_b dout, and
+//     the loss: the mean over valid rows of the rows' losses.
+// Two dispatches over many workgroups: `rows`, a lane a batch row, then `gradients`, lanes walking the elements.
 // Modes: TRAIN (all of it), FORWARD (outputs only), SEED (dout = 1 at output seedOutput of every valid row, no loss
 // and no dW_d: the backward pass then gives input gradients).
 // Rows b >= validRows are padding of a short last batch: they get dout = 0, so they add nothing anywhere.
@@ -64,13 +65,11 @@ fn window_loss(b: u32, scale: f32) -> f32 {
   return sum / f32(O);
 }
 
-@compute @workgroup_size(WG)
-fn rows(@builtin(global_invocation_id) gid: vec3u) {
-  let b = gid.x;
+// Batch row b's outputs and, unless FORWARD, its loss (kept apart, after out's two halves) and dout.
+fn row(b: u32) {
   let B = dims.B;
   let H = dims.H;
   let O = dims.O;
-  if (b >= B) { return; }
   let h = dims.hOffset + b * H;
   for (var o = 0u; o < O; o++) {
     var v = params[dims.bOffset + o];
@@ -86,47 +85,47 @@ fn rows(@builtin(global_invocation_id) gid: vec3u) {
   out[2u * B * O + b] = rowLoss;
 }
 
-// Element i of the gradients: dh[i] for i < B·H, then dW_d[i − B·H] (H·O of them), then db_d (O), then the loss.
-fn gradient_element(i0: u32) {
+@compute @workgroup_size(WG)
+fn rows(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x < dims.B) { row(gid.x); }
+}
+
+// The gradients and the loss, shared by `lanes` lanes from lane `first`: dh (B,H) = dout·W_dᵀ, then dW_d (H,O) and
+// db_d (O), each summing over the batch, and the loss (lane 0). One loop each, as SIMD lanes prefer.
+fn gradients_by(first: u32, lanes: u32) {
   let B = dims.B;
   let H = dims.H;
   let O = dims.O;
   let dout = B * O;
-  var i = i0;
-  if (i < B * H) {
+  for (var i = first; i < B * H; i += lanes) {
     let b = i / H;
     let k = i % H;
     var acc = 0.0;
     for (var o = 0u; o < O; o++) { acc += out[dout + b * O + o] * params[dims.wOffset + k * O + o]; }
     dh[i] = acc;
-    return;
   }
   if (dims.mode != TRAIN) { return; }
-  i -= B * H;
-  if (i < H * O) {
+  for (var i = first; i < H * O; i += lanes) {
     let k = i / O;
     let o = i % O;
     var acc = 0.0;
     for (var b = 0u; b < B; b++) { acc += hseq[dims.hOffset + b * H + k] * out[dout + b * O + o]; }
     grads[dims.wOffset + i] = acc;
-    return;
   }
-  i -= H * O;
-  if (i < O) {
+  for (var o = first; o < O; o += lanes) {
     var acc = 0.0;
-    for (var b = 0u; b < B; b++) { acc += out[dout + b * O + i]; }
-    grads[dims.bOffset + i] = acc;
-    return;
+    for (var b = 0u; b < B; b++) { acc += out[dout + b * O + o]; }
+    grads[dims.bOffset + o] = acc;
   }
-  var sum = 0.0;
-  for (var b = 0u; b < B; b++) { sum += out[2u * B * O + b]; }
-  lossLog[dims.logSlot] = sum / f32(dims.validRows);
+  if (first == 0u) {
+    var sum = 0.0;
+    for (var b = 0u; b < B; b++) { sum += out[2u * B * O + b]; }
+    lossLog[dims.logSlot] = sum / f32(dims.validRows);
+  }
 }
 
-// Up to 256 workgroups (gradientGroups in src/gpu/denseLoss.ts) walk the B·H + H·O + O + 1 elements, neighbouring lanes on neighbouring elements.
+// Up to 256 workgroups (gradientGroups in src/gpu/denseLoss.ts); neighbouring lanes on neighbouring elements.
 @compute @workgroup_size(WG)
 fn gradients(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  if (dims.mode == FORWARD) { return; }
-  let elements = dims.B * dims.H + dims.H * dims.O + dims.O + 1u;
-  for (var i = gid.x; i < elements; i += nwg.x * WG) { gradient_element(i); }
+  if (dims.mode != FORWARD) { gradients_by(gid.x, nwg.x * WG); }
 }

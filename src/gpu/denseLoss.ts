@@ -13,11 +13,8 @@ const code = fillTemplate(template, { DIMS: DIMS.wgsl, SPECIAL: special });
 const LOSS_CODE: Record<LossKind, number> = { mse: 0, qlike: 1, 'student-t': 2 };
 const LANES = 64; // WG in dense_loss.wgsl
 
-/**
- * The gradients dispatch's workgroups: a lane per element of dh, dW_d and db_d and one for the loss, up to 256
- * workgroups (more lanes walk several elements: plenty for a GPU, and fewer workgroups suit a CPU-like adapter).
- */
-export const gradientGroups = (B: number, H: number, O: number) => Math.min(256, Math.ceil((B * H + H * O + O + 1) / LANES));
+/** The gradients dispatch's workgroups: a lane per element of dh (or of dW_d, if more), up to 256 workgroups. */
+const gradientGroups = (B: number, H: number, O: number) => Math.min(256, Math.ceil(Math.max(B * H, H * O) / LANES));
 
 /** What a dispatch of the head does: the shader's TRAIN, FORWARD and SEED (input gradients) modes. */
 export const HEAD_MODE = { train: 0, forward: 1, seed: 2 } as const;
@@ -44,8 +41,8 @@ export interface DenseLossArgs {
 }
 
 /**
- * The dense head + loss kernel: two dispatches (a lane per batch row, then a lane per gradient element and the loss); `setStep` rewrites
- * the per-call fields (valid rows, loss slot, mode, seeded output).
+ * The dense head + loss kernel: two dispatches over many workgroups (a lane a batch row, then lanes over the gradient
+ * elements and the loss); `setStep` rewrites the per-call fields (valid rows, loss slot, mode, seeded output).
  */
 export async function denseLoss(ctx: GpuContext, a: DenseLossArgs) {
   const values = (validRows: number, logSlot: number, mode: HeadMode, seedOutput: number) =>
