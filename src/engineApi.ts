@@ -38,6 +38,7 @@ export {
   type InputGradientOptions,
   type IntegratedGradientOptions,
   type IntegratedGradients,
+  type Quadrature,
   type Windows,
 } from './train/attributions.js';
 export type { EpochRecord, Sequences, TrainOptions, TrainProgress, TrainResult } from './train/types.js';

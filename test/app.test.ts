@@ -395,6 +395,48 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   );
 
   it(
+    'trains the Student-t LSTM and shows the spread of its own ν over the test days; with a 5-day horizon, the 5-day VaR backtest',
+    async () => {
+      const tPage = await chrome.browser.newPage();
+      await tPage.setViewport({ width: 1280, height: 900 });
+      try {
+        await tPage.goto(app.url);
+        await waitForGpuStatus(tPage);
+        for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '1']]) expect(await typeInto(tPage, key, value)).toBe('');
+        await tPage.select('#opt-loss', 'student-t');
+        await tPage.select('#opt-backend', 'cpu');
+        await tPage.click('#train');
+        const state = await waitForRunState(tPage, /^(done|failed)/, TRAIN_TIMEOUT);
+        expect(state, await text(tPage, '#run-error')).toMatch(/^done/);
+        const summary = await text(tPage, '#results-summary');
+        const nu = summary.match(/Student-t LSTM: its ν over the test days \(.*\): min (\d+\.\d\d), quartiles (\d+\.\d\d) \/ (\d+\.\d\d) \/ (\d+\.\d\d), max (\d+\.\d\d)\./);
+        expect(nu, summary).not.toBeNull();
+        const [min, p25, median, p75, max] = nu!.slice(1).map(Number);
+        expect(min).toBeGreaterThan(2); // ν = 2 + softplus(u)
+        expect(min <= p25 && p25 <= median && median <= p75 && p75 <= max).toBe(true);
+        await tPage.screenshot({ path: resolve(ARTIFACTS, 'student-t-desktop.png'), fullPage: true });
+        // A 5-day horizon (QLIKE): the table adds the 5-day VaR backtest, as the CLI's does.
+        await tPage.select('#opt-loss', 'qlike');
+        expect(await typeInto(tPage, 'horizon', '5')).toBe('');
+        await tPage.click('#train');
+        expect(await waitForRunState(tPage, /^(done|failed)/, TRAIN_TIMEOUT), await text(tPage, '#run-error')).toMatch(/^done/);
+        expect(await text(tPage, '#results-summary')).not.toMatch(/ν over the test days/);
+        const header = await tPage.$$eval('#backtest-table thead th', (ths) => ths.map((t) => t.textContent));
+        expect(header.slice(-2)).toEqual(['5-day VaR99 exc (exp)', '5-day Kupiec p']);
+        const rows = await tPage.$$eval('#backtest-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+        for (const row of rows) {
+          expect(row[8]).toMatch(/^\d+ \(\d+\.\d\)$/);
+          finite(row[9]);
+        }
+        await tPage.screenshot({ path: resolve(ARTIFACTS, 'horizon5-desktop.png'), fullPage: true });
+      } finally {
+        await tPage.close();
+      }
+    },
+    TRAIN_TIMEOUT + 60_000,
+  );
+
+  it(
     'trains one pooled model on several price columns, and charts each series',
     async () => {
       const sp500 = readFileSync(join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'sp500-2000.csv'), 'utf8');

@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import { MODEL_NAMES, type ModelName } from '../finance/evaluate.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { PipelineResult } from '../finance/pipeline.js';
+import type { RiskReport } from '../finance/report.js';
 import { Chart, COLORS, linkZoom, toUnixSeconds, utc, type ChartOptions } from './chart.js';
 import { MODEL_LABELS, renderNextDay, renderTable } from './table.js';
 
@@ -24,6 +25,17 @@ type TestSeries = PipelineResult['testDays'][number];
 const TRADING_DAYS = 252;
 /** The summary's note on results that cannot be right (their rows say 'not valid'). */
 const notValid = (warnings: string[]) => (warnings.length ? ` Not valid: ${warnings.join(' ')}` : '');
+/**
+ * The Student-t LSTM's degrees of freedom over the test days, per series (each day's t VaR and ES use that day's
+ * own ν); empty for the other losses.
+ */
+function nuSpread(r: RiskReport): string {
+  const f = (x: number) => x.toFixed(2);
+  const parts = r.series.flatMap(({ name, forecasts: { lstm } }) =>
+    lstm.nu ? [`${r.series.length > 1 ? `${name}: ` : ''}min ${f(lstm.nu.min)}, quartiles ${f(lstm.nu.p25)} / ${f(lstm.nu.median)} / ${f(lstm.nu.p75)}, max ${f(lstm.nu.max)}`] : [],
+  );
+  return parts.length ? ` Student-t LSTM: its ν over the test days (lower: fatter tails; each day's VaR and ES use that day's ν): ${parts.join('; ')}.` : '';
+}
 const fixed = (digits: number) => (_u: uPlot, v: number | null) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 const dateSeries: uPlot.Series = { label: 'date', value: '{YYYY}-{MM}-{DD}' };
 
@@ -72,6 +84,7 @@ export class Results {
       `Test period ${test.firstDate} to ${test.lastDate}: ${test.windows.toLocaleString('en-US')} forecasts per model of ${horizon} variance. ` +
       `LSTM: ${t.parameters.toLocaleString('en-US')} parameters, ${epochs}, ${r.timing.trainingSeconds.toFixed(1)} s on ${t.backend}${t.adapter ? ` (${t.adapter})` : ''}, ` +
       `${Math.round(r.timing.samplesPerSecond).toLocaleString('en-US')} windows/s.` +
+      nuSpread(r) +
       notValid(r.warnings);
     this.series = result.testDays;
     this.el.seriesPicker.replaceChildren(...this.series.map((s, i) => new Option(s.name, String(i))));

@@ -47,16 +47,27 @@ const BACKTEST_COLUMNS: Column<TableRow>[] = [
   { title: 'QLIKE', tip: 'mean QLIKE loss of the variance forecast on the test period (lower is better)', cell: (r) => fixed(r.qlike) },
   { title: 'MSE', tip: 'mean squared error of the variance forecast, percent⁴ (lower is better)', cell: (r) => fixed(r.mse) },
   { title: 'DM p vs LSTM', tip: 'Diebold–Mariano p-value of the QLIKE difference between the LSTM and this model', cell: (r) => pValue(r.dmP) },
-  { title: 'VaR99 exc (exp)', tip: 'test days the loss exceeded the Student-t one-day 99% VaR (expected number)', cell: (r) => (r.valid ? `${r.exceptions99} (${r.expected99.toFixed(1)})` : '–') },
+  { title: 'VaR99 exc (exp)', tip: "test days the loss exceeded the Student-t one-day 99% VaR, from the model's one-day variance forecast (expected number)", cell: (r) => (r.valid ? `${r.exceptions99} (${r.expected99.toFixed(1)})` : '–') },
   { title: 'Kupiec p', tip: 'unconditional coverage test p-value', cell: (r) => (r.valid ? pValue(r.kupiecP) : '–') },
   { title: 'Christoffersen p', tip: 'independence of exceptions test p-value', cell: (r) => (r.valid ? pValue(r.christoffersenP) : '–') },
   // A model that failed its sanity checks shows no backtest or traffic light as if valid.
   { title: 'Traffic light', tip: 'Basel zone over the last 250 test days', cell: (r) => (r.valid ? (r.trafficLight ?? '–') : 'not valid'), className: (r) => (r.valid ? (r.trafficLight ?? '') : '') },
 ];
 
+/** With a horizon h > 1, the h-day VaR backtest (the CLI's columns). */
+const horizonColumns = (h: number): Column<TableRow>[] => [
+  {
+    title: `${h}-day VaR99 exc (exp)`,
+    tip: `${h}-day returns beyond the Student-t ${h}-day 99% VaR, on non-overlapping windows (one test day in ${h}; expected number)`,
+    cell: (r) => (r.valid && r.horizon99 ? `${r.horizon99.exceptions} (${r.horizon99.expected.toFixed(1)})` : '–'),
+  },
+  { title: `${h}-day Kupiec p`, tip: `Kupiec's unconditional coverage test p-value on those ${h}-day windows`, cell: (r) => (r.valid && r.horizon99 ? pValue(r.horizon99.kupiecP) : '–') },
+];
+
 export function renderTable(table: HTMLTableElement, report: RiskReport): void {
   const series: Column<TableRow> = { title: 'Series', tip: 'price column', cell: (r) => r.series };
-  fill(table, report.series.length > 1 ? [series, ...BACKTEST_COLUMNS] : BACKTEST_COLUMNS, reportTable(report));
+  const h = report.data.horizon;
+  fill(table, [...(report.series.length > 1 ? [series] : []), ...BACKTEST_COLUMNS, ...(h > 1 ? horizonColumns(h) : [])], reportTable(report));
 }
 
 type NextDayRow = NextDay['models'][keyof NextDay['models']] & { model: keyof NextDay['models']; valid: boolean };

@@ -1,7 +1,7 @@
 // `webgpu-lstm explain`: integrated gradients of a saved model's forecast, as a table and optionally JSON.
 import { explainForecast, topDrivers, type ExplainReport } from '../finance/explain.js';
 import { bundledDataPath, commitOutputs, planOutputs, readText } from './files.js';
-import { backend, EXPLAIN_HELP, EXPLAIN_OPTIONS, integer, parse, UsageError } from './options.js';
+import { backend, EXPLAIN_HELP, EXPLAIN_OPTIONS, integer, parse, quadrature, UsageError } from './options.js';
 import { fixed, formatTable } from './table.js';
 
 const RECENT_LAGS = 5; // lags shown one by one; older ones are summed into one column
@@ -18,9 +18,9 @@ export function explainTable(report: ExplainReport, day: ExplainReport['days'][n
   });
   const c = day.completeness;
   return [
-    `${report.series}, forecast made at the close of ${day.date}: log-variance ${fixed(day.forecast)} (volatility ${fixed(Math.sqrt(Math.exp(day.forecast)), 2)}% a day); baseline ${fixed(day.baselineForecast)}.`,
+    `${report.series}, forecast made at the close of ${day.date}: log-variance ${fixed(day.forecast)} (volatility ${fixed(Math.sqrt(Math.exp(day.forecast)), 2)}% ${report.horizon > 1 ? `over ${report.horizon} days` : 'a day'}); baseline ${fixed(day.baselineForecast)}.`,
     formatTable(header, rows, header.map((h) => h !== 'feature')),
-    `Attributions in log-variance units (lag 0 = ${day.date}); they add up to ${fixed(c.sum, 4)} against forecast - baseline = ${fixed(c.delta, 4)} (completeness error ${(100 * c.relativeError).toFixed(2)}%, ${report.steps} steps).`,
+    `Attributions in log-variance units (lag 0 = ${day.date}); they add up to ${fixed(c.sum, 4)} against forecast - baseline = ${fixed(c.delta, 4)} (completeness error ${(100 * c.relativeError).toFixed(2)}%, ${report.steps} ${report.quadrature} steps).`,
     topDrivers(day, report.features),
   ].join('\n');
 }
@@ -36,7 +36,7 @@ function rangeTable(report: ExplainReport): string {
     features,
     '',
     lags,
-    `Largest completeness error: ${(100 * worst).toFixed(2)}% (${report.steps} steps).`,
+    `Largest completeness error: ${(100 * worst).toFixed(2)}% (${report.steps} ${report.quadrature} steps).`,
   ].join('\n');
 }
 
@@ -61,6 +61,7 @@ export async function explain(args: string[], io: { stdout: NodeJS.WriteStream }
     from: values.from as string | undefined,
     to: values.to as string | undefined,
     steps,
+    quadrature: quadrature(values),
     backend: backend(values),
   });
   await commitOutputs(outputs, { json: `${JSON.stringify(report, null, 2)}\n` });

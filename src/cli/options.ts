@@ -2,6 +2,7 @@
 // util.parseArgs, the conversion to pipeline options, and --help.
 import { parseArgs } from 'node:util';
 import { FREQUENCIES, type DataOptions } from '../finance/data.js';
+import { QUADRATURES, type Quadrature } from '../train/attributions.js';
 import { DEFAULT_BACKTEST_OPTIONS, DEFAULT_RISK_OPTIONS, GARCH_SPECS, LSTM_SPECS, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions, type OptionSpec as FinanceSpec, type RiskOptions } from '../finance/options.js';
 
 /** A mistake on the command line itself: exit code 2. */
@@ -93,6 +94,7 @@ export const EXPLAIN_OPTIONS: OptionSpec[] = [
   { name: 'from', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day from this one (with --to: a range; the mean absolute attributions too)' },
   { name: 'to', type: 'string', value: 'YYYY-MM-DD', help: 'explain every day up to this one' },
   { name: 'steps', type: 'string', value: 'N', help: 'integrated-gradient interpolation points (default: 32)' },
+  { name: 'quadrature', type: 'string', value: 'RULE', help: "how the path integral is summed over them: 'gauss-legendre' (default) or 'midpoint'" },
   ...ENGINE,
   { name: 'json', type: 'string', value: 'FILE', help: 'write the attributions as JSON here' },
   { name: 'help', type: 'boolean', short: 'h', help: 'show this help' },
@@ -167,6 +169,10 @@ export function dataOptions(values: Values): DataOptions {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
 }
 
+export function quadrature(values: Values): Quadrature | undefined {
+  return oneOf(values, 'quadrature', QUADRATURES);
+}
+
 export function backend(values: Values) {
   return specValue(values, BACKEND) as RiskOptions['backend'] | undefined;
 }
@@ -205,7 +211,7 @@ export const MAIN_HELP = `Usage: webgpu-lstm <command> [options]
 Volatility forecasting and market risk with an LSTM trained on WebGPU (or the CPU reference).
 
 Commands:
-  train     fit the LSTM and the EWMA, GARCH(1,1) and HAR-RV baselines, backtest VaR/ES, print the table
+  train     fit the LSTM and the EWMA, GARCH, GJR, HAR and log-HAR baselines, backtest VaR/ES, print the table
   backtest  walk-forward: re-fit every model through the last years, one-day-ahead forecasts, tests, VaR backtests
   predict   forecast the next day's volatility, VaR and ES from a saved model
   convert   turn a model file into a TensorFlow.js LayersModel (model.json + weights.bin), or back
@@ -217,9 +223,11 @@ Exit codes: 0 success, 1 error (bad data, bad settings, failed run), 2 bad comma
 export const TRAIN_HELP = `Usage: webgpu-lstm train [options]
 
 Reads daily prices, forecasts the variance of the next H days' log returns with an LSTM (early-stopped on the
-validation split) and with EWMA (lambda 0.94), GARCH(1,1) and HAR-RV fitted on the training split, then
-scores all four on the same test days: QLIKE, MSE, MAE, Diebold-Mariano against HAR, and one-day VaR / ES at
-95% and 99% (Gaussian and filtered historical simulation) with Kupiec, Christoffersen and Basel backtests.
+validation split) and with EWMA (lambda 0.94), GARCH(1,1), GJR-GARCH(1,1), HAR and log-HAR fitted on the training
+and validation splits, then scores all six on the same test days: QLIKE, MSE, MAE, Diebold-Mariano of the LSTM
+against each, and one-day VaR / ES at 95%, 97.5% and 99% (Student-t, Gaussian and filtered historical simulation)
+from each model's one-day variance, with Kupiec, Christoffersen, Basel and Acerbi-Szekely Z2 backtests. With H > 1
+the H-day VaR is also backtested against the H-day returns, on non-overlapping windows.
 
 Options:
 ${optionLines(TRAIN_OPTIONS)}
@@ -245,7 +253,7 @@ Example:
 export const PREDICT_HELP = `Usage: webgpu-lstm predict --model FILE [options]
 
 Forecasts the volatility, VaR and ES of the trading day after the file's last date with the saved LSTM, next
-to EWMA, GARCH(1,1) and HAR-RV refitted on the same file.
+to EWMA, GARCH(1,1), GJR-GARCH(1,1), HAR and log-HAR refitted on the same file.
 
 Options:
 ${optionLines(PREDICT_OPTIONS)}

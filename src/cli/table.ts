@@ -2,7 +2,7 @@
 import { PERIOD } from '../finance/dataQuality.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import { MODEL_NAMES } from '../finance/evaluate.js';
-import { reportTable, type RiskReport } from '../finance/report.js';
+import { reportTable, type ExplainSummary, type RiskReport } from '../finance/report.js';
 import type { StrategySummary } from '../finance/riskControl.js';
 import type { BacktestReport, McsReport } from '../finance/walkForward.js';
 
@@ -22,7 +22,9 @@ const TRAIN_HEADER = ['model', 'QLIKE', 'MSE', 'DM p vs LSTM', 'VaR99 exc (exp)'
 export function trainTable(report: RiskReport): string {
   const rows = reportTable(report);
   const several = report.series.length > 1;
-  const header = several ? ['series', ...TRAIN_HEADER] : TRAIN_HEADER;
+  const h = report.data.horizon;
+  const header = [...(several ? ['series'] : []), ...TRAIN_HEADER, ...(h > 1 ? [`${h}-day VaR99 exc (exp)`, `${h}-day Kupiec p`] : [])];
+  const exceptions = (e: number, expected: number) => `${e} (${expected.toFixed(1)})`;
   // A model that failed its sanity checks shows its losses, and no VaR backtest or traffic light as if valid.
   const cells = rows.map((r) => [
     ...(several ? [r.series] : []),
@@ -30,21 +32,36 @@ export function trainTable(report: RiskReport): string {
     fixed(r.qlike),
     fixed(r.mse),
     pValue(r.dmP),
-    ...(r.valid ? [`${r.exceptions99} (${r.expected99.toFixed(1)})`, pValue(r.kupiecP), pValue(r.christoffersenP), r.trafficLight ?? '-'] : ['-', '-', '-', 'not valid']),
+    ...(r.valid ? [exceptions(r.exceptions99, r.expected99), pValue(r.kupiecP), pValue(r.christoffersenP), r.trafficLight ?? '-'] : ['-', '-', '-', 'not valid']),
+    ...(r.horizon99 ? (r.valid ? [exceptions(r.horizon99.exceptions, r.horizon99.expected), pValue(r.horizon99.kupiecP)] : ['-', '-']) : []),
   ]);
   const test = report.data.split.test;
   const period = PERIOD[report.dataQuality.frequency.used];
+  const v = report.var.ewma['0.99'];
   return [
-    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${report.data.horizon > 1 ? `${report.data.horizon} ${period}s'` : `${period}'s`} returns.`,
-    formatTable(header, cells, header.map((h) => h !== 'model' && h !== 'series' && h !== 'traffic light')),
-    `QLIKE and MSE on variance (lower is better); DM: Diebold-Mariano test of the LSTM against that model on QLIKE; VaR99: Student-t one-${period}`,
-    `99% VaR, exceptions on the test split (expected); Kupiec: coverage test; Christoffersen: independence test; traffic light: Basel zone over`,
-    `the last 250 test days${report.var.ewma['0.99'].trafficLightReason ? ` (none: ${report.var.ewma['0.99'].trafficLightReason})` : ''}. Gaussian and FHS VaR, 95%/97.5% and ES are in the report.`,
+    `Test split ${test.firstDate}..${test.lastDate}: ${test.windows} forecasts per model${several ? ' and series' : ''} of the variance of the next ${h > 1 ? `${h} ${period}s'` : `${period}'s`} returns.`,
+    formatTable(header, cells, header.map((c) => c !== 'model' && c !== 'series' && c !== 'traffic light')),
+    `QLIKE and MSE on variance (lower is better); DM p: Diebold-Mariano test of equal QLIKE, the LSTM against that model; VaR99 exc:`,
+    `${period}s the loss exceeded the one-${period} 99% Student-t VaR${h > 1 ? ` (from each model's one-${period} variance forecast)` : ''} on the test split (expected count); Kupiec p:`,
+    `unconditional coverage test; Christoffersen p: independence of exceptions test; traffic light: Basel zone over the last 250`,
+    `test ${period}s${v.trafficLightReason ? ` (none: ${v.trafficLightReason})` : ''}.`,
+    ...(h > 1 ? [`${h}-${period} VaR99 exc: the ${h}-${period} return beyond the t VaR of the ${h}-${period} variance forecast, on non-overlapping windows`, `(one test ${period} in ${h}); ${h}-${period} Kupiec p: Kupiec's unconditional coverage test on them.`] : []),
+    ...(v.lowPower ? [`Only ${v.n} test ${period}s (under 500): at 99% the coverage tests have little power.`] : []),
+    'Gaussian and FHS VaR, 95%/97.5% and ES are in the report.',
     ...(report.warnings.length ? ['Not valid: a model whose results cannot be right (see the warnings) shows no VaR backtest or traffic light.'] : []),
   ].join('\n');
 }
 
-/** Lines under the table: the GARCH fit, the ensemble spread, the training run. */
+/** Per series: the features by permutation importance, the largest first. */
+function importanceLines(series: { name: string; explain: ExplainSummary }[], where: string): string[] {
+  return series.map((s) => {
+    const ranked = Object.entries(s.explain.permutationImportance).sort((a, b) => b[1] - a[1]);
+    const list = ranked.map(([f, v]) => `${f} ${v >= 0 ? '+' : ''}${fixed(v, 4)}`).join(', ');
+    return `Permutation importance${series.length > 1 ? ` ${s.name}` : ''} (the rise in QLIKE ${where} when a feature is shuffled across days): ${list}`;
+  });
+}
+
+/** Lines under the table: the GARCH fit, the ensemble spread, the permutation importance, the training run. */
 export function trainSummary(report: RiskReport): string {
   const lines = report.series.flatMap((s) => {
     const name = report.series.length > 1 ? ` ${s.name}` : '';
@@ -61,6 +78,7 @@ export function trainSummary(report: RiskReport): string {
         `member volatility spread (sd/mean) ${(100 * s.ensemble.relativeSpread.mean).toFixed(1)}% on average, ${(100 * s.ensemble.relativeSpread.max).toFixed(1)}% at most`,
     );
   }
+  lines.push(...importanceLines(report.series, 'on the test split'));
   const t = report.training;
   const range = (v: number[]) => (Math.min(...v) === Math.max(...v) ? `${v[0]}` : `${Math.min(...v)}-${Math.max(...v)}`);
   const epochs = `${t.members.length > 1 ? `${t.members.length} members, ` : ''}epochs ${range(t.members.map((m) => m.epochs))} (best ${range(t.members.map((m) => m.bestEpoch))})`;
@@ -70,7 +88,8 @@ export function trainSummary(report: RiskReport): string {
 
 /** The table `predict` prints: every model's next-day volatility, VaR and ES (percent of the position). */
 export function predictTable(forecast: ForecastReport): string {
-  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %', '10-day VaR99 %', '10-day ES97.5 %'];
+  const h = forecast.model.horizon;
+  const header = ['model', 'vol %', 'VaR95 %', 'VaR99 %', 'ES97.5 %', 'ES99 %', 'VaR99 FHS %', 'ES99 FHS %', '10-day VaR99 %', '10-day ES97.5 %', ...(h > 1 ? [`${h}-day VaR99 %`] : [])];
   const period = PERIOD[forecast.data.quality.frequency.used];
   return forecast.series
     .map((s) => {
@@ -78,7 +97,7 @@ export function predictTable(forecast: ForecastReport): string {
         const f = s.nextDay.models[m];
         // A model that failed its sanity checks shows no risk figure as if it were valid.
         if (!s.sanity[m].valid) return [`${m} (not valid)`, fixed(f.volatility), ...Array<string>(header.length - 2).fill('-')];
-        return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs), fixed(f.tenDay['0.99'].t.valueAtRisk), fixed(f.tenDay['0.975'].t.expectedShortfall)];
+        return [m, fixed(f.volatility), fixed(f.var['0.95'].t), fixed(f.var['0.99'].t), fixed(f.es['0.975'].t), fixed(f.es['0.99'].t), fixed(f.var['0.99'].fhs), fixed(f.es['0.99'].fhs), fixed(f.tenDay['0.99'].t.valueAtRisk), fixed(f.tenDay['0.975'].t.expectedShortfall), ...(f.horizon ? [fixed(f.horizon['0.99'].valueAtRisk)] : [])];
       });
       const invalid = MODEL_NAMES.filter((m) => !s.sanity[m].valid).map((m) => `${m} is not valid: ${s.sanity[m].problems.join('; ')}`);
       const band = s.nextDay.ensembleVolatility;
@@ -165,5 +184,6 @@ export function backtestSummary(report: BacktestReport): string {
     const q = s.ensemble.memberQlike;
     lines.push(`Ensemble${report.series.length > 1 ? ` ${s.name}` : ''} of ${s.ensemble.members}: member QLIKE ${q.map((x) => fixed(x)).join(', ')}; ensemble ${fixed(s.forecasts.lstm.qlike)}`);
   }
+  lines.push(...importanceLines(report.series, "out of sample (each training's model on the days it forecast)"));
   return lines.join('\n');
 }

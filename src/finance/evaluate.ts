@@ -112,9 +112,9 @@ export interface SeriesEvaluation {
   es: Record<ModelName, PerLevel<EsReport>>;
 }
 
-/** Returns standardised by a model's own one-day volatility: z = r_{t+1} / sqrt(f_t / h). */
-export function standardisedResiduals(returns: Float64Array, forecasts: Float64Array, origins: number[], horizon: number): Float64Array {
-  return Float64Array.from(origins, (t) => returns[t + 1] / Math.sqrt(forecasts[t] / horizon));
+/** Returns standardised by a model's own one-day volatility: z = r_{t+1} / sqrt(v_t), v_t its one-day variance forecast. */
+export function standardisedResiduals(returns: Float64Array, oneDay: Float64Array, origins: number[]): Float64Array {
+  return Float64Array.from(origins, (t) => returns[t + 1] / Math.sqrt(oneDay[t]));
 }
 
 /** Basel's horizon for market-risk capital, trading days. */
@@ -123,7 +123,7 @@ export const BASEL_DAYS = 10;
 export interface RiskFigures {
   /** Forecast variance of the next h days' returns, percent². */
   variance: number;
-  /** One-day volatility, percent: sqrt(variance / h). */
+  /** One-day volatility, percent: the square root of the model's one-day variance forecast (variance itself when h = 1). */
   volatility: number;
   var: PerLevel<Record<Distribution, number>>;
   es: PerLevel<Record<Distribution, number>>;
@@ -132,21 +132,24 @@ export interface RiskFigures {
    * the path is flat, the GARCH family's mean-reverting path), and FHS's by a seeded filtered bootstrap along it.
    */
   tenDay: PerLevel<{ t: HorizonRisk; fhs: HorizonRisk }>;
+  /** With h > 1, VaR and ES of the h-day return from `variance` under the t (the figures the h-day backtest checks); else null. */
+  horizon: PerLevel<HorizonRisk> | null;
 }
 
 /**
- * One-day VaR and ES (percent of the position, positive = loss) from an h-day variance forecast, and 10-day ones
- * from `path`, the model's one-day variances for each of the next 10 days.
+ * One-day VaR and ES (percent of the position, positive = loss) from the one-day variance forecast, h-day ones from
+ * the h-day `variance`, and 10-day ones from `path`, the model's one-day variances for each of the next 10 days.
  */
-export function riskFigures(variance: number, horizon: number, tails: TailSet, path: number[]): RiskFigures {
-  const sigma = Math.sqrt(variance / horizon);
+export function riskFigures(variance: number, oneDay: number, horizon: number, tails: TailSet, path: number[]): RiskFigures {
+  const sigma = Math.sqrt(oneDay);
   const per = (f: (sigma: number, tail: Tail) => number) =>
     Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), Object.fromEntries(DISTRIBUTIONS.map((d) => [d, f(sigma, tails.tails[d][levelKey(level)])]))])) as PerLevel<Record<Distribution, number>>;
   const sum = path.reduce((a, b) => a + b, 0);
   const tenDay = Object.fromEntries(
     VAR_LEVELS.map((level) => [levelKey(level), { t: horizonRisk(sum, tails.tails.t[levelKey(level)]), fhs: filteredBootstrapRisk(tails.residuals, path, level, { seed: 1 }) }]),
   ) as RiskFigures['tenDay'];
-  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall), tenDay };
+  const overHorizon = horizon > 1 ? (Object.fromEntries(VAR_LEVELS.map((level) => [levelKey(level), horizonRisk(variance, tails.tails.t[levelKey(level)])])) as PerLevel<HorizonRisk>) : null;
+  return { variance, volatility: sigma, var: per(valueAtRisk), es: per(expectedShortfall), tenDay, horizon: overHorizon };
 }
 
 export interface NextDay {
@@ -157,19 +160,23 @@ export interface NextDay {
   ensembleVolatility: { min: number; max: number } | null;
 }
 
-/** Every model's risk figures for the day after `after`, from each model's variance forecast made then and its 10-day variance path. */
+/**
+ * Every model's risk figures for the day after `after`, from each model's h-day and one-day variance forecasts made
+ * then and its 10-day variance path; `memberOneDay`: the LSTM members' one-day variances.
+ */
 export function nextDay(
   after: string,
   variance: Record<ModelName, number>,
+  oneDay: Record<ModelName, number>,
   tails: Record<ModelName, TailSet>,
   horizon: number,
-  memberVariances: number[],
+  memberOneDay: number[],
   paths: Record<ModelName, number[]>,
 ): NextDay {
-  const vols = memberVariances.map((v) => Math.sqrt(v / horizon));
+  const vols = memberOneDay.map(Math.sqrt);
   return {
     after,
-    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], horizon, tails[m], paths[m])])) as Record<ModelName, RiskFigures>,
+    models: Object.fromEntries(MODEL_NAMES.map((m) => [m, riskFigures(variance[m], oneDay[m], horizon, tails[m], paths[m])])) as Record<ModelName, RiskFigures>,
     ensembleVolatility: vols.length > 1 ? { min: Math.min(...vols), max: Math.max(...vols) } : null,
   };
 }
@@ -179,7 +186,7 @@ export interface TestDays {
   horizon: number;
   /** The return each forecast's VaR covers, percent: r_{t+1}. */
   returns: Float64Array;
-  /** The realized variance of the h days the forecast covers (its target), percent². */
+  /** The sum of squared returns over the h days the forecast covers (its target), percent². */
   realized: Float64Array;
   forecasts: Record<ModelName, Float64Array>;
   /** One-day VaR per distribution, percent of the position (positive = loss). */
@@ -216,9 +223,10 @@ function dayByDayDraw(draws: StandardisedDraw[]): StandardisedDraw {
 export const Z2_SIMULATIONS = 2000;
 
 /**
- * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the realised h-day
- * variance, `forecasts[m][i]` the model's h-day variance forecast, `tails[m][i]` its tails in force that day
- * (from out-of-sample residuals only).
+ * Scores every model day by day. Day i: `realised[i]` is the return the VaR covers, `proxy[i]` the sum of the h
+ * squared returns, `forecasts[m][i]` the model's h-day variance forecast (scored against the proxy), `oneDay[m][i]` its
+ * one-day variance forecast (the one-day VaR and ES; the same forecasts when h = 1), `tails[m][i]` its tails in
+ * force that day (from out-of-sample residuals only).
  */
 export function evaluateDays(
   realised: Float64Array,
@@ -226,13 +234,14 @@ export function evaluateDays(
   forecasts: Record<ModelName, Float64Array>,
   tails: Record<ModelName, TailSet[]>,
   horizon: number,
+  oneDay: Record<ModelName, Float64Array> = forecasts,
 ): { evaluation: SeriesEvaluation; days: TestDays } {
   const evaluation: SeriesEvaluation = { forecasts: {} as SeriesEvaluation['forecasts'], comparison: { dm: dmVsLstm(proxy, forecasts, horizon) }, var: {} as SeriesEvaluation['var'], es: {} as SeriesEvaluation['es'] };
   const days: TestDays = { horizon, returns: realised, realized: proxy, forecasts, var: {} as TestDays['var'], es: {} as TestDays['es'] };
   for (const name of MODEL_NAMES) {
     const f = forecasts[name];
     evaluation.forecasts[name] = forecastLosses(proxy, f);
-    const sigma = f.map((v) => Math.sqrt(v / horizon));
+    const sigma = oneDay[name].map(Math.sqrt);
     const levels = VAR_LEVELS.map((level) => {
       const key = levelKey(level);
       const series = (d: Distribution) => ({
@@ -263,10 +272,17 @@ export function evaluateDays(
   return { evaluation, days };
 }
 
+/** Each model's values at the given origins. */
+const atEach = (values: ForecastSet, origins: number[]) => Object.fromEntries(MODEL_NAMES.map((m) => [m, Float64Array.from(origins, (t) => values[m][t])])) as ForecastSet;
+
+/** Each model's tails on each of `days` days: one set for every day, or its own per day already. */
+const tailsEachDay = (tails: Record<ModelName, TailSet | TailSet[]>, days: number) =>
+  Object.fromEntries(MODEL_NAMES.map((m) => [m, Array.isArray(tails[m]) ? tails[m] : Array<TailSet>(days).fill(tails[m])])) as Record<ModelName, TailSet[]>;
+
 /**
  * Scores every model on the test origins of one split. `tails` holds each model's tails (from out-of-sample days
  * before the test split), or one per test origin where the model forecasts its own ν; `proxies[t]` is the
- * realised h-day variance at origin t.
+ * sum of the h squared returns after origin t; `oneDay` the one-day variance forecasts (the forecasts themselves when h = 1).
  */
 export function evaluateSeries(
   returns: Float64Array,
@@ -275,10 +291,49 @@ export function evaluateSeries(
   tails: Record<ModelName, TailSet | TailSet[]>,
   origins: number[],
   horizon: number,
+  oneDay: ForecastSet = forecasts,
 ): { evaluation: SeriesEvaluation; days: TestDays } {
-  const at = (values: Float64Array) => Float64Array.from(origins, (t) => values[t]);
-  const perDay = Object.fromEntries(MODEL_NAMES.map((m) => [m, at(forecasts[m])])) as Record<ModelName, Float64Array>;
-  const daily = (t: TailSet | TailSet[]) => (Array.isArray(t) ? t : origins.map(() => t));
-  const perDayTails = Object.fromEntries(MODEL_NAMES.map((m) => [m, daily(tails[m])])) as Record<ModelName, TailSet[]>;
-  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), at(proxies), perDay, perDayTails, horizon);
+  const proxy = Float64Array.from(origins, (t) => proxies[t]);
+  return evaluateDays(Float64Array.from(origins, (t) => returns[t + 1]), proxy, atEach(forecasts, origins), tailsEachDay(tails, origins.length), horizon, atEach(oneDay, origins));
+}
+
+/** The backtest of h-day VaR against the h-day returns it covered. */
+export interface HorizonBacktest {
+  horizon: number;
+  /**
+   * Test origins 0, h, 2h, ...: windows of h days that do not overlap. Overlapping windows share returns, so one
+   * large return would make up to h exceptions in a row, against the independence the Kupiec and Christoffersen
+   * tests assume; the price is a sample h times smaller.
+   */
+  windows: number;
+  /** Student-t VaR of the h-day return, sqrt(h-day variance)·(the model's one-day t quantile); no traffic light (Basel's is for one-day VaR). */
+  var: Record<ModelName, PerLevel<VarBacktest>>;
+}
+
+/** The return over the h days after origin t, percent (log returns add): r_{t+1} + ... + r_{t+h}. */
+export function horizonReturn(returns: Float64Array, t: number, horizon: number): number {
+  let sum = 0;
+  for (let k = 1; k <= horizon; k++) sum += returns[t + k];
+  return sum;
+}
+
+/** Every model's h-day VaR backtested on the non-overlapping h-day windows of the test origins (h > 1). */
+export function backtestHorizon(returns: Float64Array, forecasts: ForecastSet, tails: Record<ModelName, TailSet | TailSet[]>, origins: number[], horizon: number): HorizonBacktest {
+  const kept = Array.from({ length: Math.ceil(origins.length / horizon) }, (_, k) => k * horizon);
+  const at = kept.map((i) => origins[i]);
+  const realised = Float64Array.from(at, (t) => horizonReturn(returns, t, horizon));
+  const perDay = tailsEachDay(tails, origins.length);
+  const var_ = Object.fromEntries(
+    MODEL_NAMES.map((m) => [
+      m,
+      Object.fromEntries(
+        VAR_LEVELS.map((level) => {
+          const key = levelKey(level);
+          const hDayVar = Float64Array.from(kept, (i, k) => horizonRisk(forecasts[m][at[k]], perDay[m][i].tails.t[key]).valueAtRisk);
+          return [key, { ...backtestVar(realised, hDayVar, level), trafficLight: null, trafficLightReason: `Basel's traffic light is for one-day VaR; this is ${horizon}-day VaR` }];
+        }),
+      ),
+    ]),
+  ) as HorizonBacktest['var'];
+  return { horizon, windows: kept.length, var: var_ };
 }

@@ -5,10 +5,10 @@ import type { BackendChoice } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
-import { integratedGradients } from '../train/attributions.js';
+import { integratedGradients, type Quadrature } from '../train/attributions.js';
 import { predict } from '../train/trainer.js';
 import { parseMarketData, type DataOptions } from './data.js';
-import { buildWindows, FIRST_ORIGIN } from './features.js';
+import { buildWindows, FIRST_ORIGIN, type FeatureMatrix, type Scaler } from './features.js';
 import { modelFeatures, readRiskMeta } from './forecast.js';
 import { qlike } from './metrics.js';
 
@@ -21,6 +21,8 @@ export interface ExplainInput {
   to?: string;
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
+  /** How the path integral is summed over them; default 'gauss-legendre'. */
+  quadrature?: Quadrature;
   dataOptions?: DataOptions;
   backend?: BackendChoice;
 }
@@ -37,7 +39,9 @@ export interface ExplainReport {
   version: 1;
   series: string; // the file's first series
   output: string;
+  horizon: number; // days the forecast variance covers: output 0 of an h-day model is the h-day log-variance
   steps: number;
+  quadrature: Quadrature;
   features: string[];
   lags: number[];
   days: ExplainedDay[];
@@ -45,7 +49,7 @@ export interface ExplainReport {
   meanAbs?: { byFeature: Record<string, number>; byLag: number[] };
 }
 
-/** Origins (window end days) where a whole window of features exists: the monthly RV needs 22 days first. */
+/** Origins (window end days) where a whole window of features exists: the 22-day mean squared return needs 22 days first. */
 function firstOrigin(window: number): number {
   return FIRST_ORIGIN + window - 1;
 }
@@ -82,9 +86,9 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const features = modelFeatures(risk, market);
   const series = market.series[0];
   const origins = chooseDays(market.dates, risk.window, input);
-  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32;
+  const T = risk.window, F = risk.features.length, steps = input.steps ?? 32, quadrature = input.quadrature ?? 'gauss-legendre';
   const x = buildWindows(features(series), risk.scaler, origins, T);
-  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, backend: input.backend ?? 'webgpu' });
+  const ig = await integratedGradients(model, { x, count: origins.length, steps: T }, { steps, quadrature, backend: input.backend ?? 'webgpu' });
   const logC = Math.log(risk.calibration[0]); // variance = c·e^out: log c shifts both forecasts, not their difference
   const days: ExplainedDay[] = origins.map((t, w) => ({
     date: market.dates[t],
@@ -96,8 +100,10 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const report: ExplainReport = {
     version: 1,
     series: series.name,
-    output: 'log-variance of the next-day percent return',
+    output: risk.horizon > 1 ? `log-variance of the ${risk.horizon}-day percent return` : 'log-variance of the next-day percent return',
+    horizon: risk.horizon,
     steps,
+    quadrature,
     features: risk.features,
     lags: Array.from({ length: T }, (_, lag) => lag),
     days,
@@ -108,7 +114,7 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
 
 /**
  * The three largest contributions of a day, summed over lags per feature except for the most recent day, which
- * is named apart: "most of the forecast's rise comes from log RV 22d (+0.41) and return on the day itself (+0.20) …".
+ * is named apart: "most of the forecast's rise comes from log mean sq. return 22d (+0.41) and return on the day itself (+0.20) …".
  */
 export function topDrivers(day: ExplainedDay, features: string[]): string {
   const parts: { what: string; value: number }[] = [];
@@ -145,8 +151,8 @@ export interface PermutationOptions {
 }
 
 /**
- * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the realized
- * variances rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
+ * Permutation importance per feature: how much the mean QLIKE of the variance forecast c·e^out against the targets
+ * (sums of squared returns) rises when that feature's column (all its lags) is shuffled across windows, averaged over seeded shuffles.
  */
 export async function permutationImportance(
   model: Model,
@@ -157,7 +163,7 @@ export async function permutationImportance(
 ): Promise<Record<string, number>> {
   const { count, steps: T } = windows, F = model.config.inputSize, O = model.config.outputs;
   check(features.length === F, `${features.length} feature names for a model of ${F} inputs`);
-  check(variances.length === count, `${variances.length} realized variances for ${count} windows`);
+  check(variances.length === count, `${variances.length} targets for ${count} windows`);
   const shuffles = options.shuffles ?? 5, c = options.calibration ?? 1;
   check(Number.isInteger(shuffles) && shuffles > 0, `shuffles must be a positive integer (got ${shuffles})`);
   // Every shuffled copy goes through one predict call: one session, batches as large as the engine likes.
@@ -190,4 +196,22 @@ export async function permutationImportance(
     result[features[f]] = rise / shuffles;
   }
   return result;
+}
+
+/**
+ * The reports' `explain.permutationImportance`: permutation importance of the first member (the model `explain`
+ * takes apart, so the two can be compared) on one series' windows ending at `origins`, against their targets
+ * (sums of squared returns).
+ */
+export function importanceAt(
+  model: Model,
+  calibration: number,
+  matrix: FeatureMatrix,
+  scaler: Scaler,
+  targets: Float64Array,
+  origins: number[],
+  o: { window: number; backend: BackendChoice; batchSize?: number },
+): Promise<Record<string, number>> {
+  const windows = { x: buildWindows(matrix, scaler, origins, o.window), count: origins.length, steps: o.window };
+  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, calibration });
 }

@@ -38,7 +38,7 @@ export function harComponents(returns: Float64Array): HarComponents {
   return { daily: d, weekly: w, monthly: m };
 }
 
-/** The target at origin t: Σ r²_{t+1..t+h}, the realized-variance proxy for the next h days (NaN at the end). */
+/** The target at origin t: Σ r²_{t+1..t+h}, the squared-return proxy for the variance of the next h days (NaN at the end). */
 export function varianceTargets(returns: Float64Array, horizon: number): Float64Array {
   const out = new Float64Array(returns.length).fill(NaN);
   for (let t = 0; t + horizon < returns.length; t++) {
@@ -57,15 +57,28 @@ export interface FeatureMatrix {
 
 /**
  * The names of the features a series gets: range estimators only where the data has OHLC bars, and
- * Garman-Klass only where the open is a real one (not a copy of the previous close).
+ * Garman-Klass only where the open is a real one (not a copy of the previous close). The 5- and 22-day ones are
+ * means of squared daily returns (the HAR components), not intraday realised variance.
  */
 export function featureNames(withRange: boolean, withOpen = withRange): string[] {
-  const base = ['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d'];
+  const base = ['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d'];
   return withRange ? [...base, 'log Parkinson', ...(withOpen ? ['log Garman-Klass'] : [])] : base;
 }
 
+/** The names model files written before the rename carry for the same features, and what they are called now. */
+const FORMER_FEATURE_NAMES = new Map([
+  ['log squared return (RV 1d)', 'log squared return'],
+  ['log RV 5d', 'log mean sq. return 5d'],
+  ['log RV 22d', 'log mean sq. return 22d'],
+]);
+
+/** A model file's feature names in today's words, so older files still load. */
+export function currentFeatureNames(names: string[]): string[] {
+  return names.map((name) => FORMER_FEATURE_NAMES.get(name) ?? name);
+}
+
 /**
- * Per day: the return and the logs of the variance measures (daily/weekly/monthly realized variance and the
+ * Per day: the return and the logs of the variance measures (the squared return, its 5- and 22-day means, and the
  * range estimators). Logs tame the heavy right tail of squared returns before standardisation.
  */
 export function featureMatrix(series: Series): FeatureMatrix {

@@ -72,7 +72,7 @@ export {
   type VarLimit,
   type VolatilityTargetOptions,
 } from './riskControl.js';
-export { MODEL_NAMES, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
+export { MODEL_NAMES, type HorizonBacktest, type ModelName, type NextDay, type RiskFigures } from './evaluate.js';
 export { DEFAULT_RISK_OPTIONS, resolveRiskOptions, type RiskOptions } from './options.js';
 export { reportTable, type RiskReport, type TableRow } from './report.js';
 export { type PipelineHooks, type PipelineProgress } from './steps.js';

@@ -14,25 +14,30 @@ export interface MemberProgress {
 }
 
 /**
- * What the network is trained against, from the realised variance v: for QLIKE v itself (the loss reads the output
+ * What the network is trained against, from the target v (the sum of the h squared returns): for QLIKE v itself (the loss reads the output
  * as log-variance), for MSE log v, floored so neither sees log(0). For the Student-t loss (h = 1, v = r²) the
- * return's size |r| = √v: its likelihood reads r only through r², so the sign is not needed.
+ * return's size |r| = √v: its likelihood reads r only through r², so the sign is not needed. With several columns
+ * (the h-day and the one-day variance) a window's targets lie side by side, one per output.
  */
-export function lstmTargets(variances: ArrayLike<number>, loss: LossKind): Float32Array {
+export function lstmTargets(columns: ArrayLike<number>[], loss: LossKind): Float32Array {
   const target = (v: number) => (loss === 'student-t' ? Math.sqrt(v) : loss === 'qlike' ? Math.max(v, VARIANCE_FLOOR) : Math.log(Math.max(v, VARIANCE_FLOOR)));
-  return Float32Array.from(variances as ArrayLike<number>, target);
+  const n = columns[0].length;
+  return Float32Array.from({ length: n * columns.length }, (_, i) => target(columns[i % columns.length][Math.floor(i / columns.length)]));
 }
 
-/** Outputs per window: the Student-t loss adds u, its degrees of freedom ν = 2 + softplus(u). */
-export function lstmOutputs(loss: LossKind): number {
-  return loss === 'student-t' ? 2 : 1;
+/**
+ * Outputs per window: the Student-t loss adds u, its degrees of freedom ν = 2 + softplus(u); with a horizon
+ * h > 1 a second log-variance, the next day's, gives one-day VaR its own forecast (the loss averages both).
+ */
+export function lstmOutputs(loss: LossKind, horizon: number): number {
+  return loss === 'student-t' || horizon > 1 ? 2 : 1;
 }
 
 /** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
-export function createMember(settings: LstmOptions, inputSize: number, k: number): Model {
+export function createMember(settings: LstmOptions & { horizon?: number }, inputSize: number, k: number): Model {
   const { dropout, recurrentDropout } = settings; // set only when used: a model file without dropout stays as it was
   const rates = { ...(dropout > 0 ? { dropout } : {}), ...(recurrentDropout > 0 ? { recurrentDropout } : {}) };
-  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss), loss: settings.loss, ...rates }, settings.seed + k);
+  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss, settings.horizon ?? 1), loss: settings.loss, ...rates }, settings.seed + k);
 }
 
 /**
@@ -69,7 +74,7 @@ export function trainMember(
  * Stop came before the first step.
  */
 export async function trainMembers(
-  settings: LstmOptions,
+  settings: LstmOptions & { horizon?: number },
   inputSize: number,
   data: { train: Sequences; validation: Sequences },
   hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal; stop?: AbortSignal },
@@ -93,7 +98,10 @@ export async function trainMembers(
 
 /** One member's outputs per window. */
 export interface MemberOutput {
+  /** Of the forecast horizon's variance (the next day's when h = 1). */
   logVariance: Float32Array;
+  /** The next day's alone, from a network trained for h > 1; null when h = 1 (logVariance is the next day's). */
+  oneDayLogVariance: Float32Array | null;
   /** The Student-t loss's degrees of freedom ν = 2 + softplus(u); null for the other losses. */
   nu: Float64Array | null;
 }
@@ -112,19 +120,29 @@ export async function memberOutputs(models: Model[], x: Float32Array, count: num
   const out: MemberOutput[] = [];
   for (const model of models) {
     const raw = await predict(model, { x, count, steps: window }, { backend, batchSize });
-    if (model.config.outputs === 1) out.push({ logVariance: raw, nu: null });
-    else out.push({ logVariance: Float32Array.from({ length: count }, (_, i) => raw[2 * i]), nu: Float64Array.from({ length: count }, (_, i) => degreesOfFreedom(raw[2 * i + 1])) });
+    if (model.config.outputs === 1) {
+      out.push({ logVariance: raw, oneDayLogVariance: null, nu: null });
+      continue;
+    }
+    const column = (j: number) => Float64Array.from({ length: count }, (_, i) => raw[2 * i + j]);
+    const logVariance = Float32Array.from(column(0));
+    if (model.config.loss === 'student-t') out.push({ logVariance, oneDayLogVariance: null, nu: column(1).map((u) => degreesOfFreedom(u)) });
+    else out.push({ logVariance, oneDayLogVariance: Float32Array.from(column(1)), nu: null });
   }
   return out;
 }
 
 /**
- * Member variance forecasts c_k·e^{s_k} and their mean, the ensemble's forecast; with the Student-t loss also the
- * members' mean ν per window, the ensemble's ν.
+ * Member variance forecasts c_k·e^{s_k} and their mean, the ensemble's forecast (c_k: `scales[k]`, QLIKE-optimal on
+ * the training windows); the members' one-day variances and their mean, from the one-day outputs scaled by
+ * `oneDayScales` where the network has them (h > 1), else the same forecasts; with the Student-t loss also the
+ * members' mean ν per window.
  */
-export function memberVariances(outputs: MemberOutput[], scales: number[]): { members: Float64Array[]; mean: Float64Array; nu: Float64Array | null } {
-  const members = outputs.map((o, k) => Float64Array.from(o.logVariance, (v) => scales[k] * Math.exp(v)));
+export function memberVariances(outputs: MemberOutput[], scales: number[], oneDayScales: number[] | null = null) {
+  const scaled = (log: Float32Array, c: number) => Float64Array.from(log, (v) => c * Math.exp(v));
   const average = (series: Float64Array[]) => Float64Array.from(series[0], (_, i) => series.reduce((s, m) => s + m[i], 0) / series.length);
+  const members = outputs.map((o, k) => scaled(o.logVariance, scales[k]));
+  const oneDayMembers = oneDayScales ? outputs.map((o, k) => scaled(o.oneDayLogVariance!, oneDayScales[k])) : members;
   const nus = outputs.map((o) => o.nu).filter((n): n is Float64Array => n !== null);
-  return { members, mean: average(members), nu: nus.length > 0 ? average(nus) : null };
+  return { members, mean: average(members), oneDayMembers, oneDay: average(oneDayMembers), nu: nus.length > 0 ? average(nus) : null };
 }

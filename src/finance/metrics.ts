@@ -13,7 +13,7 @@ export function qlike(proxy: number, forecast: number): number {
 /**
  * The scale c with mean(target / (c·e^out)) = 1 over the fitted windows, for a model whose output is a
  * log-variance: the QLIKE-optimal constant. It is ~1 for a model fitted by QLIKE and undoes the Jensen bias of
- * one fitted by least squares on log-variance (E[log RV] sits ~1.27 below log E[RV] for Gaussian returns).
+ * one fitted by least squares on log-variance (E[log r²] sits ~1.27 below log E[r²] for Gaussian returns).
  */
 export function qlikeOptimalScale(logForecasts: ArrayLike<number>, targets: ArrayLike<number>): number {
   let sum = 0;

@@ -94,7 +94,7 @@ export type OptionSpec<K extends string = string> = NumberSpec<K> | ChoiceSpec<K
 /** The network and its training: `train`, `backtest` and the page. */
 export const LSTM_SPECS: OptionSpec<keyof LstmOptions | 'horizon'>[] = [
   { key: 'window', flag: 'window', value: 'N', kind: 'integer', min: 1, max: 250, label: 'Window (days)', help: 'days of features the LSTM sees per forecast' },
-  { key: 'horizon', flag: 'horizon', value: 'H', kind: 'integer', min: 1, max: 22, label: 'Horizon (days)', help: "forecast the variance of the next H days' returns" },
+  { key: 'horizon', flag: 'horizon', value: 'H', kind: 'integer', min: 1, max: 22, label: 'Horizon (days)', help: "forecast the variance of the next H days' returns (one-day VaR still comes from a one-day forecast made beside it)" },
   { key: 'hidden', flag: 'hidden', value: 'N', kind: 'integer', min: 1, max: 1024, label: 'Hidden size', help: 'LSTM units per layer' },
   { key: 'layers', flag: 'layers', value: 'N', kind: 'integer', min: 1, max: 8, label: 'Layers', help: 'stacked LSTM layers' },
   { key: 'dropout', flag: 'dropout', value: 'P', kind: 'number', min: 0, max: 0.9, label: 'Dropout', help: "Keras dropout: the share of each LSTM layer's inputs dropped in training" },

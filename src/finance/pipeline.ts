@@ -8,11 +8,12 @@ import { loadMarketData } from './dataQuality.js';
 import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { checkEnoughData, varianceTargets, chronologicalSplits, featureMatrix, fitScaler, windowOrigins, type FeatureMatrix, type Scaler, type Splits, type SPLIT_NAMES } from './features.js';
 import { garchSummary } from './garch.js';
+import { importanceAt } from './explain.js';
 import { trainMembers, type MemberProgress } from './lstm.js';
-import { BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
+import { backtestHorizon, BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, oneDayBaselinesUpTo, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
 
@@ -29,8 +30,10 @@ export interface PreparedData {
   /** Forecast origins per split: whole window and whole target inside the split. */
   origins: Record<(typeof SPLIT_NAMES)[number], number[]>;
   matrices: FeatureMatrix[];
-  /** Per series, the realized h-day variance at each origin. */
+  /** Per series, the sum of the h squared returns after each origin (the target). */
   targets: Float64Array[];
+  /** With h > 1, per series, the next day's squared return at each origin: the LSTM's second target. */
+  oneDayTargets: Float64Array[] | null;
   /** Fitted on the training split of every series, and nothing else. */
   scaler: Scaler;
   /** Pooled windows of every series. */
@@ -46,6 +49,7 @@ export function prepareData(market: MarketData, o: RiskOptions): PreparedData {
   const origins = { train: windowOrigins(splits.train, o.window, o.horizon), validation: windowOrigins(splits.validation, o.window, o.horizon), test: windowOrigins(splits.test, o.window, o.horizon) };
   const matrices = market.series.map(featureMatrix);
   const targets = market.series.map((s) => varianceTargets(s.returns, o.horizon));
+  const oneDayTargets = o.horizon > 1 ? market.series.map((s) => varianceTargets(s.returns, 1)) : null;
   const scaler = fitScaler(matrices, splits.train);
   return {
     market,
@@ -53,9 +57,10 @@ export function prepareData(market: MarketData, o: RiskOptions): PreparedData {
     origins,
     matrices,
     targets,
+    oneDayTargets,
     scaler,
-    trainSet: sequences(matrices, targets, scaler, origins.train, o.window, o.loss),
-    validationSet: sequences(matrices, targets, scaler, origins.validation, o.window, o.loss),
+    trainSet: sequences(matrices, targets, scaler, origins.train, o.window, o.loss, oneDayTargets),
+    validationSet: sequences(matrices, targets, scaler, origins.validation, o.window, o.loss, oneDayTargets),
   };
 }
 
@@ -79,7 +84,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   progress('data', 'reading data');
   const { market: loaded, quality } = loadMarketData(input.csvText, o);
   const prepared = prepareData(loaded, o);
-  const { market, splits, origins, matrices, targets, scaler, trainSet, validationSet } = prepared;
+  const { market, splits, origins, matrices, targets, oneDayTargets, scaler, trainSet, validationSet } = prepared;
   const M = market.dates.length;
   const t1 = now();
 
@@ -103,10 +108,13 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
 
   progress('evaluation', 'forecasting the test split and backtesting VaR');
   const calibration = await calibrate(models, trainSet, targets, origins.train, o);
+  const oneDayCalibration = oneDayTargets ? await calibrate(models, trainSet, oneDayTargets, origins.train, o, 'oneDay') : null;
   // FHS tails from the validation windows, which the network did not fit (in-sample residuals are too thin);
   // one pooled model, one pooled residual distribution.
-  const lstmValidation = await Promise.all(matrices.map(async (m) => atOrigins(M, origins.validation, (await lstmForecasts(models, calibration, m, scaler, origins.validation, o)).mean)));
-  const lstmTails = tailSet(Float64Array.from(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidation[i], origins.validation, o.horizon))))));
+  const validationForecasts = await Promise.all(matrices.map((m) => lstmForecasts(models, calibration, m, scaler, origins.validation, o, oneDayCalibration)));
+  const lstmValidation = validationForecasts.map((f) => atOrigins(M, origins.validation, f.mean));
+  const lstmValidationOneDay = validationForecasts.map((f) => atOrigins(M, origins.validation, f.oneDay));
+  const lstmTails = tailSet(Float64Array.from(concat(market.series.map((s, i) => Float32Array.from(standardisedResiduals(s.returns, lstmValidationOneDay[i], origins.validation))))));
   const lastOrigin = M - 1;
   const lstmOrigins = [...origins.test, lastOrigin];
   const warnings: string[] = [];
@@ -115,18 +123,21 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
   const testDays: PipelineResult['testDays'] = [];
   for (const [i, s] of market.series.entries()) {
     hooks.signal?.throwIfAborted();
-    const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o);
+    const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, lstmOrigins, o, oneDayCalibration);
     const b = baselines[i];
     const forecasts: ForecastSet = { lstm: atOrigins(M, lstmOrigins, lstm.mean), ...baselinesUpTo(s.returns, M, o.horizon, b) };
+    // One-day VaR and ES use each model's one-day variance, not the h-day forecast's daily average (which lags a shock).
+    const oneDay: ForecastSet = o.horizon > 1 ? { lstm: atOrigins(M, lstmOrigins, lstm.oneDay), ...oneDayBaselinesUpTo(s.returns, M, b) } : forecasts;
     const testCount = origins.test.length;
     // The Student-t LSTM's t tails are its own ν of each day; Gaussian and FHS still from validation residuals.
     const lstmNu = lstm.nu;
     const lstmDaily = lstmNu ? Array.from(lstmOrigins, (_, k) => withNu(lstmTails, lstmNu[k])) : null;
     const tails = {
       lstm: lstmDaily ? lstmDaily[testCount] : lstmTails,
-      ...Object.fromEntries(BASELINE_NAMES.map((m) => [m, tailSet(standardisedResiduals(s.returns, forecasts[m], origins.validation, o.horizon), ownNu(b, m))])),
+      ...Object.fromEntries(BASELINE_NAMES.map((m) => [m, tailSet(standardisedResiduals(s.returns, oneDay[m], origins.validation), ownNu(b, m))])),
     } as Record<ModelName, TailSet>;
-    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, { ...tails, lstm: lstmDaily?.slice(0, testCount) ?? lstmTails }, origins.test, o.horizon);
+    const testTails = { ...tails, lstm: lstmDaily?.slice(0, testCount) ?? lstmTails };
+    const { evaluation, days } = evaluateSeries(s.returns, targets[i], forecasts, testTails, origins.test, o.horizon, oneDay);
     if (lstmNu) evaluation.forecasts.lstm.nu = nuSummary(lstmNu.subarray(0, testCount));
     const checks = checkResults(
       {
@@ -143,6 +154,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     invalidateTrafficLights(evaluation.var, checks);
     testDays.push({ name: s.name, dates: origins.test.map((t) => market.dates[t + 1]), ...days });
     const next = Object.fromEntries(MODEL_NAMES.map((m) => [m, forecasts[m][lastOrigin]])) as Record<ModelName, number>;
+    const nextOneDay = Object.fromEntries(MODEL_NAMES.map((m) => [m, oneDay[m][lastOrigin]])) as Record<ModelName, number>;
     series.push({
       name: s.name,
       ...evaluation,
@@ -152,13 +164,16 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       loghar: b.loghar,
       ewma: { lambda: RISKMETRICS_LAMBDA },
       ensemble: ensembleSpread(lstm.members, Float64Array.from(origins.test, (t) => targets[i][t])),
+      explain: { permutationImportance: await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], origins.test, o) },
+      horizonVar: o.horizon > 1 ? backtestHorizon(s.returns, forecasts, testTails, origins.test, o.horizon) : null,
       nextDay: nextDay(
         market.dates[lastOrigin],
         next,
+        nextOneDay,
         tails,
         o.horizon,
-        lstm.members.map((m) => m[testCount]),
-        Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, next[m] / o.horizon, BASEL_DAYS, b)])) as Record<ModelName, number[]>,
+        lstm.oneDayMembers.map((m) => m[testCount]),
+        Object.fromEntries(MODEL_NAMES.map((m) => [m, variancePath(m, nextOneDay[m], BASEL_DAYS, b)])) as Record<ModelName, number[]>,
       ),
       sanity: checks,
     });
@@ -204,6 +219,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
         stopReason: r.stopReason,
         seconds: r.seconds,
         calibration: calibration[k],
+        ...(oneDayCalibration ? { oneDayCalibration: oneDayCalibration[k] } : {}),
       })),
     },
     timing: {
@@ -215,10 +231,10 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
       samplesPerSecond: trainedSamples / (t3 - t2),
     },
   };
-  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, tails: lstmTails, market, options: o, source: report.data.source, features: matrices[0].names }) };
+  return { report, testDays, modelText: modelFileText(models, { scaler, calibration, oneDayCalibration, tails: lstmTails, market, options: o, source: report.data.source, features: matrices[0].names }) };
 }
 
-function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; tails: TailSet; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
+function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number[]; oneDayCalibration: number[] | null; tails: TailSet; market: MarketData; options: RiskOptions; source: string; features: string[] }): string {
   const { dateColumn, priceColumns, returnsColumn, returnsUnit, decimal, dateFormat, frequency } = m.options;
   const risk: RiskModelMeta = {
     version: 1,
@@ -228,6 +244,7 @@ function modelFileText(models: Model[], m: { scaler: Scaler; calibration: number
     loss: m.options.loss,
     scaler: m.scaler,
     calibration: m.calibration,
+    ...(m.oneDayCalibration ? { oneDayCalibration: m.oneDayCalibration } : {}),
     nu: m.tails.nu,
     garchDist: m.options.garchDist,
     residuals: Array.from(m.tails.residuals),

@@ -6,7 +6,7 @@ import type { Sanity } from './sanity.js';
 import type { LossKind } from '../model.js';
 import type { BackendChoice } from '../engine.js';
 import type { HarModel, LogHarModel } from './baselines.js';
-import { MODEL_NAMES, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
+import { MODEL_NAMES, type HorizonBacktest, type ModelName, type NextDay, type SeriesEvaluation } from './evaluate.js';
 import type { SPLIT_NAMES, Scaler } from './features.js';
 import type { GarchSummary } from './garch.js';
 import type { GarchDist, RiskOptions } from './options.js';
@@ -41,6 +41,11 @@ export interface EnsembleSpread {
   relativeSpread: { mean: number; max: number };
 }
 
+/** The model-agnostic cross-check of `explain`'s attributions, per feature: the rise in test QLIKE when shuffled. */
+export interface ExplainSummary {
+  permutationImportance: Record<string, number>;
+}
+
 export interface SeriesReport extends SeriesEvaluation {
   name: string;
   garch: GarchSummary;
@@ -49,6 +54,9 @@ export interface SeriesReport extends SeriesEvaluation {
   loghar: LogHarModel;
   ewma: { lambda: number };
   ensemble: EnsembleSpread | null;
+  explain: ExplainSummary;
+  /** With h > 1, h-day VaR backtested against the h-day returns; null when h = 1. */
+  horizonVar: HorizonBacktest | null;
   nextDay: NextDay;
   /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
   sanity: Record<ModelName, Sanity>;
@@ -62,6 +70,8 @@ export interface MemberSummary {
   stopReason: string;
   seconds: number;
   calibration: number;
+  /** With h > 1, the scale of the member's one-day variance output. */
+  oneDayCalibration?: number;
 }
 
 export interface TrainingSummary {
@@ -106,6 +116,8 @@ export interface RiskModelMeta {
   scaler: Scaler;
   /** Per member: the scale c of its variance forecast c·e^out. */
   calibration: number[];
+  /** With h > 1, per member: the scale of its second output, the next day's log-variance (one-day VaR and ES use it). */
+  oneDayCalibration?: number[];
   /**
    * The Student-t ν fitted on the LSTM's standardised residuals over the validation windows (out of sample); a
    * network trained with the Student-t loss forecasts its own ν, which predict uses instead ...
@@ -134,6 +146,8 @@ export interface TableRow {
   kupiecP: number;
   christoffersenP: number;
   trafficLight: string | null;
+  /** With h > 1, the h-day 99% VaR's exceptions on non-overlapping h-day windows and their Kupiec p-value; else null. */
+  horizon99: { exceptions: number; expected: number; kupiecP: number } | null;
   /** False where the model failed its sanity checks: its risk figures are not shown as valid. */
   valid: boolean;
 }
@@ -142,6 +156,7 @@ export function reportTable(report: RiskReport): TableRow[] {
   return report.series.flatMap((s) =>
     MODEL_NAMES.map((model) => {
       const v = s.var[model]['0.99'];
+      const h = s.horizonVar?.var[model]['0.99'];
       return {
         series: s.name,
         model,
@@ -153,6 +168,7 @@ export function reportTable(report: RiskReport): TableRow[] {
         kupiecP: v.kupiecP,
         christoffersenP: v.christoffersenP,
         trafficLight: v.trafficLight,
+        horizon99: h ? { exceptions: h.exceptions, expected: h.expected, kupiecP: h.kupiecP } : null,
         valid: s.sanity[model].valid,
       };
     }),

@@ -21,7 +21,7 @@ export interface Sanity {
 export interface ForecastCheck {
   /** Which forecasts, for messages: 'the LSTM's validation forecasts'. */
   what: string;
-  /** Variance forecasts (percent²) and the realised variances they forecast. */
+  /** Variance forecasts (percent²) and the targets (sums of squared returns) they forecast. */
   forecasts: ArrayLike<number>;
   targets: ArrayLike<number>;
   /** The training split's mean target: the naive constant forecast, and the scale of plausible ones. */

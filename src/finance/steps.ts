@@ -6,7 +6,7 @@ import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarF
 import type { BaselineName, ModelName, SeriesEvaluation } from './evaluate.js';
 import { fitGarch, garchVarianceSum, type GarchFit } from './garch.js';
 import { qlikeOptimalScale } from './metrics.js';
-import { buildWindows, FIRST_ORIGIN, windowOrigins, type FeatureMatrix, type Scaler, type SplitRange } from './features.js';
+import { buildWindows, FIRST_ORIGIN, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler, type SplitRange } from './features.js';
 import { lstmTargets, memberOutputs, memberVariances, type MemberProgress } from './lstm.js';
 import { forecastLosses } from './metrics.js';
 import type { GarchDist, LstmOptions } from './options.js';
@@ -58,11 +58,15 @@ export function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** The LSTM's pooled windows and targets at the given origins of every series. */
-export function sequences(matrices: FeatureMatrix[], targets: Float64Array[], scaler: Scaler, origins: number[], window: number, loss: LossKind): Sequences {
+/**
+ * The LSTM's pooled windows and targets at the given origins of every series; with `oneDayTargets` (h > 1) each
+ * window has two, its h-day variance and the next day's.
+ */
+export function sequences(matrices: FeatureMatrix[], targets: Float64Array[], scaler: Scaler, origins: number[], window: number, loss: LossKind, oneDayTargets: Float64Array[] | null = null): Sequences {
+  const columns = (i: number) => [targets[i], ...(oneDayTargets ? [oneDayTargets[i]] : [])].map((y) => origins.map((t) => y[t]));
   return {
     x: concat(matrices.map((m) => buildWindows(m, scaler, origins, window))),
-    y: concat(targets.map((y) => lstmTargets(origins.map((t) => y[t]), loss))),
+    y: concat(targets.map((_, i) => lstmTargets(columns(i), loss))),
     count: origins.length * matrices.length,
     steps: window,
   };
@@ -75,17 +79,20 @@ export function atOrigins(length: number, origins: number[], values: ArrayLike<n
   return out;
 }
 
-/** Per member, the QLIKE-optimal scale of its forecasts over the given (pooled) windows and their targets. */
-export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions): Promise<number[]> {
+/**
+ * Per member, the QLIKE-optimal scale of its forecasts over the given (pooled) windows and their targets: of the
+ * horizon's variance output, or of the one-day output (`variances` then the one-day targets).
+ */
+export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions, output: 'horizon' | 'oneDay' = 'horizon'): Promise<number[]> {
   const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize);
   const targets = concat(variances.map((y) => Float32Array.from(origins, (t) => y[t])));
-  return outputs.map((out) => qlikeOptimalScale(out.logVariance, targets));
+  return outputs.map((out) => qlikeOptimalScale(output === 'horizon' ? out.logVariance : out.oneDayLogVariance!, targets));
 }
 
-/** The calibrated members' variance forecasts of one series at the given origins, and their mean. */
-export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions) {
+/** The calibrated members' variance forecasts of one series at the given origins, their mean, and the mean one-day variance. */
+export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions, oneDayCalibration: number[] | null = null) {
   const x = buildWindows(matrix, scaler, origins, o.window);
-  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize), calibration);
+  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize), calibration, oneDayCalibration);
 }
 
 /** The fitted baselines: GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood, HAR and log-HAR by OLS, EWMA's start. */
@@ -96,6 +103,11 @@ export interface BaselineFits {
   loghar: LogHarModel;
   /** EWMA's starting variance: the mean squared return of the fitted sample. */
   ewmaStart: number;
+  /**
+   * HAR and log-HAR fitted beside them on the next day's squared return, for one-day VaR when the horizon is longer
+   * (EWMA and the GARCH family have their one-day forecast already); null when the horizon is one day.
+   */
+  oneDay: { har: HarModel; loghar: LogHarModel } | null;
 }
 
 /**
@@ -105,14 +117,16 @@ export interface BaselineFits {
  */
 export function fitBaselinesOn(returns: Float64Array, targets: Float64Array, range: SplitRange, horizon: number, dist: GarchDist, previous?: BaselineFits): BaselineFits {
   const inside = returns.subarray(range.from, range.to);
-  const y = targets.subarray(range.from, range.to);
-  const harOrigins = windowOrigins({ from: FIRST_ORIGIN, to: inside.length }, 1, horizon);
+  const hars = (y: Float64Array, h: number) => {
+    const origins = windowOrigins({ from: FIRST_ORIGIN, to: inside.length }, 1, h);
+    return { har: fitHar(inside, y, origins), loghar: fitLogHar(inside, y, origins) };
+  };
   return {
     garch: fitGarch(inside, { model: 'garch', dist, start: previous?.garch }),
     gjr: fitGarch(inside, { model: 'gjr', dist, start: previous?.gjr }),
-    har: fitHar(inside, y, harOrigins),
-    loghar: fitLogHar(inside, y, harOrigins),
+    ...hars(targets.subarray(range.from, range.to), horizon),
     ewmaStart: meanSquare(inside, { from: 0, to: inside.length }),
+    oneDay: horizon > 1 ? hars(varianceTargets(inside, 1), 1) : null,
   };
 }
 
@@ -140,6 +154,11 @@ export function baselinesUpTo(returns: Float64Array, end: number, horizon: numbe
     har: harForecasts(r, fits.har),
     loghar: logHarForecasts(r, fits.loghar),
   };
+}
+
+/** Every baseline's one-day variance forecast at origins up to end - 1: HAR's and log-HAR's from their one-day fits. */
+export function oneDayBaselinesUpTo(returns: Float64Array, end: number, fits: BaselineFits): Record<BaselineName, Float64Array> {
+  return baselinesUpTo(returns, end, 1, { ...fits, ...fits.oneDay });
 }
 
 /** Mean and max over days of the members' volatility standard deviation divided by their mean. */

@@ -12,7 +12,8 @@ import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins,
 import { createMember, trainMember, type MemberProgress } from './lstm.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
-import type { EnsembleSpread } from './report.js';
+import type { EnsembleSpread, ExplainSummary } from './report.js';
+import { importanceAt } from './explain.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
 import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
@@ -97,6 +98,8 @@ export interface BacktestSeriesReport extends Omit<SeriesEvaluation, 'forecasts'
   comparison: Comparison;
   riskControl: RiskControlReport;
   ensemble: EnsembleSpread | null;
+  /** Permutation importance of each training's first member on the out-of-sample days it forecast, weighted by days. */
+  explain: ExplainSummary;
   /** Per model: whether its results passed the sanity checks; a model that failed has no traffic light. */
   sanity: Record<ModelName, Sanity>;
 }
@@ -208,6 +211,8 @@ interface SeriesState {
   lstmNu: Float64Array;
   /** The LSTM's forecasts on the first fit's validation days, where a failed fit shows first. */
   lstmValidation: Float64Array;
+  /** Per feature: Σ over trainings of its permutation importance × the out-of-sample days that training forecast. */
+  importance: Record<string, number>;
 }
 
 function emptyState(days: number, members: number): SeriesState {
@@ -219,6 +224,7 @@ function emptyState(days: number, members: number): SeriesState {
     seed: perModel(() => new Float64Array(0)),
     lstmNu: new Float64Array(days).fill(NaN),
     lstmValidation: new Float64Array(0),
+    importance: {},
   };
 }
 
@@ -294,6 +300,13 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       }
       calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o);
       if (e === 0) validationOrigins = origins.slice(cut);
+      // Scored on the days up to the next training, which these weights forecast out of sample: shuffled across them.
+      const until = retrains.find((t) => t > R) ?? M;
+      const forecastOrigins = Array.from({ length: until - R }, (_, j) => R - 1 + j);
+      for (const [i, state] of states.entries()) {
+        const importance = await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], forecastOrigins, o);
+        for (const [f, v] of Object.entries(importance)) state.importance[f] = (state.importance[f] ?? 0) + v * forecastOrigins.length;
+      }
     }
     if (refits.includes(R)) {
       const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
@@ -368,6 +381,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       comparison: comparison(proxy, state.forecasts, evaluation.comparison.dm),
       riskControl: control.report,
       ensemble: ensembleSpread(state.members, proxy),
+      explain: { permutationImportance: Object.fromEntries(Object.entries(state.importance).map(([f, v]) => [f, v / D])) },
       sanity: checks,
     });
   }

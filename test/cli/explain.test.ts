@@ -29,9 +29,9 @@ describe('webgpu-lstm explain', () => {
     const r = await run('explain', '--model', model, '--data', data, '--date', day, '--steps', '16', '--backend', 'cpu', '--json', json);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/feature\s+lag 0\s+lag 1\s+lag 2\s+lag 3\s+lag 4\s+lags 5-9\s+total/);
-    expect(r.stdout).toContain('log RV 22d');
+    expect(r.stdout).toContain('log mean sq. return 22d');
     const doc = JSON.parse(readFileSync(json, 'utf8'));
-    expect(doc.features).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']);
+    expect(doc.features).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d']);
     expect(doc.lags).toHaveLength(10);
     expect(doc.days).toHaveLength(1);
     expect(Object.keys(doc.days[0])).toEqual(['date', 'forecast', 'baselineForecast', 'attributions', 'completeness']);
@@ -47,6 +47,18 @@ describe('webgpu-lstm explain', () => {
     const doc = JSON.parse(readFileSync(json, 'utf8'));
     expect(doc.days).toHaveLength(10);
     expect(Object.keys(doc.meanAbs)).toEqual(['byFeature', 'byLag']);
+    expect(doc.quadrature).toBe('gauss-legendre');
+  });
+
+  it('sums the path integral by the midpoint rule when asked', async () => {
+    const day = businessDays(800)[650];
+    const r = await run('explain', '--model', model, '--data', data, '--date', day, '--steps', '16', '--quadrature', 'midpoint', '--backend', 'cpu', '--json', json);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/16 midpoint steps/);
+    expect(JSON.parse(readFileSync(json, 'utf8')).quadrature).toBe('midpoint');
+    const bad = await run('explain', '--model', model, '--data', data, '--quadrature', 'simpson');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--quadrature must be 'gauss-legendre' or 'midpoint'/);
   });
 
   it('answers bad input with one line and a non-zero code, leaving the JSON alone', async () => {

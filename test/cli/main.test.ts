@@ -94,14 +94,32 @@ describe('train and predict', () => {
     const lines = trained.stdout.split('\n');
     expect(lines[1]).toMatch(/^model\s+QLIKE\s+MSE\s+DM p vs LSTM\s+VaR99 exc \(exp\)\s+Kupiec p\s+Christoffersen p\s+traffic light$/);
     for (const m of ['lstm', 'ewma', 'garch', 'gjr', 'har', 'loghar']) expect(trained.stdout).toMatch(new RegExp(`^${m}\\s+\\d+\\.\\d{3}\\s`, 'm'));
+    // Every p-value's test is named under the table, and ~120 test days are too few for the 99% tests.
+    expect(trained.stdout).toMatch(/DM p: Diebold-Mariano test .* Kupiec p:\nunconditional coverage test; Christoffersen p: independence of exceptions test/s);
+    expect(trained.stdout).toMatch(/Only \d+ test days \(under 500\): at 99% the coverage tests have little power/);
     expect(trained.stdout).toMatch(/GARCH\(1,1\)-t on the training and validation splits: mu .* alpha .* beta .* nu /);
     expect(trained.stdout).toMatch(/GJR-GARCH\(1,1\)-t: mu .* gamma .* nu /);
+    expect(trained.stdout).toMatch(/^Permutation importance \(the rise in QLIKE on the test split when a feature is shuffled across days\): (.+ [+-]\d\.\d{4}(, |$)){4}/m);
     expect(trained.stderr).toMatch(/member 1\/1 epoch 1\/1/); // no TTY: one line per epoch
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['data', 'forecasts', 'garch', 'var', 'es', 'timing', 'series']));
     expect(json.var.lstm['0.99']).toHaveProperty('trafficLight');
+    expect(Object.keys(json.explain.permutationImportance)).toEqual(json.data.features);
     expect(JSON.parse(readFileSync(model, 'utf8')).format).toBe('webgpu-lstm-model');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('with --horizon 5 adds the 5-day VaR backtest, and predict the 5-day VaR', async () => {
+    const longer = file('model5.json');
+    const r = await run('train', '--data', data, ...SMALL, '--horizon', '5', '--out', longer);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[1]).toMatch(/traffic light\s+5-day VaR99 exc \(exp\)\s+5-day Kupiec p$/);
+    expect(r.stdout).toMatch(/^garch\s.*\d+ \(\d+\.\d\)\s+(<0\.001|\d\.\d{3})$/m);
+    expect(r.stdout).toMatch(/one-day 99% Student-t VaR \(from each model's one-day variance forecast\)/);
+    expect(r.stdout).toMatch(/5-day VaR99 exc: .* non-overlapping windows\s\(one test day in 5\)/s);
+    const p = await run('predict', '--model', longer, '--data', data, '--backend', 'cpu');
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/10-day ES97\.5 %\s+5-day VaR99 %$/m);
   });
 
   it('predicts the next day from the saved model', async () => {
@@ -151,7 +169,7 @@ describe('the data the CLI reads', () => {
     const r = await run('train', '--data', path, ...SMALL, '--frequency', 'weekly');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/of the variance of the next week's returns/);
-    expect(r.stdout).toMatch(/Student-t one-week\n99% VaR/);
+    expect(r.stdout).toMatch(/weeks the loss exceeded the one-week 99% Student-t VaR/);
     expect((await run('train', '--data', path, '--frequency', 'fortnightly')).code).toBe(2);
   });
 
@@ -184,9 +202,11 @@ describe('backtest', () => {
     expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
     expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
     expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
+    expect(r.stdout).toMatch(/^Permutation importance \(the rise in QLIKE out of sample \(each training.s model on the days it forecast\) when a feature is shuffled across days\): .*log mean sq\. return 22d [+-]\d/m);
     expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit
     const json = JSON.parse(readFileSync(report, 'utf8'));
     expect(json.walkForward).toMatchObject({ forecasts: 550, refits: 3, retrains: 2, trainings: 2 });
+    expect(Object.keys(json.explain.permutationImportance)).toEqual(json.data.features);
     expect(Object.keys(json)).toEqual(expect.arrayContaining(['walkForward', 'forecasts', 'comparison', 'var', 'es', 'series', 'settings']));
     const rows = readFileSync(forecasts, 'utf8').trimEnd().split('\n');
     expect(rows).toHaveLength(551);

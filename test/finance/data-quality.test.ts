@@ -20,7 +20,7 @@ describe('the bundled S&P 500 file', () => {
     expect(q.openEqualsPreviousClose).toMatchObject({ days: 1760, years: ['2000', '2001', '2002', '2003', '2004', '2005'] });
     expect(q.dropRangeFeatures).toBe(true);
     expect(q.warnings).toContainEqual(expect.stringMatching(/the open equals the previous close on 1,760 days \(most days of 2000–2005\).*Garman-Klass .* is dropped/));
-    expect(featureMatrix(withoutOpenFeatures(market).series[0]).names).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d', 'log Parkinson']);
+    expect(featureMatrix(withoutOpenFeatures(market).series[0]).names).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d', 'log Parkinson']);
   });
 
   it('has no stale runs, no gaps, no implausible jump, and COVID’s 2020-03-16 as its one 10-sd day', () => {

@@ -14,12 +14,12 @@ const day: ExplainedDay = {
   ],
   completeness: { sum: 2.5, delta: 2.5, relativeError: 0 },
 };
-const features = ['return', 'log RV 22d', 'log <Parkinson>'];
+const features = ['return', 'log mean sq. return 22d', 'log <Parkinson>'];
 
 describe('explaining one day', () => {
   it('names the three largest contributions, the latest day apart from older ones', () => {
     expect(topDrivers(day, features)).toBe(
-      "The forecast sits 2.50 above the baseline's (log-variance); the largest contributions: log RV 22d on the day itself (+1.20), return over the 2 days before (+0.50), log <Parkinson> over the 2 days before (+0.45).",
+      "The forecast sits 2.50 above the baseline's (log-variance); the largest contributions: log mean sq. return 22d on the day itself (+1.20), return over the 2 days before (+0.50), log <Parkinson> over the 2 days before (+0.45).",
     );
   });
 
@@ -33,7 +33,7 @@ describe('explaining one day', () => {
     const svg = heatmapSvg(day, features);
     expect(svg.match(/<title>/g)).toHaveLength(9);
     expect(svg).toContain('log &lt;Parkinson&gt;');
-    expect(svg).toContain('<title>log RV 22d, lag 0: 1.20</title>');
+    expect(svg).toContain('<title>log mean sq. return 22d, lag 0: 1.20</title>');
     const x = (title: string) => Number(svg.match(new RegExp(`<rect x="(\\d+)"[^>]*><title>${title}`))![1]);
     expect(x('return, lag 0')).toBeGreaterThan(x('return, lag 2'));
     expect(svg).toContain('+1.20'); // the legend's limit: the largest |attribution|

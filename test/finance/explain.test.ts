@@ -51,6 +51,14 @@ describe('explain', () => {
     expect(r.meanAbs!.byLag.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 6);
   });
 
+  it('labels the output by the horizon of the model: output 0 of an h-day model is the h-day log-variance', async () => {
+    expect(await explainForecast({ modelText, csvText: csv, backend: 'cpu' })).toMatchObject({ horizon: 1, output: 'log-variance of the next-day percent return' });
+    const fiveDay = (await runRiskPipeline({ csvText: csv, options: { ...SMALL, epochs: 1, horizon: 5 } })).modelText;
+    const r = await explainForecast({ modelText: fiveDay, csvText: csv, steps: 8, backend: 'cpu' });
+    expect(r).toMatchObject({ horizon: 5, output: 'log-variance of the 5-day percent return' });
+    expect(r.days[0].completeness.relativeError).toBeLessThan(1e-2);
+  });
+
   it('says what is wrong with a day it cannot explain', async () => {
     await expect(explainForecast({ modelText, csvText: csv, date: '2001-01-06', backend: 'cpu' })).rejects.toThrow(/not a trading day/);
     await expect(explainForecast({ modelText, csvText: csv, date: '2001-01-02', backend: 'cpu' })).rejects.toThrow(/too early/);

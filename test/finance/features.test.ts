@@ -38,7 +38,7 @@ describe('HAR components and targets', () => {
   it('builds features from the return and logs of the variance measures, floored', () => {
     const returns = Float64Array.from({ length: 30 }, (_, t) => (t === 25 ? 0 : t % 2 ? 1 : -2));
     const m = featureMatrix({ name: 's', returns });
-    expect(m.names).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']);
+    expect(m.names).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d']);
     const row = (t: number) => Array.from(m.values.subarray(t * 4, t * 4 + 4));
     expect(row(24)).toEqual([-2, Math.log(4), expect.closeTo(Math.log((4 + 1 + 4 + 1 + 4) / 5), 12), expect.any(Number)]);
     expect(row(25)[1]).toBe(Math.log(VARIANCE_FLOOR)); // a zero return

@@ -3,8 +3,9 @@ import jStat from 'jstat';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { parseMarketData } from '../../src/finance/data.js';
+import { explainForecast } from '../../src/finance/explain.js';
 import { featureNames } from '../../src/finance/features.js';
-import { forecastNextDay } from '../../src/finance/forecast.js';
+import { forecastNextDay, readRiskMeta } from '../../src/finance/forecast.js';
 import type { RiskModelMeta } from '../../src/finance/report.js';
 import { createModel, modelFromJSON, modelToJSON } from '../../src/model.js';
 import { predictTable } from '../../src/cli/table.js';
@@ -95,9 +96,22 @@ describe('models on new files', () => {
     await expect(forecastNextDay({ modelText: six, csvText: closeOnly })).rejects.toThrow(/trained on open\/high\/low\/close features .* has no open\/high\/low\/close columns/);
   });
 
+  it('a model file written with the former feature names (realised-variance wording) loads and forecasts as today', async () => {
+    const former = ['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d'];
+    const old = riskModel((r) => (r.features = former));
+    expect(JSON.parse(old).risk.features).toEqual(former);
+    const [fromOld, fromNew] = await Promise.all([old, riskModel()].map((modelText) => forecastNextDay({ modelText, csvText: closeOnly })));
+    expect(fromOld.series[0].nextDay).toEqual(fromNew.series[0].nextDay);
+    expect((await explainForecast({ modelText: old, csvText: closeOnly, steps: 4, backend: 'cpu' })).features).toEqual(featureNames(false));
+    // With the range features, whose names did not change.
+    const { model, extra } = modelFromJSON(riskModel());
+    const risk = { ...(extra.risk as RiskModelMeta), features: [...former, 'log Parkinson', 'log Garman-Klass'], scaler: { mean: Array(6).fill(0), std: Array(6).fill(1) } };
+    expect(readRiskMeta({ risk }, { ...model, config: { ...model.config, inputSize: 6 } }).features).toEqual(featureNames(true));
+  });
+
   it('a zero standard deviation in the scaler is blamed on the model file, naming the field', async () => {
     const text = riskModel((r) => (r.scaler.std[2] = 0));
-    await expect(forecastNextDay({ modelText: text, csvText: closeOnly })).rejects.toThrow(/risk section has "risk\.scaler\.std\[2\]" = 0 \(feature 'log RV 5d'\); a standard deviation must be positive/);
+    await expect(forecastNextDay({ modelText: text, csvText: closeOnly })).rejects.toThrow(/risk section has "risk\.scaler\.std\[2\]" = 0 \(feature 'log mean sq\. return 5d'\); a standard deviation must be positive/);
   });
 
   it('a window or ensemble weights beyond reason', async () => {

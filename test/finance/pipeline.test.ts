@@ -8,7 +8,8 @@ import { MODEL_NAMES } from '../../src/finance/evaluate.js';
 import { forecastNextDay } from '../../src/finance/forecast.js';
 import { resolveRiskOptions, type RiskOptions } from '../../src/finance/options.js';
 import { prepareData, runRiskPipeline, type PipelineResult } from '../../src/finance/pipeline.js';
-import { reportTable } from '../../src/finance/report.js';
+import { reportTable, type RiskModelMeta } from '../../src/finance/report.js';
+import { importanceAt } from '../../src/finance/explain.js';
 import { backtestVar, gaussianTail, valueAtRisk } from '../../src/finance/risk.js';
 import { modelFromJSON } from '../../src/model.js';
 import { garchCsv } from './helpers.js';
@@ -75,6 +76,19 @@ describe('the risk pipeline, end to end on the CPU backend', () => {
     expect(name).toBe('close');
     for (const key of Object.keys(first) as (keyof typeof first)[]) expect(r[key]).toEqual(first[key]);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r); // plain JSON, nothing lost
+  });
+
+  it('reports permutation importance per feature on the test split, as explain computes it for the saved model', async () => {
+    const importance = run.report.explain.permutationImportance;
+    console.log('permutation importance (QLIKE rise):', JSON.stringify(importance));
+    expect(Object.keys(importance)).toEqual(run.report.data.features);
+    expect(Object.values(importance).every(Number.isFinite)).toBe(true);
+    expect(Math.max(...Object.values(importance))).toBeGreaterThan(0); // shuffling what the model reads costs something
+    const { model, extra } = modelFromJSON(run.modelText);
+    const risk = extra.risk as RiskModelMeta;
+    const o = resolveRiskOptions(SMALL);
+    const prepared = prepareData(parseMarketData(csv, o), o);
+    expect(await importanceAt(model, risk.calibration[0], prepared.matrices[0], prepared.scaler, prepared.targets[0], prepared.origins.test, o)).toEqual(importance);
   });
 
   it('gives the table rows and the test days for charts', () => {

@@ -26,7 +26,7 @@ describe('results that cannot be right', () => {
     expect(table).toMatch(/^garch\s+\d+\.\d{3}.*(green|yellow|red)$/m);
     // The same file's data quality: the open artefact drops Garman-Klass from the features.
     expect(r.dataQuality.dropRangeFeatures).toBe(true);
-    expect(r.data.features).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d', 'log Parkinson']);
+    expect(r.data.features).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d', 'log Parkinson']);
     expect(r.data.warnings).toContainEqual(expect.stringMatching(/open equals the previous close on 1,760 days/));
   }, 300_000);
 

@@ -26,7 +26,7 @@ describe('the Student-t LSTM in the single-split risk run', () => {
     expect(run.report.settings.loss).toBe('student-t');
     expect(modelFromJSON(run.modelText).model.config).toMatchObject({ outputs: 2, loss: 'student-t' });
     // The likelihood reads r only through r²: the target is |r| = √(r²).
-    expect(Array.from(lstmTargets([4, 0.25], 'student-t'))).toEqual([2, 0.5]);
+    expect(Array.from(lstmTargets([[4, 0.25]], 'student-t'))).toEqual([2, 0.5]);
     expect(degreesOfFreedom(0)).toBeCloseTo(2 + Math.log(2), 12);
     expect(degreesOfFreedom(1000)).toBeCloseTo(1002, 9);
   });

@@ -95,6 +95,11 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
       expect(r.var[m]['0.99'].n).toBe(251);
     }
     for (const m of MODEL_NAMES.filter((x) => x !== 'lstm')) expect(r.comparison.dm[m].qlike.pValue).toBeGreaterThanOrEqual(0);
+    const importance = r.explain.permutationImportance;
+    console.log('walk-forward permutation importance (QLIKE rise):', JSON.stringify(importance));
+    expect(Object.keys(importance)).toEqual(r.data.features);
+    expect(Object.values(importance).every(Number.isFinite)).toBe(true);
+    expect(Math.max(...Object.values(importance))).toBeGreaterThan(0);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
