@@ -50,6 +50,16 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
     }
   });
 
+  it('the autotuner offers W_h f16-packed on GPUs beside 4 rows a lane (not on a fallback adapter), never with the narrow kernels', async () => {
+    const ctx = await requireGpu();
+    const config = { inputSize: 2, hiddenSize: 8, layers: 1, outputs: 1, loss: 'mse' as const };
+    const onGpu = kernelCandidates({ ...ctx, isFallback: false }, config, 15);
+    expect(onGpu).toContainEqual({ recurrent: 'wide', gradients: 'wide', rowsPerLane: 4, recurrentWeights: 'f16-packed' });
+    expect(onGpu).toContainEqual({ recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 });
+    expect(kernelCandidates({ ...ctx, isFallback: true }, config, 15).some((c) => c.recurrentWeights)).toBe(false);
+    expect(() => kernelCandidates(ctx, config, 15, { recurrent: 'narrow', gradients: 'narrow', recurrentWeights: 'f16-packed' })).toThrow(/f16-packed.*wide or stepwise/);
+  });
+
   for (const shape of shapes) {
     const { H, B, T, I, gate } = shape;
     const G = 4 * H;
