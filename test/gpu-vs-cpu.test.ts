@@ -42,8 +42,9 @@ const multiRow: KernelChoice[] = [
 const multiRowCases = new Set(['H=7 odd, B=5', 'H=64 qlike', '3 layers of sizes 12, 6, 9', '3 layers H=20 B=67']);
 
 // W_h read from packed f16 copies (offered on GPUs): checked against the reference run on W_h rounded to binary16,
-// within the f32 kernels' tolerances, and against the reference on the f32 weights within what half-precision
-// weights (11 significant bits, 2^-11 ≈ 4.9e-4 relative a weight) allow: outputs 3e-3, gradients 3e-2 relative.
+// within the f32 kernels' tolerances, and against the reference on the f32 weights within outputs 1e-3, gradients
+// 1e-2 relative: half-precision weights (11 significant bits, 2^-11 ≈ 4.9e-4 relative a weight) allow that much;
+// these shapes stayed within 1e-4 of it.
 const halfWeights: KernelChoice[] = [
   { recurrent: 'wide', gradients: 'wide', recurrentWeights: 'f16-packed' },
   { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4, recurrentWeights: 'f16-packed' },
@@ -112,7 +113,7 @@ describe('GPU kernels vs CPU reference', () => {
         }
       };
       await against(half ? withHalfRecurrentWeights(config, model.params) : model.params, { outputs: 1e-4, grads: 1e-3 }, half ? 'on W_h rounded to f16' : '');
-      if (half) await against(model.params, { outputs: 3e-3, grads: 3e-2 }, 'on f32 weights');
+      if (half) await against(model.params, { outputs: 1e-3, grads: 1e-2 }, 'on f32 weights');
       expect(gpu.stats.kernelChoice.recurrentWeights).toBe(half ? 'f16 packed (unpack2x16float)' : kernels.recurrent === 'narrow' ? 'f32 in registers' : 'f32');
       expect(gpu.stats.kernelChoice.recurrent).toMatch(new RegExp(`^${kernels.recurrent}`));
       if (kernels.recurrent !== 'narrow') expect(gpu.stats.kernelChoice.recurrent).toContain(`rows a lane=${kernels.rowsPerLane ?? 1})`);
