@@ -182,6 +182,8 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
       const again = (await over.boundingBox())!;
       await page.mouse.click(again.x + again.width / 2, again.y + again.height / 2, { count: 2 });
       expect((await hoverLegend(page, 'forecast-chart')).date).toBe(forecast.date);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await text(page, '#explain-state')).toMatch(/^Click a day/); // the double-click explained no day
 
       const risk = await hoverLegend(page, 'var-chart');
       expect(finite(risk.return)).toBeGreaterThan(-20);

@@ -1,5 +1,5 @@
 // The page: WebGPU status, data, settings, training or a walk-forward backtest in a worker with live progress,
-// results and downloads.
+// results (with what drives the trained LSTM's forecasts) and downloads.
 import { UserError } from '../errors.js';
 import { BUNDLED_DATA_NAME, type DataOptions } from '../finance/data.js';
 import { DEFAULT_BACKTEST_OPTIONS, resolveBacktestOptions, RISK_CONTROL_SPECS, WALK_FORWARD_SPECS, type BacktestOptions } from '../finance/options.js';
@@ -7,10 +7,11 @@ import type { PipelineResult } from '../finance/pipeline.js';
 import { forecastsCsv } from '../finance/walkForward.js';
 import { BacktestView } from './backtest.js';
 import type { PipelineProgress } from '../finance/steps.js';
+import { ExplainView } from './explainView.js';
 import { detectGpu } from './gpuStatus.js';
 import { LossChart } from './lossChart.js';
 import { modelTextFromFiles } from './modelFile.js';
-import type { BacktestRequest, ForecastRequest, FromWorker, LoadRequest, TrainRequest } from './protocol.js';
+import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, TrainedModel, TrainRequest } from './protocol.js';
 import { Results } from './results.js';
 import { SettingsForm, SpecFields, type Settings } from './settings.js';
 import { BUNDLED_TEXT, describeSource, loadSource, readFileBytes, type DataSource } from './source.js';
@@ -52,16 +53,27 @@ function download(name: string, text: string, type = 'application/json'): void {
 
 const form = new SettingsForm($('fields'));
 const lossChart = new LossChart($('loss-chart'));
-const results = new Results({
-  summary: $('results-summary'),
-  seriesPicker: $<HTMLSelectElement>('series-picker'),
-  charts: $('charts'),
-  forecast: $('forecast-chart'),
-  risk: $('var-chart'),
-  backtests: $('backtests'),
-  table: $<HTMLTableElement>('backtest-table'),
-  nextDay: $('next-day'),
-  nextDayTables: $('next-day-tables'),
+const results = new Results(
+  {
+    summary: $('results-summary'),
+    seriesPicker: $<HTMLSelectElement>('series-picker'),
+    charts: $('charts'),
+    forecast: $('forecast-chart'),
+    risk: $('var-chart'),
+    backtests: $('backtests'),
+    table: $<HTMLTableElement>('backtest-table'),
+    nextDay: $('next-day'),
+    nextDayTables: $('next-day-tables'),
+  },
+  (series, day) => explainDay(series, day),
+);
+const explainView = new ExplainView({
+  state: $('explain-state'),
+  day: $('explain-day'),
+  numbers: $('explain-numbers'),
+  drivers: $('explain-drivers'),
+  heatmap: $('explain-heatmap'),
+  importance: $('importance-chart'),
 });
 const walkForwardFields = new SpecFields<BacktestOptions>($('wf-fields'), [...WALK_FORWARD_SPECS, ...RISK_CONTROL_SPECS], DEFAULT_BACKTEST_OPTIONS, ['testFrom', 'testYears', 'varLimit']);
 const backtestView = new BacktestView({
@@ -96,6 +108,12 @@ let stopRequested = false;
 let running: { kind: 'train' | 'backtest' | 'forecast'; started: number; modelFile?: string } | null = null;
 /** The last walk-forward backtest's forecasts CSV, as the CLI's --forecasts writes it. */
 let forecastsText: string | null = null;
+/** The data a training run started with, and once it is done its model: what a day's explanation needs. */
+let trainedOn: Omit<TrainedModel, 'modelText'> | null = null;
+let explainable: TrainedModel | null = null;
+/** The latest explanation asked for: older answers are ignored, and a second click on the same day asks nothing. */
+let explainId = 0;
+let explainAsked = '';
 
 // --- 1. WebGPU status -------------------------------------------------------------------------------------
 async function showGpuStatus(): Promise<void> {
@@ -275,7 +293,33 @@ function noModel(name: string): void {
   $('model-summary').textContent = `No model: ${name} could not be used (see the message above).`;
 }
 
-function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'load-failed' }>): void {
+/** Empties section 4, forgets the model a day's explanation would use and ignores any explanation still on its way. */
+function clearResults(message?: string): void {
+  results.clear(message);
+  explainView.clear();
+  explainable = null;
+  explainAsked = '';
+  explainId++;
+}
+
+function explainDay(series: number, day: string): void {
+  const key = `${series} ${day}`;
+  if (!explainable || !result || key === explainAsked) return;
+  explainAsked = key;
+  explainView.explaining(result.testDays[series].name, day);
+  const request: ExplainRequest = { type: 'explain', id: ++explainId, series, day, ...explainable };
+  ensureWorker().postMessage(request);
+}
+
+function explained(message: Extract<FromWorker, { type: 'explained' | 'explain-failed' }>): void {
+  if (message.id !== explainId || !explainable) return;
+  if (message.type === 'explain-failed') {
+    explainAsked = '';
+    explainView.failed(message.message);
+  } else explainView.show(message.report, message.day);
+}
+
+function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'load-failed' | 'explained' | 'explain-failed' }>): void {
   const seconds = running ? (performance.now() - running.started) / 1000 : 0;
   const kind = running?.kind;
   const modelFile = running?.modelFile;
@@ -288,6 +332,8 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
     const best = members.map((m) => m.bestEpoch).join(', ');
     runState.textContent = `${stopReason === 'aborted' ? 'stopped early' : 'done'} in ${clock(seconds)}; best validation epoch ${best} kept`;
     results.showTraining(result);
+    explainView.showImportance(result.report.series[0].explain.permutationImportance);
+    explainable = trainedOn && { ...trainedOn, modelText: result.modelText };
     report = { name: 'risk-report.json', text: `${JSON.stringify(result.report, null, 2)}\n` };
     $<HTMLButtonElement>('download-model').disabled = false;
     $<HTMLButtonElement>('download-report').disabled = false;
@@ -308,11 +354,11 @@ function finish(message: Exclude<FromWorker, { type: 'progress' | 'loaded' | 'lo
   } else if (kind === 'train' && stopRequested && message.kind === 'user') {
     // Stop pressed before the first step (while WebGPU compiled or chose its kernels): not a failure.
     runState.textContent = 'stopped before the first training step: nothing was trained; the data and settings are kept';
-    results.clear();
+    clearResults();
   } else {
     runState.textContent = message.kind === 'stopped' ? message.message : 'failed';
     if (message.kind === 'stopped') return;
-    results.clear();
+    clearResults();
     const text = message.kind === 'user' ? message.message : `unexpected error: ${message.message}`;
     showError(kind === 'forecast' ? modelError : runError, text);
     if (kind === 'forecast') noModel(modelFile ?? 'the model');
@@ -326,6 +372,7 @@ function ensureWorker(): Worker {
     const message = event.data;
     if (message.type === 'progress') showProgress(message.progress);
     else if (message.type === 'loaded' || message.type === 'load-failed') loaded(message);
+    else if (message.type === 'explained' || message.type === 'explain-failed') explained(message);
     else finish(message);
   });
   w.addEventListener('error', (event) => {
@@ -372,7 +419,8 @@ function startTraining(): void {
   $<HTMLButtonElement>('download-model').disabled = true;
   $<HTMLButtonElement>('download-report').disabled = true;
   $('model-summary').textContent = '';
-  results.clear('Training…');
+  clearResults('Training…');
+  trainedOn = { csvText: source.text, dataOptions: source.options, backend: settings.backend };
   lossChart.reset(settings.loss.toUpperCase(), settings.ensemble);
   const request: TrainRequest = { type: 'train', csvText: source.text, source: source.name, options: { ...source.options, ...settings }, stopFlag: shared };
   ensureWorker().postMessage(request);
@@ -438,7 +486,7 @@ async function forecastWith(files: File[]): Promise<void> {
   }
   $('model-summary').textContent = '';
   begin('forecast', files.map((f) => f.name).join(' + '));
-  results.clear('Forecasting with the loaded model…');
+  clearResults('Forecasting with the loaded model…');
   const request: ForecastRequest = {
     type: 'forecast',
     modelText,
@@ -463,6 +511,11 @@ function wireModel(): void {
   });
 }
 
+// The permutation importance chart follows the series picker.
+$<HTMLSelectElement>('series-picker').addEventListener('change', (e) => {
+  const shown = explainable && result?.report.series[Number((e.target as HTMLSelectElement).value)];
+  if (shown) explainView.showImportance(shown.explain.permutationImportance);
+});
 trainButton.addEventListener('click', startTraining);
 backtestButton.addEventListener('click', startBacktest);
 stopButton.addEventListener('click', stopTraining);

@@ -1,6 +1,7 @@
 // Messages between the page and the worker that runs the pipeline (so the page stays responsive on any backend).
 import type { BackendChoice } from '../engine.js';
 import type { DataOptions, MarketData } from '../finance/data.js';
+import type { ExplainReport } from '../finance/explain.js';
 import type { ForecastReport } from '../finance/forecast.js';
 import type { BacktestOptions, RiskOptions } from '../finance/options.js';
 import type { BacktestResult } from '../finance/walkForward.js';
@@ -34,6 +35,26 @@ export interface ForecastRequest {
   backend: BackendChoice;
 }
 
+/** A model trained in the page, with the data and the backend it was trained with. */
+export interface TrainedModel {
+  modelText: string;
+  csvText: string;
+  dataOptions: DataOptions;
+  backend: BackendChoice;
+}
+
+/**
+ * After training: which days and features drove the LSTM's forecast for one test day (the day forecast, as the
+ * charts date it), by integrated gradients. `id` pairs the answer with the latest request.
+ */
+export interface ExplainRequest extends TrainedModel {
+  type: 'explain';
+  id: number;
+  /** Index of the series in the file. */
+  series: number;
+  day: string;
+}
+
 /**
  * Decode (from `bytes`) and parse a data file off the page's thread: a large upload would freeze the page.
  * `id` pairs the answer with the latest request.
@@ -48,7 +69,7 @@ export interface LoadRequest {
 }
 
 /** Stop ends training early; the run still evaluates the best weights so far. */
-export type ToWorker = TrainRequest | BacktestRequest | ForecastRequest | LoadRequest | { type: 'stop' };
+export type ToWorker = TrainRequest | BacktestRequest | ForecastRequest | LoadRequest | ExplainRequest | { type: 'stop' };
 
 /**
  * `user`: a UserError, shown as is (Stop before the first training step is one); `stopped`: Stop cancelled a
@@ -64,4 +85,7 @@ export type FromWorker =
   | { type: 'backtested'; result: BacktestResult }
   | { type: 'failed'; kind: FailureKind; message: string }
   | { type: 'loaded'; id: number; name: string; text: string; data: MarketData }
-  | { type: 'load-failed'; id: number; name: string; message: string };
+  | { type: 'load-failed'; id: number; name: string; message: string }
+  /** `day` is the request's (the day forecast); the report's day is the one the forecast was made on, the day before. */
+  | { type: 'explained'; id: number; day: string; report: ExplainReport }
+  | { type: 'explain-failed'; id: number; message: string };

@@ -23,6 +23,8 @@ export interface ResultElements {
 type TestSeries = PipelineResult['testDays'][number];
 
 const TRADING_DAYS = 252;
+/** A second click within this long makes a double-click (most systems' default is 500 ms; most people click faster). */
+const DOUBLE_CLICK_MS = 300;
 /** The summary's note on results that cannot be right (their rows say 'not valid'). */
 const notValid = (warnings: string[]) => (warnings.length ? ` Not valid: ${warnings.join(' ')}` : '');
 /**
@@ -53,7 +55,11 @@ export class Results {
   private readonly riskChart: Chart;
   private series: TestSeries[] = [];
 
-  constructor(private readonly el: ResultElements) {
+  /** `onDayClick`: a click (not a drag to zoom) on the forecast chart, with the series and the day under it. */
+  constructor(
+    private readonly el: ResultElements,
+    private readonly onDayClick: (series: number, day: string) => void,
+  ) {
     this.forecastChart = new Chart(el.forecast);
     this.riskChart = new Chart(el.risk);
     el.seriesPicker.addEventListener('change', () => this.drawSeries(Number(el.seriesPicker.value)));
@@ -113,6 +119,19 @@ export class Results {
     this.el.nextDay.hidden = false;
   }
 
+  /** A single click, neither the end of a drag to zoom nor half of the double-click that resets the zoom. */
+  private listenForDayClicks(u: uPlot, index: number): void {
+    let downAt = 0;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    u.over.addEventListener('mousedown', (e) => (downAt = e.clientX));
+    u.over.addEventListener('click', (e) => {
+      clearTimeout(pending);
+      if (e.detail > 1 || Math.abs(e.clientX - downAt) > 3) return;
+      const day = this.series[index]?.dates[u.posToIdx(e.clientX - u.over.getBoundingClientRect().left)];
+      if (day !== undefined) pending = setTimeout(() => this.onDayClick(index, day), DOUBLE_CLICK_MS);
+    });
+  }
+
   private drawSeries(index: number): void {
     const s = this.series[index];
     if (!s) return;
@@ -128,6 +147,7 @@ export class Results {
     this.forecastChart.show(
       {
         ...common,
+        hooks: { ...common.hooks, ready: [(u) => this.listenForDayClicks(u, index)] },
         axes: [{}, { label: 'volatility, annualized %', size: 56 }],
         series: [
           dateSeries,

@@ -2,12 +2,13 @@
 // so far). It arrives as a message (handled whenever the pipeline awaits, as WebGPU training does every few steps)
 // and, on cross-origin isolated pages, through a shared flag read at every progress report, which also reaches the
 // CPU backend's synchronous loop.
-import { UserError } from '../errors.js';
+import { check, UserError } from '../errors.js';
+import { decodeDataFile, parseMarketData } from '../finance/data.js';
+import { explainForecast } from '../finance/explain.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
 import { runBacktest } from '../finance/walkForward.js';
-import { decodeDataFile, parseMarketData } from '../finance/data.js';
-import type { BacktestRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
+import type { BacktestRequest, ExplainRequest, ForecastRequest, FromWorker, LoadRequest, ToWorker, TrainRequest } from './protocol.js';
 
 let stopController: AbortController | undefined;
 let stopFlag: Int32Array | undefined;
@@ -30,6 +31,20 @@ async function train(request: TrainRequest, stopTraining: AbortSignal): Promise<
     },
   );
   return { type: 'trained', result };
+}
+
+/** The forecast for `day` is made at the close of the trading day before: that is the day explained. */
+async function explain(request: ExplainRequest): Promise<FromWorker> {
+  const { id, day, modelText, csvText, dataOptions, backend, series } = request;
+  try {
+    const { dates } = parseMarketData(csvText, dataOptions);
+    const t = dates.indexOf(day);
+    check(t > 0, `${day} is not a trading day after the first in the data`);
+    return { type: 'explained', id, day, report: await explainForecast({ modelText, csvText, dataOptions, backend, series, date: dates[t - 1] }) };
+  } catch (e) {
+    const error = e as Error;
+    return { type: 'explain-failed', id, message: e instanceof UserError ? error.message : `unexpected error: ${error.name}: ${error.message}` };
+  }
 }
 
 async function forecast(request: ForecastRequest): Promise<FromWorker> {
@@ -73,5 +88,6 @@ self.addEventListener('message', (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.type === 'stop') stopController?.abort();
   else if (message.type === 'load') post(load(message));
+  else if (message.type === 'explain') void explain(message).then(post);
   else void run(message);
 });

@@ -19,6 +19,8 @@ export interface ExplainInput {
   date?: string;
   from?: string;
   to?: string;
+  /** Which of the file's series (0-based); default 0, the first. */
+  series?: number;
   /** Integrated-gradient interpolation points; default 32. */
   steps?: number;
   /** How the path integral is summed over them; default 'gauss-legendre'. */
@@ -37,7 +39,7 @@ export interface ExplainedDay {
 
 export interface ExplainReport {
   version: 1;
-  series: string; // the file's first series
+  series: string; // the series explained (the file's first unless chosen)
   output: string;
   horizon: number; // days the forecast variance covers: output 0 of an h-day model is the h-day log-variance
   steps: number;
@@ -84,7 +86,9 @@ export async function explainForecast(input: ExplainInput): Promise<ExplainRepor
   const risk = readRiskMeta(extra, model);
   const market = parseMarketData(input.csvText, { ...risk.dataOptions, ...input.dataOptions });
   const features = modelFeatures(risk, market);
-  const series = market.series[0];
+  const which = input.series ?? 0;
+  check(Number.isInteger(which) && which >= 0 && which < market.series.length, `series must be a number from 0 to ${market.series.length - 1} (the file has ${market.series.length}; got ${which})`);
+  const series = market.series[which];
   const origins = chooseDays(market.dates, risk.window, input);
   const T = risk.window, F = risk.features.length, steps = input.steps ?? 32, quadrature = input.quadrature ?? 'gauss-legendre';
   const x = buildWindows(features(series), risk.scaler, origins, T);

@@ -37,5 +37,8 @@ describe('explaining one day', () => {
     const x = (title: string) => Number(svg.match(new RegExp(`<rect x="(\\d+)"[^>]*><title>${title}`))![1]);
     expect(x('return, lag 0')).toBeGreaterThan(x('return, lag 2'));
     expect(svg).toContain('+1.20'); // the legend's limit: the largest |attribution|
+    // Three lags are narrower than the title and the legend's units: the picture is made wide enough for them.
+    const width = Number(svg.match(/width="(\d+)"/)![1]);
+    expect(width).toBeGreaterThan(190 + 'log-variance units (red raises the forecast)'.length * 7);
   });
 });

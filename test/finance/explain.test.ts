@@ -66,6 +66,18 @@ describe('explain', () => {
     await expect(explainForecast({ modelText, csvText: csv, from: '2030-01-01', to: '2030-12-31', backend: 'cpu' })).rejects.toThrow(/no trading day/);
   });
 
+  it('explains the series asked for in a file of several', async () => {
+    // The same closes twice, the second column doubled: the same returns, so the same attributions.
+    const lines = csv.split('\n');
+    const two = [`${lines[0]},twice`, ...lines.slice(1).map((l) => `${l},${(2 * Number(l.split(',')[1])).toFixed(4)}`)].join('\n');
+    const dataOptions = { priceColumns: ['close', 'twice'] }; // the model file names the one column it was trained on
+    const first = await explainForecast({ modelText, csvText: two, dataOptions, backend: 'cpu' });
+    const second = await explainForecast({ modelText, csvText: two, dataOptions, series: 1, backend: 'cpu' });
+    expect([first.series, second.series]).toEqual(['close', 'twice']);
+    expect(second.days[0].attributions.flat().map((a) => a.toFixed(4))).toEqual(first.days[0].attributions.flat().map((a) => a.toFixed(4)));
+    await expect(explainForecast({ modelText, csvText: two, dataOptions, series: 2, backend: 'cpu' })).rejects.toThrow(/series must be a number from 0 to 1 \(the file has 2; got 2\)/);
+  });
+
   it('permutation importance: seeded, one finite QLIKE rise per feature', async () => {
     const { model, extra } = modelFromJSON(modelText);
     const risk = extra.risk as RiskModelMeta;
