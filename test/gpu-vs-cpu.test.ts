@@ -114,7 +114,7 @@ describe('GPU kernels vs CPU reference', () => {
       };
       await against(half ? withHalfRecurrentWeights(config, model.params) : model.params, { outputs: 1e-4, grads: 1e-3 }, half ? 'on W_h rounded to f16' : '');
       if (half) await against(model.params, { outputs: 1e-3, grads: 1e-2 }, 'on f32 weights');
-      expect(gpu.stats.kernelChoice.recurrentWeights).toBe(half ? 'f16 packed (unpack2x16float)' : kernels.recurrent === 'narrow' ? 'f32 in registers' : 'f32');
+      expect(gpu.stats.kernelChoice.recurrentWeights).toBe(half ? 'f16 packed (unpack2x16float)' : kernels.recurrent === 'wide' || kernels.recurrent === 'stepwise' ? 'f32' : 'f32 in registers');
       expect(gpu.stats.kernelChoice.recurrent).toMatch(new RegExp(`^${kernels.recurrent}`));
       if (kernels.recurrent !== 'narrow') expect(gpu.stats.kernelChoice.recurrent).toContain(`rows a lane=${kernels.rowsPerLane ?? 1})`);
       // The narrow pair passes dG in a texture (the adapter's limits hold every shape here).

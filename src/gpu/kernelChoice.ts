@@ -12,6 +12,9 @@ import { encodeDispatches, type Dispatch } from './program.js';
 /** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
 export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
 
+/** The recurrent kernels that read W_h from memory every step (and so may read its packed f16 copy). */
+const readsWeights = (c: KernelChoice) => c.recurrent === 'wide' || c.recurrent === 'stepwise';
+
 /** The most batch rows a lane of the wide or stepwise recurrence carries (the kernels unroll over them). */
 export const MAX_ROWS_PER_LANE = 8;
 
@@ -32,8 +35,8 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
       throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
     }
-    if (forced.recurrentWeights === 'f16-packed' && forced.recurrent === 'narrow') {
-      throw new UserError("recurrentWeights 'f16-packed' is for the wide or stepwise recurrent kernels only (the narrow ones hold W_h in registers)");
+    if (forced.recurrentWeights === 'f16-packed' && !readsWeights(forced)) {
+      throw new UserError("recurrentWeights 'f16-packed' is for the wide or stepwise recurrent kernels only (the others hold W_h in registers)");
     }
     if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
       throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
@@ -129,7 +132,7 @@ export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number
       narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
       stepwise: `stepwise(${T} dispatches a pass,rows a lane=${R})`,
     }[choice.recurrent],
-    recurrentWeights: choice.recurrent === 'narrow' ? 'f32 in registers' : choice.recurrentWeights === 'f16-packed' ? 'f16 packed (unpack2x16float)' : 'f32',
+    recurrentWeights: !readsWeights(choice) ? 'f32 in registers' : choice.recurrentWeights === 'f16-packed' ? 'f16 packed (unpack2x16float)' : 'f32',
     gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };
 }
