@@ -46,6 +46,23 @@ function rows({ H, T, I, B }, wgStorage) {
   add('lstm_backward, W_h f16-packed (new)', '—', `R=1: ${halfB(1)}; R=4: ${halfB(4)}; as f32 otherwise`);
   // Each pack reads W_h (4H² f32) and writes H² pairs of u32; the backward pack replaces the f32 transpose.
   add('half_weights packs (new, f16 variant)', '—', `${MB(2 * (4 * H * H + 2 * H * H) * f32)} for both: forward pack coalesced, backward pack reads W_h rows 16 bytes a lane (lanes 16H bytes apart); 2 × ${wg(ceil((H * H) / 64), 64)}`);
+  // lstm_persistent (H <= 128; lanesFor and the split as persistentTiling in src/gpu/lstmPersistent.ts picks them
+  // with 256+ lanes and subgroups of 4 or more). W_h is read once per workgroup, into registers; each of the S lanes
+  // of a unit reads its unit's inputs (broadcast), lane s = 0 writes the results.
+  if (H <= 128) {
+    const lanesFor = Math.max(256, (H * H) / 16);
+    let S = 1;
+    while (S * 2 <= 4 && H * S * 2 <= lanesFor) S *= 2;
+    const once = B * H * G * f32; // each of the B workgroups (1 row each) loads all of W_h once
+    const regs = 4 * ceil(H / S);
+    const pwg = `${wg(B, H * S)}, ${regs} floats of W_h a lane`;
+    const fwdIo = (S * TB * G + TB * G + 2 * TB * H) * f32;
+    add('lstm_persistent forward (new)', '—', `${MB(fwdIo + once)}: W_h ${MB(once)} once (runs of ${32 / S} floats), never again; xproj read by the ${S} lanes of a unit (broadcast); h from workgroup memory; 1 barrier a step with subgroups, 2 without; ${pwg}`);
+    const bwdIo = (S * (TB * G + 2 * TB * H + B * H) + TB * G) * f32;
+    add('lstm_persistent backward (new)', '—', `${MB(bwdIo + once)}: W_h ${MB(once)} once (runs of ${S} floats), no W_hᵀ; gates, c read by the ${S} lanes of a unit (broadcast); dG_t from workgroup memory; 1 barrier a step with subgroups, 2 without; ${pwg}`);
+  } else {
+    add('lstm_persistent (new)', '—', `does not apply: H > 128 (W_h would take ${(4 * H * H) / 1024} floats a lane over 1024 lanes)`);
+  }
   add('transpose (new)', '—', `${MB(2 * H * G * f32)}: W_h in, W_hᵀ out, both coalesced (16×16 tiles); ${wg(ceil(G / 16) * ceil(H / 16), 256)}`);
   // 64×64-tile GEMM: per K-step of 16 a workgroup loads 16×64 of A and of B (4-float runs), writes its 64×64 tile.
   const gemm = (name, M, N, K) => {

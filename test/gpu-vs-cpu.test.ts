@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSession } from '../src/backend.js';
 import { narrowEligible } from '../src/gpu/lstmNarrow.js';
+import { PERSISTENT_MAX_HIDDEN } from '../src/gpu/lstmPersistent.js';
 import type { KernelChoice } from '../src/engine.js';
 import { createModel, paramLayout, targetsPerWindow, type ModelConfig } from '../src/model.js';
 import { Rng } from '../src/rng.js';
@@ -58,6 +59,13 @@ function withHalfRecurrentWeights(config: ModelConfig, params: Float32Array): Fl
   return rounded;
 }
 
+// W_h held in registers (offered on GPUs for H <= 128), refused at H = 256; the workgroup-memory reduction (slow to
+// compile on SwiftShader, each reduction alone in test/kernels/lstm-persistent.test.ts) on a few shapes.
+const persistent: KernelChoice = { recurrent: 'persistent', gradients: 'wide' };
+const persistentCases = new Set(['B=1 T=1 I=1', 'H=7 odd, B=5', 'H=64 qlike', 'H=128 2 outputs', 'H=256', '3 layers of sizes 12, 6, 9', '2 layers H=9 hard_sigmoid (TF.js)']);
+const persistentWorkgroup: KernelChoice = { recurrent: 'persistent', gradients: 'wide', reduction: 'workgroup', rowsPerLane: 4 };
+const persistentWorkgroupCases = new Set(['H=7 odd, B=5', '3 layers of sizes 12, 6, 9']);
+
 describe('GPU kernels vs CPU reference', () => {
   it('falls back to the per-step kernels when H is too large for the fused ones', async () => {
     const ctx = await requireGpu();
@@ -81,10 +89,14 @@ describe('GPU kernels vs CPU reference', () => {
     gpu.destroy();
   });
 
-  for (const { name, config, B, T } of cases) for (const kernels of [...choices, ...(multiRowCases.has(name) ? multiRow : []), ...(halfWeightsCases.has(name) ? halfWeights : [])]) {
+  for (const { name, config, B, T } of cases) for (const kernels of [...choices, ...(multiRowCases.has(name) ? multiRow : []), ...(persistentCases.has(name) ? [persistent] : []), ...(persistentWorkgroupCases.has(name) ? [persistentWorkgroup] : []), ...(halfWeightsCases.has(name) ? halfWeights : [])]) {
     const half = kernels.recurrentWeights === 'f16-packed';
-    it(`${name} [${kernels.recurrent}/${kernels.gradients}${kernels.rowsPerLane ? `, ${kernels.rowsPerLane} rows a lane` : ''}${half ? ', W_h f16-packed' : ''}]`, async () => {
+    it(`${name} [${kernels.recurrent}/${kernels.gradients}${kernels.rowsPerLane ? `, ${kernels.rowsPerLane} rows a lane` : ''}${kernels.reduction ? `, ${kernels.reduction} reduction` : ''}${half ? ', W_h f16-packed' : ''}]`, async () => {
       const ctx = await requireGpu();
+      if (kernels.recurrent === 'persistent' && Math.max(...[config.hiddenSize].flat()) > PERSISTENT_MAX_HIDDEN) {
+        await expect(openSession('webgpu', config, { batchSize: B, steps: T, kernels })).rejects.toThrow(/persistent recurrent kernels need/);
+        return;
+      }
       if (kernels.recurrent === 'narrow') {
         // Not a skip: where narrow kernels cannot run, opening a session with them must say so.
         if (![config.hiddenSize].flat().every((H) => narrowEligible(ctx, H, T * B))) {

@@ -53,6 +53,24 @@ describe('training', () => {
     });
   }
 
+  it('one open session serves several trainings and predictions: the same weights and outputs as a session each', async () => {
+    const data = garchWindows(256, 10, 3);
+    const options = { backend: 'cpu' as const, epochs: 2, batchSize: 16, validationSplit: 0.25 };
+    const fresh = [createModel(config, 5), createModel(config, 6)];
+    for (const m of fresh) await train(m, data, options);
+    const freshOut = await predict(fresh[1], data, { backend: 'cpu', batchSize: 16 });
+    const session = await openSession('cpu', config, { batchSize: 16, steps: 10 });
+    try {
+      const shared = [createModel(config, 5), createModel(config, 6)];
+      for (const m of shared) await train(m, data, { ...options, session });
+      expect(shared[0].params).toEqual(fresh[0].params);
+      expect(shared[1].params).toEqual(fresh[1].params);
+      expect(await predict(shared[1], data, { backend: 'cpu', batchSize: 16, session })).toEqual(freshOut);
+    } finally {
+      session.destroy();
+    }
+  });
+
   it('stops on an AbortSignal and keeps the weights', async () => {
     const data = garchWindows(256, 10);
     const model = createModel({ ...config, layers: 1 }, 2);

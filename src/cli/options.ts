@@ -238,11 +238,12 @@ Example:
 export const BACKTEST_HELP = `Usage: webgpu-lstm backtest [options]
 
 Walk-forward (rolling-origin) evaluation: over the out-of-sample period (default: the last half of the data, at
-least 2 years) every forecast of day t+1 uses data up to day t only. The baselines (EWMA, GARCH, HAR) are
+least 2 years) every forecast of day t+1 uses data up to day t only. The baselines (EWMA, GARCH, GJR, HAR, log-HAR) are
 re-estimated every --refit-every days, on an expanding or a rolling window; the LSTM ensemble is re-trained every
 --retrain-every days on all data so far (its last 15% early-stops it), warm-started from its previous weights.
 The schedule starts at the first out-of-sample day, so appending rows never changes an earlier forecast. Prints
-QLIKE and MSE per model, Diebold-Mariano tests of the LSTM against each baseline and the 99% VaR exceptions.
+QLIKE and MSE per model, Diebold-Mariano tests of the LSTM against each baseline, the Model Confidence Set, the
+VaR and ES backtests, and the volatility-targeting strategy of each model.
 
 Options:
 ${optionLines(BACKTEST_OPTIONS)}

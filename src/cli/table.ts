@@ -170,14 +170,20 @@ export function riskControlTable(report: BacktestReport): string {
   ].join('\n');
 }
 
+/** "(min-max)" of the epochs of the trainings from scratch or of the warm-started ones. */
+function epochRange(report: BacktestReport, warmStart: boolean): string {
+  const epochs = report.training.trainings.filter((t) => t.warmStart === warmStart).map((t) => t.epochs);
+  return `(${Math.min(...epochs)}-${Math.max(...epochs)})`;
+}
+
 /** Lines under the backtest table: the schedule, the trainings, warm starts against fits from scratch. */
 export function backtestSummary(report: BacktestReport): string {
   const w = report.walkForward;
   const lines = [
     `Schedule: baselines re-estimated every ${w.refitEvery} days (${w.refits} fits, ${w.windowKind}${w.fitDays ? ` ${w.fitDays} days` : ''}), ` +
       `LSTM re-trained every ${w.retrainEvery} days (${w.retrains} times, ${w.trainings} trainings) in ${fixed(w.seconds, 1)} s on ${report.training.backend}${report.training.adapter ? ` (${report.training.adapter})` : ''}`,
-    `Epochs per training: ${fixed(w.epochs.fromScratch, 1)} from scratch (${fixed(w.trainingSeconds.fromScratch, 1)} s), ` +
-      (w.epochs.warmStart === null ? 'no warm start' : `${fixed(w.epochs.warmStart, 1)} warm-started (${fixed(w.trainingSeconds.warmStart!, 1)} s)`),
+    `Epochs per training (mean, range): from scratch ${fixed(w.epochs.fromScratch, 1)} ${epochRange(report, false)}, ${fixed(w.trainingSeconds.fromScratch, 1)} s each; ` +
+      (w.epochs.warmStart === null ? 'no warm start' : `warm-started ${fixed(w.epochs.warmStart, 1)} ${epochRange(report, true)}, ${fixed(w.trainingSeconds.warmStart!, 1)} s each`),
   ];
   for (const s of report.series) {
     if (!s.ensemble) continue;

@@ -1,7 +1,7 @@
 // `explain`: which days and which features drive the LSTM's volatility forecast. Integrated gradients of the
 // log-variance output for chosen days (the engine computes them), and permutation importance as the model-agnostic
 // cross-check. Environment-agnostic like the pipeline.
-import type { BackendChoice } from '../engine.js';
+import type { BackendChoice, Session } from '../engine.js';
 import { check } from '../errors.js';
 import { modelFromJSON, type Model } from '../model.js';
 import { Rng } from '../rng.js';
@@ -152,6 +152,8 @@ export interface PermutationOptions {
   seed?: number; // default 1
   backend?: BackendChoice;
   batchSize?: number;
+  /** An open session (of batchSize) to predict on instead of opening one. */
+  session?: Session;
 }
 
 /**
@@ -186,7 +188,7 @@ export async function permutationImportance(
       }
     }
   }
-  const out = await predict(model, { x, count: copies * count, steps: T }, { backend: options.backend, batchSize: options.batchSize });
+  const out = await predict(model, { x, count: copies * count, steps: T }, { backend: options.backend, batchSize: options.batchSize, session: options.session });
   const meanQlike = (copy: number) => {
     let sum = 0;
     for (let w = 0; w < count; w++) sum += qlike(variances[w], c * Math.exp(out[(copy * count + w) * O]));
@@ -214,8 +216,8 @@ export function importanceAt(
   scaler: Scaler,
   targets: Float64Array,
   origins: number[],
-  o: { window: number; backend: BackendChoice; batchSize?: number },
+  o: { window: number; backend: BackendChoice; batchSize?: number; session?: Session },
 ): Promise<Record<string, number>> {
   const windows = { x: buildWindows(matrix, scaler, origins, o.window), count: origins.length, steps: o.window };
-  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, calibration });
+  return permutationImportance(model, windows, Float64Array.from(origins, (t) => targets[t]), matrix.names, { backend: o.backend, batchSize: o.batchSize, session: o.session, calibration });
 }

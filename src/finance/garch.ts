@@ -87,28 +87,53 @@ export function garchVariances(returns: ArrayLike<number>, p: GarchParams, backc
   return out;
 }
 
+/**
+ * A sum of logs taken as the log of a running product, folded into the sum only when the product leaves
+ * [1e-150, 1e150]: a log per day was most of a fit's time. NaN and ±Infinity come out as a sum of logs gives them.
+ */
+class LogSum {
+  private sum = 0;
+  private product = 1;
+  add(x: number): void {
+    const p = this.product * x;
+    if (p > 1e-150 && p < 1e150) this.product = p;
+    else {
+      this.sum += Math.log(p);
+      this.product = 1;
+    }
+  }
+  value(): number {
+    return this.sum + Math.log(this.product);
+  }
+}
+
 /** Log-likelihood with Gaussian innovations when p.nu is null, standardised Student-t ones otherwise. */
 export function garchLogLikelihood(returns: ArrayLike<number>, p: GarchParams, backcast = garchBackcast(returns, p.mu)): number {
   const n = returns.length;
+  const mu = p.mu;
   let sigma2 = p.omega + garchPersistence(p) * backcast;
-  let sum = 0;
+  const logVariances = new LogSum();
   if (p.nu === null) {
+    let squares = 0;
     for (let t = 0; t < n; t++) {
-      const e = returns[t] - p.mu;
-      sum += Math.log(sigma2) + (e * e) / sigma2;
+      const e = returns[t] - mu;
+      logVariances.add(sigma2);
+      squares += (e * e) / sigma2;
       sigma2 = nextVariance(p, e, sigma2);
     }
-    return -0.5 * (n * Math.log(2 * Math.PI) + sum);
+    return -0.5 * (n * Math.log(2 * Math.PI) + logVariances.value() + squares);
   }
   // Unit-variance t: density Γ((ν+1)/2) / (Γ(ν/2)·sqrt(π(ν-2))) · (1 + z²/(ν-2))^(-(ν+1)/2), z = e/sigma.
   const nu = p.nu;
   const constant = jStat.gammaln((nu + 1) / 2) - jStat.gammaln(nu / 2) - 0.5 * Math.log(Math.PI * (nu - 2));
+  const tails = new LogSum();
   for (let t = 0; t < n; t++) {
-    const e = returns[t] - p.mu;
-    sum += Math.log(sigma2) + (nu + 1) * Math.log1p((e * e) / ((nu - 2) * sigma2));
+    const e = returns[t] - mu;
+    logVariances.add(sigma2);
+    tails.add(1 + (e * e) / ((nu - 2) * sigma2));
     sigma2 = nextVariance(p, e, sigma2);
   }
-  return n * constant - 0.5 * sum;
+  return n * constant - 0.5 * (logVariances.value() + (nu + 1) * tails.value());
 }
 
 const logistic = (x: number) => 1 / (1 + Math.exp(-x));
@@ -206,7 +231,8 @@ export function fitGarch(returns: ArrayLike<number>, { model = 'garch', dist = '
   const starts = startingPoints(layout);
   if (start) starts.unshift(toFree(unitStart(start, layout, mean, scale), layout));
   // Nelder–Mead from the three best starts (one when an earlier fit is given: it is nearly always the best).
-  const best = minimize(objective, starts, { step: starts[0].map((_, i) => (i === 0 ? 0.05 : 0.5)), searches: start ? 1 : 3 });
+  const reach = start ? 0.2 : 1;
+  const best = minimize(objective, starts, { step: starts[0].map((_, i) => reach * (i === 0 ? 0.05 : 0.5)), searches: start ? 1 : 3 });
   const unit = fromFree(best.x, layout);
   const params: GarchParams = { ...unit, mu: mean + scale * unit.mu, omega: scale * scale * unit.omega };
   const persistence = garchPersistence(params);

@@ -1,7 +1,7 @@
 // The LSTM volatility forecaster on top of the engine: K independently initialised members trained on the
 // same windows, each predicting log-variance, each calibrated on the training windows.
-import type { BackendChoice, SetupProgress } from '../engine.js';
-import { createModel, type LossKind, type Model } from '../model.js';
+import type { BackendChoice, Session, SetupProgress } from '../engine.js';
+import { createModel, type LossKind, type Model, type ModelConfig } from '../model.js';
 import { predict, train } from '../train/trainer.js';
 import type { Sequences, TrainProgress, TrainResult } from '../train/types.js';
 import { VARIANCE_FLOOR } from './features.js';
@@ -33,16 +33,22 @@ export function lstmOutputs(loss: LossKind, horizon: number): number {
   return loss === 'student-t' || horizon > 1 ? 2 : 1;
 }
 
-/** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
-export function createMember(settings: LstmOptions & { horizon?: number }, inputSize: number, k: number): Model {
+/** The network every member is. */
+export function memberConfig(settings: LstmOptions & { horizon?: number }, inputSize: number): ModelConfig {
   const { dropout, recurrentDropout } = settings; // set only when used: a model file without dropout stays as it was
   const rates = { ...(dropout > 0 ? { dropout } : {}), ...(recurrentDropout > 0 ? { recurrentDropout } : {}) };
-  return createModel({ inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss, settings.horizon ?? 1), loss: settings.loss, ...rates }, settings.seed + k);
+  return { inputSize, hiddenSize: settings.hidden, layers: settings.layers, outputs: lstmOutputs(settings.loss, settings.horizon ?? 1), loss: settings.loss, ...rates };
+}
+
+/** A new, untrained member k (0-based): members differ in their initial weights and their shuffling, nothing else. */
+export function createMember(settings: LstmOptions & { horizon?: number }, inputSize: number, k: number): Model {
+  return createModel(memberConfig(settings, inputSize), settings.seed + k);
 }
 
 /**
  * Trains member k (0-based) of `members` in place, from its current weights: a new member trains from scratch,
- * a trained one is warm-started. Early-stopped on the validation windows, best weights restored.
+ * a trained one is warm-started. Early-stopped on the validation windows, best weights restored. `session`: an
+ * open one to train on (the caller destroys it).
  */
 export function trainMember(
   model: Model,
@@ -50,10 +56,11 @@ export function trainMember(
   members: number,
   settings: LstmOptions,
   data: { train: Sequences; validation: Sequences },
-  hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal },
+  hooks: { onProgress?: (p: MemberProgress) => void; onSetup?: (p: SetupProgress) => void; signal?: AbortSignal; session?: Session },
 ): Promise<TrainResult> {
   return train(model, data.train, {
     backend: settings.backend,
+    session: hooks.session,
     epochs: settings.epochs,
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
@@ -114,12 +121,12 @@ export function degreesOfFreedom(u: number): number {
 /**
  * Each member's outputs for the windows x [count, window, features]. Pass the training batch size
  * where there is one: the engine prepares its kernels per batch shape, and a new shape costs seconds on a
- * software adapter.
+ * software adapter. `session`: an open one (of that batch size) to predict on instead of one per member.
  */
-export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendChoice, batchSize?: number): Promise<MemberOutput[]> {
+export async function memberOutputs(models: Model[], x: Float32Array, count: number, window: number, backend: BackendChoice, batchSize?: number, session?: Session): Promise<MemberOutput[]> {
   const out: MemberOutput[] = [];
   for (const model of models) {
-    const raw = await predict(model, { x, count, steps: window }, { backend, batchSize });
+    const raw = await predict(model, { x, count, steps: window }, { backend, batchSize, session });
     if (model.config.outputs === 1) {
       out.push({ logVariance: raw, oneDayLogVariance: null, nu: null });
       continue;

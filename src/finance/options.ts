@@ -42,8 +42,10 @@ export interface WalkForwardOptions {
   refitEvery: number;
   /** The LSTM is re-trained (warm-started) every retrainEvery out-of-sample days ... */
   retrainEvery: number;
-  /** ... for at most this many epochs (the first fit, from scratch, may take `epochs`). */
+  /** ... for at most this many epochs (the first fit, from scratch, may take `epochs`) ... */
   warmEpochs: number;
+  /** ... stopping after this many epochs without a better validation loss (the first fit uses `patience`). */
+  warmPatience: number;
   windowKind: WindowKind;
   /** Days of the rolling estimation window. */
   fitDays: number;
@@ -137,6 +139,16 @@ export const WALK_FORWARD_SPECS: OptionSpec<keyof WalkForwardOptions>[] = [
   { key: 'refitEvery', flag: 'refit-every', value: 'N', kind: 'integer', min: 1, max: 2520, label: 'Refit every (days)', help: 're-estimate the baselines every N out-of-sample days' },
   { key: 'retrainEvery', flag: 'retrain-every', value: 'N', kind: 'integer', min: 1, max: 2520, label: 'Retrain every (days)', help: 're-train the LSTM (warm-started) every N out-of-sample days' },
   { key: 'warmEpochs', flag: 'warm-epochs', value: 'N', kind: 'integer', min: 1, max: 10000, label: 'Warm-start epochs', help: 'most epochs of a warm-started re-training (the first fit, from scratch, may take --epochs)' },
+  {
+    key: 'warmPatience',
+    flag: 'warm-patience',
+    value: 'N',
+    kind: 'integer',
+    min: 1,
+    max: 10000,
+    label: 'Warm-start patience',
+    help: 'a warm-started re-training stops after N epochs without a better validation loss (the first fit uses --patience)',
+  },
   { key: 'windowKind', flag: 'window-kind', value: 'KIND', kind: 'choice', choices: { expanding: 'expanding', rolling: 'rolling' }, label: 'Estimation window', help: "'expanding' (all data up to the refit) or 'rolling' (the last --fit-days)" },
   { key: 'fitDays', flag: 'fit-days', value: 'N', kind: 'integer', min: 250, max: 100000, label: 'Rolling window (days)', help: 'days of a rolling estimation window' },
 ];
@@ -172,7 +184,8 @@ export const DEFAULT_BACKTEST_OPTIONS: BacktestOptions = {
   ensemble: 5,
   refitEvery: 21,
   retrainEvery: 63,
-  warmEpochs: 4,
+  warmEpochs: 10,
+  warmPatience: 1,
   windowKind: 'expanding',
   fitDays: 2520,
   targetVol: 10,

@@ -13,7 +13,7 @@ import { trainMembers, type MemberProgress } from './lstm.js';
 import { backtestHorizon, BASEL_DAYS, BASELINE_NAMES, evaluateSeries, MODEL_NAMES, nextDay, nuSummary, standardisedResiduals, tailSet, withNu, type ForecastSet, type ModelName, type TailSet } from './evaluate.js';
 import { resolveRiskOptions, type RiskOptions } from './options.js';
 import type { RiskModelMeta, RiskReport, SeriesReport, SplitSummary } from './report.js';
-import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, oneDayBaselinesUpTo, ownNu, sequences, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, concat, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, oneDayBaselinesUpTo, ownNu, sequences, setupMessage, variancePath, type PipelineHooks, type PipelineStage } from './steps.js';
 import type { Sequences } from '../train/types.js';
 import type { TestDays } from './evaluate.js';
 
@@ -99,8 +99,7 @@ export async function runRiskPipeline(input: PipelineInput, hooks: PipelineHooks
     signal: hooks.signal,
     stop: hooks.stopTraining,
     onProgress: (p) => progress('training', 'training', p),
-    // WebGPU's set-up takes seconds on a CPU-like adapter (minutes at H = 256): say what it is doing.
-    onSetup: (p) => progress('training', p.stage === 'compiling' ? 'compiling kernels' : `choosing kernels: ${p.done + 1} of ${p.total}`),
+    onSetup: (p) => progress('training', setupMessage(p)),
   });
   check(models.length > 0, 'training was stopped before its first step, so nothing was trained or evaluated; the data and settings are kept: train again and let it run at least one step');
   const stopped = results.length < o.ensemble || results.some((r) => r.stopReason === 'aborted');

@@ -1,5 +1,6 @@
 // The steps both risk runs share (the single-split `train` and the walk-forward `backtest`): progress and hooks,
 // pooled LSTM windows, calibrated member forecasts, the baselines fitted on a range of days, the ensemble spread.
+import type { Session, SetupProgress } from '../engine.js';
 import type { LossKind, Model } from '../model.js';
 import type { Sequences } from '../train/types.js';
 import { ewmaForecasts, fitHar, fitLogHar, garchForecasts, harForecasts, logHarForecasts, meanSquare, RISKMETRICS_LAMBDA, type HarModel, type LogHarModel } from './baselines.js';
@@ -47,6 +48,11 @@ export interface PipelineHooks {
 
 export const now = () => performance.now() / 1000;
 
+/** What the engine's set-up is doing, for a progress line: WebGPU's takes seconds on a CPU-like adapter (minutes at H = 256). */
+export function setupMessage(p: SetupProgress): string {
+  return p.stage === 'compiling' ? 'compiling kernels' : `choosing kernels: ${p.done + 1} of ${p.total}`;
+}
+
 /** Concatenates windows (or targets) of several series: pooled training, windows of every series in each batch. */
 export function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -81,18 +87,19 @@ export function atOrigins(length: number, origins: number[], values: ArrayLike<n
 
 /**
  * Per member, the QLIKE-optimal scale of its forecasts over the given (pooled) windows and their targets: of the
- * horizon's variance output, or of the one-day output (`variances` then the one-day targets).
+ * horizon's variance output, or of the one-day output (`variances` then the one-day targets). `session`: an open
+ * one to predict on (see memberOutputs), here and in lstmForecasts.
  */
-export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions, output: 'horizon' | 'oneDay' = 'horizon'): Promise<number[]> {
-  const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize);
+export async function calibrate(models: Model[], set: Sequences, variances: Float64Array[], origins: number[], o: LstmOptions, output: 'horizon' | 'oneDay' = 'horizon', session?: Session): Promise<number[]> {
+  const outputs = await memberOutputs(models, set.x, set.count, o.window, o.backend, o.batchSize, session);
   const targets = concat(variances.map((y) => Float32Array.from(origins, (t) => y[t])));
   return outputs.map((out) => qlikeOptimalScale(output === 'horizon' ? out.logVariance : out.oneDayLogVariance!, targets));
 }
 
 /** The calibrated members' variance forecasts of one series at the given origins, their mean, and the mean one-day variance. */
-export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions, oneDayCalibration: number[] | null = null) {
+export async function lstmForecasts(models: Model[], calibration: number[], matrix: FeatureMatrix, scaler: Scaler, origins: number[], o: LstmOptions, oneDayCalibration: number[] | null = null, session?: Session) {
   const x = buildWindows(matrix, scaler, origins, o.window);
-  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize), calibration, oneDayCalibration);
+  return memberVariances(await memberOutputs(models, x, origins.length, o.window, o.backend, o.batchSize, session), calibration, oneDayCalibration);
 }
 
 /** The fitted baselines: GARCH(1,1) and GJR-GARCH(1,1) by maximum likelihood, HAR and log-HAR by OLS, EWMA's start. */

@@ -9,14 +9,16 @@ import { loadMarketData, type DataQuality } from './dataQuality.js';
 import { checkResults, sanityWarnings, type Sanity } from './sanity.js';
 import { BASELINE_NAMES, evaluateDays, MODEL_NAMES, nuSummary, PRIMARY, tailSet, withNu, type ModelName, type NuSummary, type SeriesEvaluation, type TailSet, type TestDays } from './evaluate.js';
 import { featureMatrix, FIRST_ORIGIN, fitScaler, varianceTargets, windowOrigins, type FeatureMatrix, type Scaler } from './features.js';
-import { createMember, trainMember, type MemberProgress } from './lstm.js';
+import { createMember, memberConfig, trainMember, type MemberProgress } from './lstm.js';
+import { openSession } from '../backend.js';
+import type { SetupProgress } from '../engine.js';
 import { forecastLosses, lossSeries, qlike, squaredError, type ForecastLosses } from './metrics.js';
 import { resolveBacktestOptions, type BacktestOptions } from './options.js';
 import type { EnsembleSpread, ExplainSummary } from './report.js';
 import { importanceAt } from './explain.js';
 import { buyAndHold, varLimitBreaches, varLimitPositions, volatilityTargeting, type StrategySummary } from './riskControl.js';
 import { mincerZarnowitz, modelConfidenceSet, type MincerZarnowitz, type ModelConfidenceSet } from './compare.js';
-import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
+import { atOrigins, baselinesUpTo, calibrate, ensembleSpread, fitBaselinesOn, invalidateTrafficLights, lstmForecasts, now, ownNu, sequences, setupMessage, type BaselineFits, type PipelineHooks, type PipelineStage, type WalkForwardProgress } from './steps.js';
 
 /** Two years of trading days: the shortest out-of-sample period the default choice gives. */
 export const MIN_DEFAULT_TEST_DAYS = 504;
@@ -63,6 +65,7 @@ export interface WalkForwardSummary {
   refitEvery: number;
   retrainEvery: number;
   warmEpochs: number;
+  warmPatience: number;
   windowKind: BacktestOptions['windowKind'];
   fitDays: number | null;
   /** Baseline re-estimations and LSTM re-trainings (each of every member). */
@@ -277,70 +280,81 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
   const trainings: TrainingRecord[] = [];
   let adapter: string | null = null;
 
-  for (const [e, R] of events.entries()) {
-    hooks.signal?.throwIfAborted();
-    const next = events[e + 1] ?? M;
-    const elapsed = now() - t0;
-    const walkForward: WalkForwardProgress = { refit: e + 1, refits: events.length, date: dates[R], etaSeconds: e > 0 ? (elapsed / e) * (events.length - e) : null };
-    progress('walk-forward', `refit ${e + 1} of ${events.length} at ${dates[R]}`, { walkForward });
+  // One session for every training and prediction of the run: all members share the network and the batch shape,
+  // and opening a session (workers, kernels, on 'auto' the backend choice) costs more than a warm start's epoch.
+  const windowsAtEnd = market.series.length * (M - FIRST_ORIGIN - o.window);
+  const job = { kind: 'train' as const, steps: o.ensemble * (o.epochs + (retrains.length - 1) * o.warmEpochs) * Math.ceil(windowsAtEnd / o.batchSize) };
+  progress('training', `setting up the ${o.backend} engine`);
+  const shape = { batchSize: o.batchSize, steps: o.window, signal: hooks.signal, onSetup: (p: SetupProgress) => progress('training', setupMessage(p)) };
+  const session = await openSession(o.backend, memberConfig(o, matrices[0].names.length), shape, job);
+  try {
+    for (const [e, R] of events.entries()) {
+      hooks.signal?.throwIfAborted();
+      const next = events[e + 1] ?? M;
+      const elapsed = now() - t0;
+      const walkForward: WalkForwardProgress = { refit: e + 1, refits: events.length, date: dates[R], etaSeconds: e > 0 ? (elapsed / e) * (events.length - e) : null };
+      progress('walk-forward', `refit ${e + 1} of ${events.length} at ${dates[R]}`, { walkForward });
 
-    if (retrains.includes(R)) {
-      // Every window whose target lies before day R; its last share early-stops the training.
-      const origins = windowOrigins({ from: FIRST_ORIGIN, to: R }, o.window, 1);
-      const cut = origins.length - Math.round(VALIDATION_SHARE * origins.length);
-      const data = { train: sequences(matrices, targets, scaler, origins.slice(0, cut), o.window, o.loss), validation: sequences(matrices, targets, scaler, origins.slice(cut), o.window, o.loss) };
-      for (let k = 0; k < o.ensemble; k++) {
-        const warmStart = models[k] !== undefined;
-        models[k] ??= createMember(o, matrices[0].names.length, k);
-        const settings = warmStart ? { ...o, epochs: Math.min(o.epochs, o.warmEpochs) } : o;
-        const result = await trainMember(models[k], k, o.ensemble, settings, data, { signal: hooks.signal, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
-        hooks.signal?.throwIfAborted();
-        adapter ??= result.engine.adapter ?? null;
-        trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
+      if (retrains.includes(R)) {
+        // Every window whose target lies before day R; its last share early-stops the training.
+        const origins = windowOrigins({ from: FIRST_ORIGIN, to: R }, o.window, 1);
+        const cut = origins.length - Math.round(VALIDATION_SHARE * origins.length);
+        const data = { train: sequences(matrices, targets, scaler, origins.slice(0, cut), o.window, o.loss), validation: sequences(matrices, targets, scaler, origins.slice(cut), o.window, o.loss) };
+        for (let k = 0; k < o.ensemble; k++) {
+          const warmStart = models[k] !== undefined;
+          models[k] ??= createMember(o, matrices[0].names.length, k);
+          const settings = warmStart ? { ...o, epochs: Math.min(o.epochs, o.warmEpochs), patience: o.warmPatience } : o;
+          const result = await trainMember(models[k], k, o.ensemble, settings, data, { signal: hooks.signal, session, onProgress: (training) => progress('training', 'training', { walkForward, training }) });
+          hooks.signal?.throwIfAborted();
+          adapter ??= result.engine.adapter ?? null;
+          trainings.push({ date: dates[R], member: k + 1, warmStart, epochs: result.history.length, bestEpoch: result.bestEpoch, seconds: result.seconds, stopReason: result.stopReason });
+        }
+        calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o, 'horizon', session);
+        if (e === 0) validationOrigins = origins.slice(cut);
+        // Scored on the days up to the next training, which these weights forecast out of sample: shuffled across them.
+        const until = retrains.find((t) => t > R) ?? M;
+        const forecastOrigins = Array.from({ length: until - R }, (_, j) => R - 1 + j);
+        for (const [i, state] of states.entries()) {
+          const importance = await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], forecastOrigins, { ...o, session });
+          for (const [f, v] of Object.entries(importance)) state.importance[f] = (state.importance[f] ?? 0) + v * forecastOrigins.length;
+        }
       }
-      calibration = await calibrate(models, data.validation, targets, origins.slice(cut), o);
-      if (e === 0) validationOrigins = origins.slice(cut);
-      // Scored on the days up to the next training, which these weights forecast out of sample: shuffled across them.
-      const until = retrains.find((t) => t > R) ?? M;
-      const forecastOrigins = Array.from({ length: until - R }, (_, j) => R - 1 + j);
-      for (const [i, state] of states.entries()) {
-        const importance = await importanceAt(models[0], calibration[0], matrices[i], scaler, targets[i], forecastOrigins, o);
-        for (const [f, v] of Object.entries(importance)) state.importance[f] = (state.importance[f] ?? 0) + v * forecastOrigins.length;
+      if (refits.includes(R)) {
+        const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
+        fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1, o.garchDist, fits[i]));
       }
-    }
-    if (refits.includes(R)) {
-      const range = o.windowKind === 'rolling' ? { from: Math.max(0, R - o.fitDays), to: R } : { from: 0, to: R };
-      fits = market.series.map((s, i) => fitBaselinesOn(s.returns, targets[i], range, 1, o.garchDist, fits[i]));
-    }
 
-    const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
-    for (const [i, s] of market.series.entries()) {
-      const state = states[i];
-      if (e === 0) {
-        // The first fit's validation days give the residuals that the t and FHS start from.
-        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o);
-        const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
-        const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
-        state.seed.lstm = z((j) => lstm.mean[j]);
-        state.lstmValidation = Float64Array.from(lstm.mean);
-        for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
-      }
-      const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o);
-      const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
-      origins.forEach((t, j) => {
-        const d = t + 1 - start;
-        state.forecasts.lstm[d] = lstm.mean[j];
-        lstm.members.forEach((m, k) => (state.members[k][d] = m[j]));
-        if (lstm.nu) state.lstmNu[d] = lstm.nu[j];
-        for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
-      });
-      for (const m of MODEL_NAMES) {
-        const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
-        // The Student-t LSTM's t tail is its own ν of each day; Gaussian and FHS from the residuals as for the rest.
-        const ownT = m === 'lstm' && o.loss === 'student-t';
-        for (let d = R - start; d < next - start; d++) state.tails[m][d] = ownT ? withNu(tails, state.lstmNu[d]) : tails;
+      const origins = Array.from({ length: next - R }, (_, j) => R - 1 + j);
+      for (const [i, s] of market.series.entries()) {
+        const state = states[i];
+        if (e === 0) {
+          // The first fit's validation days give the residuals that the t and FHS start from.
+          const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, validationOrigins, o, null, session);
+          const baselines = baselinesUpTo(s.returns, start, 1, fits[i]);
+          const z = (f: (j: number, t: number) => number) => Float64Array.from(validationOrigins, (t, j) => s.returns[t + 1] / Math.sqrt(f(j, t)));
+          state.seed.lstm = z((j) => lstm.mean[j]);
+          state.lstmValidation = Float64Array.from(lstm.mean);
+          for (const b of BASELINE_NAMES) state.seed[b] = z((_, t) => baselines[b][t]);
+        }
+        const lstm = await lstmForecasts(models, calibration, matrices[i], scaler, origins, o, null, session);
+        const baselines = baselinesUpTo(s.returns, next, 1, fits[i]);
+        origins.forEach((t, j) => {
+          const d = t + 1 - start;
+          state.forecasts.lstm[d] = lstm.mean[j];
+          lstm.members.forEach((m, k) => (state.members[k][d] = m[j]));
+          if (lstm.nu) state.lstmNu[d] = lstm.nu[j];
+          for (const b of BASELINE_NAMES) state.forecasts[b][d] = baselines[b][t];
+        });
+        for (const m of MODEL_NAMES) {
+          const tails = tailSet(residualsBefore(s.returns, start, state.forecasts[m], state.seed[m], R - start), m === 'lstm' ? undefined : ownNu(fits[i], m));
+          // The Student-t LSTM's t tail is its own ν of each day; Gaussian and FHS from the residuals as for the rest.
+          const ownT = m === 'lstm' && o.loss === 'student-t';
+          for (let d = R - start; d < next - start; d++) state.tails[m][d] = ownT ? withNu(tails, state.lstmNu[d]) : tails;
+        }
       }
     }
+  } finally {
+    session.destroy();
   }
 
   progress('evaluation', 'scoring the out-of-sample forecasts and backtesting VaR');
@@ -405,6 +419,7 @@ export async function runBacktest(input: BacktestInput, hooks: Pick<PipelineHook
       refitEvery: o.refitEvery,
       retrainEvery: o.retrainEvery,
       warmEpochs: o.warmEpochs,
+      warmPatience: o.warmPatience,
       windowKind: o.windowKind,
       fitDays: o.windowKind === 'rolling' ? o.fitDays : null,
       refits: refits.length,

@@ -64,7 +64,7 @@ export interface RecurrentDropout {
 const placeholderCache = new WeakMap<GPUDevice, RecurrentDropout>();
 
 /** Without dropout the kernels' mask bindings still need buffers (the shader never touches them): one pair per device. */
-function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { constants: { DROPOUT: number }; rmask: GPUBuffer; hrec: GPUBuffer } {
+export function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { constants: { DROPOUT: number }; rmask: GPUBuffer; hrec: GPUBuffer } {
   if (d) return { constants: { DROPOUT: 1 }, ...d };
   let p = placeholderCache.get(ctx.device);
   if (!p) {

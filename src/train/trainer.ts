@@ -101,7 +101,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   check(!plateau || validation, 'reduceLearningRateOnPlateau watches the validation loss: pass validation or validationSplit');
 
   const job = { kind: 'train' as const, steps: epochs * Math.ceil(trainSet.count / batchSize) };
-  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal }, job);
+  const session = options.session ?? (await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: trainSet.steps, onSetup: options.onSetup, signal: options.signal }, job));
   const started = now();
   const history: EpochRecord[] = [];
   let best: { epoch: number; loss: number; params: Float32Array } = { epoch: 0, loss: Infinity, params: model.params.slice() };
@@ -187,7 +187,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
     const restore = validation && best.epoch > 0 && (options.restoreBestWeights ?? true);
     model.params.set(restore ? best.params : lastGood);
   } finally {
-    session.destroy();
+    if (!options.session) session.destroy();
   }
   const seconds = now() - started;
   return {
@@ -204,6 +204,8 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
 export interface PredictOptions {
   backend?: BackendChoice; // default 'auto'
   batchSize?: number;
+  /** Predict on this open session (opened for at least batchSize and these steps; the caller destroys it). */
+  session?: Session;
 }
 
 /** Dense-head outputs (count, O) for windows x (count, steps, I). */
@@ -211,7 +213,7 @@ export async function predict(model: Model, data: { x: Float32Array; count: numb
   const { inputSize: I, outputs: O } = model.config;
   validateWindows(model, data, 'prediction input');
   const batchSize = Math.min(options.batchSize ?? 256, data.count);
-  const session = await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: data.steps }, { kind: 'predict', steps: Math.ceil(data.count / batchSize) });
+  const session = options.session ?? (await openSession(options.backend ?? 'auto', model.config, { batchSize, steps: data.steps }, { kind: 'predict', steps: Math.ceil(data.count / batchSize) }));
   try {
     session.setParams(model.params);
     const out = new Float32Array(data.count * O);
@@ -222,6 +224,6 @@ export async function predict(model: Model, data: { x: Float32Array; count: numb
     }
     return out;
   } finally {
-    session.destroy();
+    if (!options.session) session.destroy();
   }
 }

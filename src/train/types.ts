@@ -1,4 +1,4 @@
-import type { BackendChoice, EngineStats, SetupProgress } from '../engine.js';
+import type { BackendChoice, EngineStats, Session, SetupProgress } from '../engine.js';
 import type { LearningRateSchedule, ReduceOnPlateau } from './schedule.js';
 
 /** Windows of a sequence problem, all row-major Float32. */
@@ -42,6 +42,11 @@ export interface TrainOptions {
   /** After each epoch's record (and validation): returning false, or calling control.stop(), ends training there. */
   onEpochEnd?: (record: EpochRecord, control: { stop(): void }) => boolean | void | Promise<boolean | void>;
   lossReadEvery?: number; // read the GPU loss back every N steps (no stall per step); default 8
+  /**
+   * Train on this open session (opened for at least batchSize and these windows' steps) instead of opening one:
+   * the caller keeps it for more trainings and predictions and destroys it. Saves the set-up of each training.
+   */
+  session?: Session;
 }
 
 export interface EpochRecord {

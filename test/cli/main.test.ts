@@ -201,7 +201,7 @@ describe('backtest', () => {
     expect(r.stdout).toMatch(/^strategy\s+vol % \(target\)\s+vol of vol\s+Sharpe\s+max drawdown %\s+turnover$/m);
     expect(r.stdout).toMatch(/^buy and hold\s+\d/m);
     expect(r.stdout).toMatch(/DM p: Diebold-Mariano test/);
-    expect(r.stdout).toMatch(/Epochs per training: 1\.0 from scratch .* 1\.0 warm-started/);
+    expect(r.stdout).toMatch(/Epochs per training \(mean, range\): from scratch 1\.0 \(1-1\), [\d.]+ s each; warm-started 1\.0 \(1-1\), [\d.]+ s each/);
     expect(r.stdout).toMatch(/^Permutation importance \(the rise in QLIKE out of sample \(each training.s model on the days it forecast\) when a feature is shuffled across days\): .*log mean sq\. return 22d [+-]\d/m);
     expect(r.stderr).toMatch(/^refit 1 of 4 at 2003-02-1\d, ETA -$/m); // no TTY: a line per refit
     const json = JSON.parse(readFileSync(report, 'utf8'));

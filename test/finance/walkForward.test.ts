@@ -149,6 +149,23 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
     expect(rolling.report.forecasts.lstm.qlike).toBe(early.report.forecasts.lstm.qlike); // the LSTM always expands
     expect(rolling.report.forecasts.garch.qlike).not.toBe(early.report.forecasts.garch.qlike);
   });
+
+  it('stops warm starts early after --warm-patience epochs without improvement, within --warm-epochs', async () => {
+    const options = { ...TINY, epochs: 8, patience: 8, warmEpochs: 5, warmPatience: 1, retrainEvery: 21 };
+    const { report } = await runBacktest({ csvText: truncated(csv, '2018-06-29'), options });
+    const [first, ...warm] = report.training.trainings;
+    expect(first).toMatchObject({ warmStart: false, epochs: 8, stopReason: 'completed' }); // patience 8: never stops early
+    expect(warm).toHaveLength(5);
+    for (const t of warm) {
+      expect(t.warmStart).toBe(true);
+      // Patience 1: the first epoch that is no better than the best so far ends it, unless the cap comes first.
+      if (t.stopReason === 'early-stopped') expect(t.epochs - t.bestEpoch).toBe(1);
+      else expect(t).toMatchObject({ epochs: 5, stopReason: 'completed' });
+    }
+    expect(warm.some((t) => t.stopReason === 'early-stopped')).toBe(true);
+    expect(report.walkForward.epochs.warmStart).toBe(warm.reduce((a, t) => a + t.epochs, 0) / warm.length);
+    expect(report.walkForward).toMatchObject({ warmEpochs: 5, warmPatience: 1 });
+  });
 });
 
 describe('the walk-forward backtest with the Student-t LSTM', () => {
