@@ -48,6 +48,9 @@ export interface KernelChoice {
   // Batch rows each lane of the wide, stepwise or persistent recurrence carries, each W_h load serving them all (1
   // if absent): fewer lanes and loads for the same work, which pays where weight loads, not lanes, are scarce.
   rowsPerLane?: number;
+  // W_h as the wide or stepwise recurrence reads it ('f32' if absent): 'f16-packed' reads a half-precision copy packed
+  // two a u32 each step (half the weight traffic; master weights and Adam stay f32), on every adapter.
+  recurrentWeights?: 'f32' | 'f16-packed';
   // How the persistent recurrence adds up a unit's partial sums: subgroup shuffles, or workgroup memory and a
   // barrier (if absent: subgroups where the adapter has them).
   reduction?: 'subgroup' | 'workgroup';

@@ -13,6 +13,9 @@ import { encodeDispatches, type Dispatch } from './program.js';
 /** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
 export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
 
+/** The recurrent kernels that read W_h from memory every step (and so may read its packed f16 copy). */
+const readsWeights = (c: KernelChoice) => c.recurrent === 'wide' || c.recurrent === 'stepwise';
+
 /** The most batch rows a lane of the wide or stepwise recurrence carries (the kernels unroll over them). */
 export const MAX_ROWS_PER_LANE = 8;
 
@@ -39,13 +42,18 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     if (forced.recurrent === 'persistent' && !hidden.every((H) => choiceTiling(ctx, H, forced))) {
       throw new UserError(`the persistent recurrent kernels need hidden size <= ${PERSISTENT_MAX_HIDDEN}, their rows a lane within the adapter's workgroup memory, and for the subgroup reduction the 'subgroups' feature`);
     }
+    if (forced.recurrentWeights === 'f16-packed' && !readsWeights(forced)) {
+      throw new UserError("recurrentWeights 'f16-packed' is for the wide or stepwise recurrent kernels only (the others hold W_h in registers)");
+    }
     if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
       throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
-  // Several rows a lane: for GPUs only (a CPU adapter such as SwiftShader would spend its time compiling and timing them).
-  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
+  // Several rows a lane, with W_h in f32 or packed f16: for GPUs only (a CPU adapter such as SwiftShader would spend
+  // its time compiling and timing them, and its weight reads are not what limits it).
+  const multiRowChoice: KernelChoice = hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 };
+  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [multiRowChoice, { ...multiRowChoice, recurrentWeights: 'f16-packed' }];
   // W_h in registers: on GPUs wherever H allows; on a fallback adapter it measured about as fast as the wide kernels
   // (slower than the narrow ones), so only where the narrow kernels do not run, at a compile's cost.
   const persistentRuns = hidden.every((H) => choiceTiling(ctx, H, {})) && (!ctx.isFallback || !narrowRuns);
@@ -143,6 +151,7 @@ export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number
       stepwise: `stepwise(${T} dispatches a pass,rows a lane=${R})`,
       persistent: persistentWords(ctx, choice, H, R),
     }[choice.recurrent],
+    recurrentWeights: !readsWeights(choice) ? 'f32 in registers' : choice.recurrentWeights === 'f16-packed' ? 'f16 packed (unpack2x16float)' : 'f32',
     gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };
 }
