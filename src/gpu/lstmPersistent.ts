@@ -1,9 +1,8 @@
 import template from '../../shaders/lstm_persistent.wgsl?raw';
 import type { KernelChoice } from '../engine.js';
-import type { RecurrentActivation } from '../model.js';
 import type { GpuContext } from './device.js';
 import { gateConstants, GATES_WGSL } from './gates.js';
-import { dropoutBindings, type RecurrentDropout } from './lstm.js';
+import { dropoutBindings, type LstmBackwardArgs, type LstmForwardArgs } from './lstm.js';
 import { makeDispatch, type Dispatch } from './program.js';
 import { fillTemplate, templated } from './template.js';
 import { uniformStruct } from './uniforms.js';
@@ -67,18 +66,8 @@ function persistentProgram(entryPoint: 'forward' | 'backward', H: number, tiling
   return { ...program({ H, S: tiling.split, R: tiling.rows, SUBGROUPS: tiling.reduction === 'subgroup' }), entryPoint, constants };
 }
 
-export interface PersistentForwardArgs {
-  T: number;
-  B: number;
-  H: number;
-  gate: RecurrentActivation;
-  params: GPUBuffer;
-  whOffset: number;
-  gates: GPUBuffer; // xproj in, activations out
-  hseq: GPUBuffer;
-  cseq: GPUBuffer;
-  recurrentDropout?: RecurrentDropout;
-}
+/** The wide forward's arguments; W_h is always read as f32 from params (each lane loads its slice once). */
+export type PersistentForwardArgs = Omit<LstmForwardArgs, 'whHalf'>;
 
 /** lstm_forward over all T steps in one dispatch of ceil(B / rows) workgroups, W_h held in registers. */
 export function lstmForwardPersistent(ctx: GpuContext, label: string, a: PersistentForwardArgs, tiling: PersistentTiling): Promise<Dispatch> {
@@ -88,20 +77,8 @@ export function lstmForwardPersistent(ctx: GpuContext, label: string, a: Persist
   return makeDispatch(ctx, p, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
-export interface PersistentBackwardArgs {
-  T: number;
-  B: number;
-  H: number;
-  gate: RecurrentActivation;
-  params: GPUBuffer; // W_h is read from here as it is: each lane loads its slice once
-  whOffset: number;
-  gates: GPUBuffer;
-  cseq: GPUBuffer;
-  dhAbove: GPUBuffer;
-  lastStepOnly: boolean;
-  dG: GPUBuffer;
-  recurrentDropout?: RecurrentDropout; // its mask only
-}
+/** The wide backward's arguments, with W_h read from params as it is (no W_hᵀ: each lane loads its slice once). */
+export type PersistentBackwardArgs = Omit<LstmBackwardArgs, 'whT' | 'half'> & Pick<LstmForwardArgs, 'params' | 'whOffset'>;
 
 /** lstm_backward over all T steps in one dispatch of ceil(B / rows) workgroups, W_h held in registers. */
 export function lstmBackwardPersistent(ctx: GpuContext, label: string, a: PersistentBackwardArgs, tiling: PersistentTiling): Promise<Dispatch> {
