@@ -28,8 +28,15 @@ export interface RunRecord {
   epochSeconds: number[]; // every epoch, warm-up first
   setupSeconds: number; // before the first epoch: pipelines, buffers, model build
   finalLoss: number; // mean training loss of the last epoch
-  threads?: number; // TF.js wasm: the threads it computed on
+  wasm?: WasmRun; // TF.js wasm: the build it loaded and the threads it ran on
   engine?: { adapter?: string; dispatchesPerStep: number; submitsPerStep: number; kernelChoice: Record<string, string> };
+}
+
+/** TF.js's wasm backend as it ran: the .wasm build, the thread count it used, and each count tried on this shape. */
+export interface WasmRun {
+  build: 'threaded-simd' | 'simd' | 'plain';
+  threads: number;
+  tried: { threads: number; msPerStep: number }[]; // empty where only one count is possible (no threaded build)
 }
 
 export type RunOutcome = RunRecord | { error: string };

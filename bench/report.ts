@@ -1,7 +1,7 @@
 import type { AdapterReport } from './adapter.js';
 import type { SimdCeiling } from './ceiling.js';
 import { trainingFlopsPerStep } from './flops.js';
-import type { ContenderName, Plan, RunOutcome, RunSpec, SweepAxis } from './plan.js';
+import type { ContenderName, Plan, RunOutcome, RunSpec, SweepAxis, WasmRun } from './plan.js';
 
 export interface ContenderResult {
   name: ContenderName;
@@ -16,7 +16,7 @@ export interface ContenderResult {
   submitsPerStep?: number;
   gflops?: number;
   kernelChoice?: Record<string, string>;
-  threads?: number; // tfjs-wasm: threads it computed on
+  wasm?: WasmRun; // tfjs-wasm: the build it loaded, the threads it ran on and each count tried
   error?: string;
 }
 
@@ -34,7 +34,7 @@ export interface SweepResult {
   submitsPerStep?: number;
   setupSeconds?: number;
   kernelChoice?: Record<string, string>;
-  threads?: number;
+  wasm?: WasmRun;
   error?: string;
 }
 
@@ -95,7 +95,7 @@ export function contenderResult(spec: RunSpec, outcome: RunOutcome): ContenderRe
     epochSeconds: outcome.epochSeconds,
     finalLoss: outcome.finalLoss,
   };
-  if (outcome.threads !== undefined) result.threads = outcome.threads;
+  if (outcome.wasm) result.wasm = outcome.wasm;
   if (outcome.engine) {
     result.dispatchesPerStep = outcome.engine.dispatchesPerStep;
     result.submitsPerStep = outcome.engine.submitsPerStep;
@@ -113,7 +113,7 @@ export function sweepResult(spec: RunSpec, axes: SweepAxis[], outcome: RunOutcom
     ...base,
     msPerStep: (1000 * seconds) / Math.ceil(spec.samples / spec.batchSize),
     gflops: epochFlops(spec) / seconds / 1e9,
-    threads: outcome.threads,
+    wasm: outcome.wasm,
     dispatchesPerStep: outcome.engine?.dispatchesPerStep,
     submitsPerStep: outcome.engine?.submitsPerStep,
     setupSeconds: outcome.setupSeconds,
@@ -192,6 +192,12 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** e.g. `threaded-simd build, 2 threads (tried: 1 thread 455 ms/step, 2 threads 380 ms/step)`. */
+export function formatWasm(w: WasmRun): string {
+  const tried = w.tried.length ? ` (tried: ${w.tried.map((t) => `${t.threads} thread(s) ${fmt(t.msPerStep)} ms/step`).join(', ')})` : '';
+  return `${w.build} build, ${w.threads} thread(s)${tried}`;
+}
+
 export function formatAdapter(a: AdapterReport): string {
   return `${[a.vendor, a.architecture, a.description].filter(Boolean).join(' / ')}${a.isFallbackAdapter ? ' (fallback adapter)' : ''}`;
 }
@@ -221,7 +227,7 @@ export function formatReport(r: Report): string {
     ),
   );
   for (const x of r.results) {
-    if (x.threads !== undefined) out.push(`${x.name} threads: ${x.threads}`);
+    if (x.wasm) out.push(`${x.name}: ${formatWasm(x.wasm)}`);
     if (x.kernelChoice) out.push(`${x.name} kernels: ${Object.entries(x.kernelChoice).map(([k, v]) => `${k}=${v}`).join(', ')}`);
     if (x.error) out.push(`${x.name} FAILED: ${x.error}`);
   }
@@ -232,7 +238,7 @@ export function formatReport(r: Report): string {
       ['contender', 'axis', 'T', 'H', 'B', 'steps/epoch', 'ms/step', 'GFLOP/s', 'dispatches/step', 'setup s', 'kernels'],
       r.sweep.map((p) => [
         p.contender, p.axes.join(','), String(p.T), String(p.H), String(p.B), String(Math.ceil(p.samples / p.B)), fmt(p.msPerStep), fmt(p.gflops), fmt(p.dispatchesPerStep), fmt(p.setupSeconds),
-        p.error ? `FAILED: ${p.error}` : p.threads !== undefined ? `${p.threads} thread(s)` : Object.values(p.kernelChoice ?? {}).join(' '),
+        p.error ? `FAILED: ${p.error}` : p.wasm ? formatWasm(p.wasm) : Object.values(p.kernelChoice ?? {}).join(' '),
       ]),
     ),
   );

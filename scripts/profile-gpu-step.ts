@@ -1,22 +1,26 @@
 // Where a `backend: 'webgpu'` training step spends its time, on the benchmark's reference shape (1 layer, H=64,
 // T=60, I=8, batch 64, MSE) or another: device time of every dispatch from timestamp queries (one compute pass
 // each), and the host's wall time per step with and without waiting on every submit.
-// Run: bash scripts/profile-gpu-step.sh [H=64] [T=60] [B=64] [I=8] [reps=5]
+// Run: bash scripts/profile-gpu-step.sh [H=64] [T=60] [B=64] [I=8] [reps=5] [kernels=JSON], where kernels forces a
+// KernelChoice instead of the autotuner's, e.g. kernels='{"recurrent":"persistent","gradients":"wide"}'.
 import { gpuContext } from '../src/gpu/device.js';
 import { GpuSession } from '../src/gpu/session.js';
 import type { Dispatch } from '../src/gpu/program.js';
+import type { KernelChoice } from '../src/engine.js';
 import type { ModelConfig } from '../src/model.js';
 import { createModel } from '../src/model.js';
 import { Rng } from '../src/rng.js';
 
-const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`${k}=`))?.split('=')[1] ?? d);
+const text = (k: string) => process.argv.find((a) => a.startsWith(`${k}=`))?.slice(k.length + 1);
+const arg = (k: string, d: number) => Number(text(k) ?? d);
 const H = arg('H', 64), T = arg('T', 60), B = arg('B', 64), I = arg('I', 8), reps = arg('reps', 5);
 const config: ModelConfig = { inputSize: I, hiddenSize: H, layers: 1, outputs: 1, loss: 'mse' };
 
 const ctx = await gpuContext();
 if (!ctx.hasTimestamps) throw new Error('this adapter has no timestamp-query feature');
 const t0 = performance.now();
-const session = await GpuSession.open(config, { batchSize: B, steps: T });
+const forced = text('kernels');
+const session = await GpuSession.open(config, { batchSize: B, steps: T, kernels: forced ? (JSON.parse(forced) as KernelChoice) : undefined });
 console.log(`adapter: ${ctx.adapterName}; open (compile + kernel choice) ${((performance.now() - t0) / 1000).toFixed(1)} s; kernels ${JSON.stringify(session.stats.kernelChoice)}`);
 session.setParams(createModel(config, 1).params);
 const rng = new Rng(1);

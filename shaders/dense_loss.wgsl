@@ -1,13 +1,16 @@
-// The dense head and the loss, forward and backward, in one workgroup (these tensors are tiny):
-//   out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;   loss = mean over valid rows of each window's loss;
-//   dout = ∂loss/∂out;  dW_d = hᵀ·dout;  db_d = Σ_b dout;  dh (B,H) = dout · W_dᵀ, the top layer's dhAbove.
+// The dense head and the loss, forward and backward, without barriers or workgroup memory (on a CPU-like adapter
+// such as SwiftShader those cost more than this whole kernel's arithmetic), in two phases:
+//   row b: out (B,O) = h_{T-1} (B,H) · W_d (H,O) + b_d;  the row's loss;  dout = ∂loss/∂out;
+//   gradient elements: dh (B,H) = dout · W_dᵀ (the top layer's dhAbove), dW_d = hᵀ·dout (H,O), db_d = Σ_b dout, and
+//     the loss: the mean over valid rows of the rows' losses.
+// Two dispatches over many workgroups: `rows`, a lane a batch row, then `gradients`, lanes walking the elements.
 // Modes: TRAIN (all of it), FORWARD (outputs only), SEED (dout = 1 at output seedOutput of every valid row, no loss
 // and no dW_d: the backward pass then gives input gradients).
 // Rows b >= validRows are padding of a short last batch: they get dout = 0, so they add nothing anywhere.
 // CPU reference: matmul_forward / matmul_backward in src/cpu/matmul.ts with loss_forward / loss_backward in src/cpu/loss.ts.
 
 override LOSS: u32 = 0u; // 0 = MSE, 1 = QLIKE (out is log-variance), 2 = Student-t (outputs s, u; one target per row)
-const WG = 256u;
+const WG = 64u;
 const TRAIN = 0u;
 const FORWARD = 1u;
 const SEED = 2u;
@@ -19,12 +22,10 @@ const PI = 3.14159265358979;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read> hseq: array<f32>;
 @group(0) @binding(3) var<storage, read> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>; // [2][B][O]: outputs, then dout
+@group(0) @binding(4) var<storage, read_write> out: array<f32>; // [2][B][O] outputs, then dout; then [B] row losses
 @group(0) @binding(5) var<storage, read_write> grads: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dh: array<f32>; // (B,H)
 @group(0) @binding(7) var<storage, read_write> lossLog: array<f32>;
-
-var<workgroup> partial: array<f32, WG>;
 
 {{SPECIAL}}
 
@@ -64,55 +65,67 @@ fn window_loss(b: u32, scale: f32) -> f32 {
   return sum / f32(O);
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(local_invocation_index) li: u32) {
+// Batch row b's outputs and, unless FORWARD, its loss (kept apart, after out's two halves) and dout.
+fn row(b: u32) {
   let B = dims.B;
   let H = dims.H;
   let O = dims.O;
-  for (var p = li; p < B * O; p += WG) {
-    let b = p / O;
-    let o = p % O;
+  let h = dims.hOffset + b * H;
+  for (var o = 0u; o < O; o++) {
     var v = params[dims.bOffset + o];
-    for (var k = 0u; k < H; k++) { v += hseq[dims.hOffset + b * H + k] * params[dims.wOffset + k * O + o]; }
-    out[p] = v;
+    for (var k = 0u; k < H; k++) { v += hseq[h + k] * params[dims.wOffset + k * O + o]; }
+    out[b * O + o] = v;
   }
   if (dims.mode == FORWARD) { return; }
-  storageBarrier(); // a row's loss reads all of its outputs, which other lanes may have written
-  var lossSum = 0.0;
-  let scale = 1.0 / f32(dims.validRows);
-  for (var b = li; b < B; b += WG) {
-    for (var o = 0u; o < O; o++) { out[B * O + b * O + o] = 0.0; }
-    if (b < dims.validRows) {
-      if (dims.mode == SEED) { out[B * O + b * O + dims.seedOutput] = 1.0; } else { lossSum += window_loss(b, scale); }
-    }
+  for (var o = 0u; o < O; o++) { out[B * O + b * O + o] = 0.0; }
+  var rowLoss = 0.0;
+  if (b < dims.validRows) {
+    if (dims.mode == SEED) { out[B * O + b * O + dims.seedOutput] = 1.0; } else { rowLoss = window_loss(b, 1.0 / f32(dims.validRows)); }
   }
-  partial[li] = lossSum;
-  storageBarrier();
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-    if (li < stride) { partial[li] += partial[li + stride]; }
-    workgroupBarrier();
-  }
-  if (dims.mode == TRAIN) {
-    if (li == 0u) { lossLog[dims.logSlot] = partial[0] * scale; }
-    for (var p = li; p < H * O; p += WG) {
-      let k = p / O;
-      let o = p % O;
-      var acc = 0.0;
-      for (var b = 0u; b < B; b++) { acc += hseq[dims.hOffset + b * H + k] * out[B * O + b * O + o]; }
-      grads[dims.wOffset + p] = acc;
-    }
-    for (var o = li; o < O; o += WG) {
-      var acc = 0.0;
-      for (var b = 0u; b < B; b++) { acc += out[B * O + b * O + o]; }
-      grads[dims.bOffset + o] = acc;
-    }
-  }
-  for (var p = li; p < B * H; p += WG) {
-    let b = p / H;
-    let k = p % H;
+  out[2u * B * O + b] = rowLoss;
+}
+
+@compute @workgroup_size(WG)
+fn rows(@builtin(global_invocation_id) gid: vec3u) {
+  if (gid.x < dims.B) { row(gid.x); }
+}
+
+// The gradients and the loss, shared by `lanes` lanes from lane `first`: dh (B,H) = dout·W_dᵀ, then dW_d (H,O) and
+// db_d (O), each summing over the batch, and the loss (lane 0). One loop each, as SIMD lanes prefer.
+fn gradients_by(first: u32, lanes: u32) {
+  let B = dims.B;
+  let H = dims.H;
+  let O = dims.O;
+  let dout = B * O;
+  for (var i = first; i < B * H; i += lanes) {
+    let b = i / H;
+    let k = i % H;
     var acc = 0.0;
-    for (var o = 0u; o < O; o++) { acc += out[B * O + b * O + o] * params[dims.wOffset + k * O + o]; }
-    dh[p] = acc;
+    for (var o = 0u; o < O; o++) { acc += out[dout + b * O + o] * params[dims.wOffset + k * O + o]; }
+    dh[i] = acc;
   }
+  if (dims.mode != TRAIN) { return; }
+  for (var i = first; i < H * O; i += lanes) {
+    let k = i / O;
+    let o = i % O;
+    var acc = 0.0;
+    for (var b = 0u; b < B; b++) { acc += hseq[dims.hOffset + b * H + k] * out[dout + b * O + o]; }
+    grads[dims.wOffset + i] = acc;
+  }
+  for (var o = first; o < O; o += lanes) {
+    var acc = 0.0;
+    for (var b = 0u; b < B; b++) { acc += out[dout + b * O + o]; }
+    grads[dims.bOffset + o] = acc;
+  }
+  if (first == 0u) {
+    var sum = 0.0;
+    for (var b = 0u; b < B; b++) { sum += out[2u * B * O + b]; }
+    lossLog[dims.logSlot] = sum / f32(dims.validRows);
+  }
+}
+
+// Up to 256 workgroups (gradientGroups in src/gpu/denseLoss.ts); neighbouring lanes on neighbouring elements.
+@compute @workgroup_size(WG)
+fn gradients(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  if (dims.mode != FORWARD) { gradients_by(gid.x, nwg.x * WG); }
 }

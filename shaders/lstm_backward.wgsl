@@ -3,7 +3,8 @@
 // into the four gate pre-activation gradients dG_t of its unit, then, after one barrier, computes
 // dh_{t-1} = dG_t · W_hᵀ for the same unit and rows from dG_t in workgroup memory (double-buffered, so one barrier
 // a step): each W_h load serves the {{R}} rows.
-// W_h is read transposed, whT (4H,H) (see transpose.wgsl): lanes owning units k, k+1, ... read consecutive addresses.
+// W_h is read transposed, whT (4H,H) (see transpose.wgsl): lanes owning units k, k+1, ... read consecutive addresses;
+// with HALF, from its half-precision copy (half_weights.wgsl), 8 bytes a load of 4 entries instead of 16.
 // In:  gates (T,B,4H) activations, cseq (T,B,H), whT (4H,H), dhAbove: (T,B,H) from the
 //      layer above, or (B,H) from the dense head at t = T-1 when lastStepOnly.
 // Out: dG (T,B,4H), which is also d(xproj); the weight gradients follow from it as GEMMs.
@@ -20,7 +21,11 @@ override DROPOUT: bool = false;
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
+{{#if HALF}}
+@group(0) @binding(1) var<storage, read> whT: array<vec2u>; // W_hᵀ as f16 pairs, (H,H): see half_weights.wgsl
+{{#else}}
 @group(0) @binding(1) var<storage, read> whT: array<f32>; // W_hᵀ (4H,H)
+{{/if}}
 @group(0) @binding(2) var<storage, read> gates: array<f32>;
 @group(0) @binding(3) var<storage, read> cseq: array<f32>;
 @group(0) @binding(4) var<storage, read> dhAbove: array<f32>;
@@ -42,6 +47,17 @@ fn dh_above(t: u32, bRow: u32, u: u32) -> f32 {
 }
 
 {{GATES}} // gate_slope(a): the gates' activation's slope, declared in src/gpu/gates.ts
+
+// Rows 4q..4q+3 of W_hᵀ at column k; consecutive k, consecutive addresses.
+fn wht_rows(q: u32, k: u32) -> vec4f {
+{{#if HALF}}
+  let p = whT[q * H + k];
+  return vec4f(unpack2x16float(p.x), unpack2x16float(p.y));
+{{#else}}
+  let j = 4u * q * H + k;
+  return vec4f(whT[j], whT[j + H], whT[j + 2u * H], whT[j + 3u * H]);
+{{/if}}
+}
 
 struct CellGrad { d: vec4f, dcPrev: f32 }
 
@@ -99,10 +115,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
       let r0 = (p / H) * {{R}}u;
       let k = p % H;
       var acc = array<f32, {{R}}>(); // zeroed each pass: SwiftShader kept a bare declaration's value from the last one
-      for (var j = 0u; j < G; j++) {
-        let w = whT[j * H + k];
+      for (var q = 0u; q < H; q++) {
+        let w = wht_rows(q, k);
 {{#for r < R}}
-        acc[{{r}}] += dgs[buf + (r0 + {{r}}u) * G + j] * w;
+        let d{{r}} = buf + (r0 + {{r}}u) * G + 4u * q;
+        acc[{{r}}] += dot(vec4f(dgs[d{{r}}], dgs[d{{r}} + 1u], dgs[d{{r}} + 2u], dgs[d{{r}} + 3u]), w);
 {{/for}}
       }
 {{#for r < R}}
@@ -124,10 +141,11 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
   let t = dims.t;
   var dh = array<f32, {{R}}>();
   if (t + 1u < dims.T) {
-    for (var j = 0u; j < G; j++) {
-      let w = whT[j * H + u];
+    for (var q = 0u; q < H; q++) {
+      let w = wht_rows(q, u);
 {{#for r < R}}
-      dh[{{r}}] += dG[((t + 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * G + j] * w; // a row past B repeats the last, unused
+      let d{{r}} = ((t + 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * G + 4u * q; // a row past B repeats the last, unused
+      dh[{{r}}] += dot(vec4f(dG[d{{r}}], dG[d{{r}} + 1u], dG[d{{r}} + 2u], dG[d{{r}} + 3u]), w);
 {{/for}}
     }
   }

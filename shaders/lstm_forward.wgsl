@@ -5,6 +5,7 @@
 // of consecutive units read consecutive addresses) serves the lane's {{R}} rows.
 // In:  gates (T,B,4H) holds xproj = x·W_x + b on entry; W_h (H,4H) lives in the flat params buffer.
 // Out: gates (T,B,4H) overwritten in place by the activations i, f, g, o; hseq, cseq (T,B,H).
+// With HALF, W_h is read from its half-precision copy (half_weights.wgsl), 8 bytes a load instead of 16.
 // With DROPOUT, h_{t-1} meets W_h times the recurrent mask rmask (B,H) (each batch row its own), and hrec (T,B,H)
 // keeps h ⊙ rmask for dW_h.
 // CPU reference: lstm_forward in src/cpu/lstm.ts.
@@ -19,7 +20,11 @@ override DROPOUT: bool = false;
 {{DIMS}} // struct Dims: its fields are declared in src/gpu/lstm.ts
 
 @group(0) @binding(0) var<uniform> dims: Dims;
+{{#if HALF}}
+@group(0) @binding(1) var<storage, read> whHalf: array<vec2u>; // W_h as f16 pairs, (H,H): see half_weights.wgsl
+{{#else}}
 @group(0) @binding(1) var<storage, read> params: array<f32>;
+{{/if}}
 @group(0) @binding(2) var<storage, read_write> gates: array<f32>;
 @group(0) @binding(3) var<storage, read_write> hseq: array<f32>;
 @group(0) @binding(4) var<storage, read_write> cseq: array<f32>;
@@ -30,6 +35,17 @@ var<workgroup> hs: array<f32, HS_LEN>; // [2][ROWS][H]
 var<workgroup> cs: array<f32, CS_LEN>; // [ROWS][H], each entry touched by one lane only
 
 {{GATES}} // gate(z): the gates' activation, declared in src/gpu/gates.ts
+
+// Row k of W_h at the four gate columns of unit u; consecutive u, consecutive addresses.
+fn wh_gates(k: u32, u: u32) -> vec4f {
+{{#if HALF}}
+  let p = whHalf[k * H + u];
+  return vec4f(unpack2x16float(p.x), unpack2x16float(p.y));
+{{#else}}
+  let w = dims.whOffset + k * 4u * H + u;
+  return vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+{{/if}}
+}
 
 // One (row, unit) cell at one step, from its gate pre-activations z: writes the activations to gates[g0 + k·H]
 // and c, h to cseq[s], hseq[s]; returns (c, h), h as W_h meets it at the next step. Both entry points share it.
@@ -76,8 +92,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
 {{/for}}
       if (t > 0u) {
         for (var k = 0u; k < H; k++) {
-          let w = dims.whOffset + k * G + u;
-          let wk = vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+          let wk = wh_gates(k, u);
 {{#for r < R}}
           z[{{r}}] += hs[cur + (r0 + {{r}}u) * H + k] * wk;
 {{/for}}
@@ -117,8 +132,7 @@ fn step(@builtin(global_invocation_id) gid: vec3u) {
 {{/for}}
   if (t > 0u) {
     for (var k = 0u; k < H; k++) {
-      let w = dims.whOffset + k * G + u;
-      let wk = vec4f(params[w], params[w + H], params[w + 2u * H], params[w + 3u * H]);
+      let wk = wh_gates(k, u);
 {{#for r < R}}
       z[{{r}}] += h_prev(((t - 1u) * dims.B + min(r0 + {{r}}u, dims.B - 1u)) * H + k) * wk;
 {{/for}}

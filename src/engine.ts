@@ -41,12 +41,19 @@ export interface KernelChoice {
   // Every family has a 'wide' variant for GPUs (many lanes a workgroup, workgroup memory) and a 'narrow' one for
   // CPU-like adapters (one 4-lane subgroup a workgroup, no workgroup memory). The recurrence: lstm_forward/backward.wgsl
   // fused over T; their _narrow twins (input projection fused); or 'stepwise', the wide kernels' per-step entry
-  // points, one dispatch a step, for H too large for the fused kernels' workgroup memory.
-  recurrent: 'wide' | 'narrow' | 'stepwise';
+  // points, one dispatch a step, for H too large for the fused kernels' workgroup memory; or 'persistent'
+  // (lstm_persistent.wgsl, H <= 128), fused over T with W_h held in registers, its sums split over lanes.
+  recurrent: 'wide' | 'narrow' | 'stepwise' | 'persistent';
   gradients: 'wide' | 'narrow'; // dW_x and dW_h: matmul.wgsl (64x64 tiles) or matmul_narrow.wgsl
-  // Batch rows each lane of the wide or stepwise recurrence carries, each W_h load serving them all (1 if absent):
-  // fewer lanes and loads for the same work, which pays where weight loads, not lanes, are scarce.
+  // Batch rows each lane of the wide, stepwise or persistent recurrence carries, each W_h load serving them all (1
+  // if absent): fewer lanes and loads for the same work, which pays where weight loads, not lanes, are scarce.
   rowsPerLane?: number;
+  // W_h as the wide or stepwise recurrence reads it ('f32' if absent): 'f16-packed' reads a half-precision copy packed
+  // two a u32 each step (half the weight traffic; master weights and Adam stay f32), on every adapter.
+  recurrentWeights?: 'f32' | 'f16-packed';
+  // How the persistent recurrence adds up a unit's partial sums: subgroup shuffles, or workgroup memory and a
+  // barrier (if absent: subgroups where the adapter has them).
+  reduction?: 'subgroup' | 'workgroup';
 }
 
 /** What a session reports about how it runs. */

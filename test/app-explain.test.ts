@@ -1,38 +1,15 @@
 // The page's explanation of a trained LSTM, in headless Chromium: click a day on the forecast chart, see that
 // day's attribution heatmap, its drivers in words and its numbers; and the permutation importance bar chart.
 // Screenshots go to artifacts/app-explain/.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import type { ElementHandle, Page } from 'puppeteer';
+import { mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveApp, type Chromium, type Served } from './app/browser.js';
+import { openAppInChromium, type AppInChromium } from './app/browser.js';
+import { hoverAt, loadTwoSeriesCsv, text, typeInto, waitForRunState } from './app/page.js';
 
 const ARTIFACTS = resolve('artifacts/app-explain');
 const TIMEOUT = 420_000;
-
-const text = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText.trim());
-
-async function typeInto(page: Page, key: string, value: string): Promise<void> {
-  await page.click(`#opt-${key}`, { count: 3 });
-  await page.keyboard.press('Backspace');
-  await page.type(`#opt-${key}`, value);
-  expect(await page.$eval(`#opt-${key}-error`, (e) => e.textContent ?? '')).toBe('');
-}
-
-/** Moves the mouse to a fraction of a chart's plot area; returns that point and the chart's legend there. */
-async function hoverAt(page: Page, chart: string, fraction: number): Promise<{ x: number; y: number; legend: Record<string, string> }> {
-  const over = (await page.$(`#${chart} .u-over`))!;
-  await over.scrollIntoView();
-  const box = (await over.boundingBox())!;
-  const x = box.x + box.width * fraction, y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await new Promise((r) => setTimeout(r, 200));
-  const legend = await page.$$eval(`#${chart} .u-legend .u-series`, (rows) =>
-    Object.fromEntries(rows.map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? ''])),
-  );
-  return { x, y, legend };
-}
 
 /** Clicks a day on the forecast chart and waits for its explanation; returns the day clicked and the LSTM's volatility there. */
 async function explainAt(page: Page, fraction: number): Promise<{ day: string; lstmVolatility: number }> {
@@ -77,36 +54,28 @@ async function readExplanation(page: Page): Promise<Explained> {
 }
 
 describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () => {
-  let app: Served;
-  let chrome: Chromium;
+  let app: AppInChromium;
   let page: Page;
 
   beforeAll(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
-    app = await serveApp();
-    chrome = await launchChromium();
-    page = await chrome.browser.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e));
-    await page.setViewport({ width: 1280, height: 900 });
+    app = await openAppInChromium();
+    page = app.page;
   });
 
-  afterAll(async () => {
-    await chrome?.close();
-    await app?.close();
-  });
+  afterAll(() => app?.close());
 
   it(
     'after training, a clicked day shows its heatmap, drivers and numbers; the permutation importance has a bar per feature',
     async () => {
       await page.goto(app.url);
       await page.waitForFunction(() => /S&P 500/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 60_000 });
-      for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '2'], ['ensemble', '1']]) await typeInto(page, key, value);
+      for (const [key, value] of [['window', '10'], ['hidden', '8'], ['epochs', '2'], ['ensemble', '1']]) expect(await typeInto(page, key, value)).toBe('');
       await page.select('#opt-backend', 'webgpu'); // the engine on the GPU (SwiftShader here); 'auto' would pick the CPU for this small model
       await page.click('#train');
       const started = Date.now();
-      await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('run-state')?.textContent ?? ''), { timeout: TIMEOUT, polling: 250 });
-      expect(await text(page, '#run-state'), await text(page, '#run-error')).toMatch(/^done/);
+      expect(await waitForRunState(page, /^(done|failed)/, TIMEOUT), await text(page, '#run-error')).toMatch(/^done/);
       console.log(`trained and evaluated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       expect(await text(page, '#explain-state')).toMatch(/^Click a day on the forecast chart/);
       expect(await page.$eval('#explain-day', (e) => (e as HTMLElement).hidden)).toBe(true);
@@ -126,7 +95,7 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
       // The heatmap: a cell per lag and feature, titled with its value; the cells add up to the attributions' sum.
       const cells = await page.$$eval('#explain-heatmap svg rect title', (ts) => ts.map((t) => t.textContent ?? ''));
       const features = [...new Set(cells.map((c) => c.replace(/, lag \d+: .*$/, '')))];
-      expect(features.slice(0, 4)).toEqual(['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']);
+      expect(features.slice(0, 4)).toEqual(['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d']);
       expect(cells).toHaveLength(10 * features.length);
       const cellSum = cells.reduce((s, c) => s + Number(c.split(': ')[1]), 0);
       expect(Math.abs(cellSum - a.sum)).toBeLessThan(0.005 * cells.length + 0.01); // each title rounded to 2-3 decimals
@@ -173,19 +142,13 @@ describe('the page explains a trained LSTM (Puppeteer, headless Chromium)', () =
     'explains the series on show in a pooled run',
     async () => {
       await page.setViewport({ width: 1280, height: 900 });
-      const sp500 = readFileSync(join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'sp500-2000.csv'), 'utf8');
-      const rows = sp500.trim().split('\n').slice(1).map((line) => line.split(','));
-      const pooled = resolve(ARTIFACTS, 'two-series.csv');
-      writeFileSync(pooled, ['date,alpha,beta', ...rows.map(([date, open, , , , adjclose]) => `${date},${open},${adjclose}`)].join('\n'));
-      await ((await page.$('#csv-input')) as ElementHandle<HTMLInputElement>).uploadFile(pooled);
-      await page.waitForFunction(() => /two-series\.csv/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 10_000 });
-      await typeInto(page, 'epochs', '1');
+      await loadTwoSeriesCsv(page, ARTIFACTS);
+      expect(await typeInto(page, 'epochs', '1')).toBe('');
       await page.click('#train');
-      await page.waitForFunction(() => /^(done|failed)/.test(document.getElementById('run-state')?.textContent ?? ''), { timeout: TIMEOUT, polling: 250 });
-      expect(await text(page, '#run-state'), await text(page, '#run-error')).toMatch(/^done/);
+      expect(await waitForRunState(page, /^(done|failed)/, TIMEOUT), await text(page, '#run-error')).toMatch(/^done/);
       expect(await page.$eval('#explain-day', (e) => (e as HTMLElement).hidden)).toBe(true); // the earlier model's explanation is gone
       // Each series' own permutation importance: the chart follows the series picker.
-      const features = ['return', 'log squared return (RV 1d)', 'log RV 5d', 'log RV 22d']; // prices alone: no range features
+      const features = ['return', 'log squared return', 'log mean sq. return 5d', 'log mean sq. return 22d']; // prices alone: no range features
       const alpha = await readBars(page, features.length);
       expect(Object.keys(alpha)).toEqual(features);
       await page.select('#series-picker', '1');

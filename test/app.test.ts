@@ -2,15 +2,15 @@
 // GPU) against Vite's dev server. Screenshots of the finished page go to artifacts/app/.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_NAME } from '../src/finance/data.js';
 import { modelFileToTfjs } from '../src/io/tfjs.js';
 import { modelFromJSON } from '../src/model.js';
-import { launchChromium, serveApp, serveStatic, type Chromium, type Served } from './app/browser.js';
+import { openAppInChromium, serveStatic, type AppInChromium, type Served } from './app/browser.js';
+import { hoverLegend, loadTwoSeriesCsv, openDesktopPage, text, typeInto, waitForRunState } from './app/page.js';
 
 const ARTIFACTS = resolve('artifacts/app');
 const DOWNLOADS = resolve(ARTIFACTS, 'downloads');
@@ -18,36 +18,9 @@ const TRAIN_TIMEOUT = 420_000;
 /** The models in table and chart order. */
 const MODEL_LABELS = ['LSTM', 'EWMA', 'GARCH(1,1)', 'GJR-GARCH', 'HAR', 'log-HAR'];
 
-/** Sets a field as a user would (select all, type) and returns the message shown next to it. */
-async function typeInto(page: Page, key: string, value: string): Promise<string> {
-  await page.click(`#opt-${key}`, { count: 3 });
-  await page.keyboard.press('Backspace');
-  await page.type(`#opt-${key}`, value);
-  return page.$eval(`#opt-${key}-error`, (e) => e.textContent ?? '');
-}
-
-const text = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLElement).innerText.trim());
-
 async function waitForGpuStatus(page: Page): Promise<string | undefined> {
   await page.waitForFunction(() => document.getElementById('gpu-status')?.dataset.state !== 'checking', { timeout: 60_000 });
   return page.$eval('#gpu-status', (e) => (e as HTMLElement).dataset.state);
-}
-
-async function waitForRunState(page: Page, pattern: RegExp, timeout: number): Promise<string> {
-  await page.waitForFunction((source: string) => new RegExp(source).test(document.getElementById('run-state')?.textContent ?? ''), { timeout, polling: 250 }, pattern.source);
-  return text(page, '#run-state');
-}
-
-/** Hovers the middle of a chart's plot area and returns its legend: label -> value shown. */
-async function hoverLegend(page: Page, chart: string): Promise<Record<string, string>> {
-  const over = (await page.$(`#${chart} .u-over`))!;
-  await over.scrollIntoView();
-  const box = await over.boundingBox();
-  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
-  await new Promise((r) => setTimeout(r, 200));
-  return page.$$eval(`#${chart} .u-legend .u-series`, (rows) =>
-    Object.fromEntries(rows.map((r) => [r.querySelector('.u-label')?.textContent ?? '', r.querySelector('.u-value')?.textContent ?? ''])),
-  );
 }
 
 function finite(s: string): number {
@@ -57,26 +30,19 @@ function finite(s: string): number {
 }
 
 describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
-  let app: Served;
-  let chrome: Chromium;
+  let app: AppInChromium;
   let page: Page;
 
   beforeAll(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(DOWNLOADS, { recursive: true });
-    app = await serveApp();
-    chrome = await launchChromium();
-    page = await chrome.browser.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e));
-    await page.setViewport({ width: 1280, height: 900 });
+    app = await openAppInChromium();
+    page = app.page;
     const cdp = await page.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: DOWNLOADS });
   });
 
-  afterAll(async () => {
-    await chrome?.close();
-    await app?.close();
-  });
+  afterAll(() => app?.close());
 
   it('says at once whether WebGPU is available, and loads the bundled S&P 500', async () => {
     await page.goto(app.url);
@@ -87,7 +53,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   });
 
   it('without WebGPU, says what to do and offers the CPU backend', async () => {
-    const other = await chrome.browser.newPage();
+    const other = await app.browser.newPage();
     await other.evaluateOnNewDocument(() => {
       Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
     });
@@ -399,8 +365,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   it(
     'trains the Student-t LSTM and shows the spread of its own ν over the test days; with a 5-day horizon, the 5-day VaR backtest',
     async () => {
-      const tPage = await chrome.browser.newPage();
-      await tPage.setViewport({ width: 1280, height: 900 });
+      const tPage = await openDesktopPage(app.browser);
       try {
         await tPage.goto(app.url);
         await waitForGpuStatus(tPage);
@@ -441,12 +406,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
   it(
     'trains one pooled model on several price columns, and charts each series',
     async () => {
-      const sp500 = readFileSync(join(dirname(createRequire(import.meta.url).resolve('vega-datasets')), '..', 'data', 'sp500-2000.csv'), 'utf8');
-      const rows = sp500.trim().split('\n').slice(1).map((line) => line.split(','));
-      const pooled = resolve(ARTIFACTS, 'two-series.csv');
-      writeFileSync(pooled, ['date,alpha,beta', ...rows.map(([date, open, , , , adjclose]) => `${date},${open},${adjclose}`)].join('\n'));
-      await ((await page.$('#csv-input')) as ElementHandle<HTMLInputElement>).uploadFile(pooled);
-      await page.waitForFunction(() => /two-series\.csv/.test(document.getElementById('data-summary')?.textContent ?? ''), { timeout: 10_000 });
+      await loadTwoSeriesCsv(page, ARTIFACTS);
       expect(await text(page, '#data-summary')).toMatch(/series: alpha, beta \(2 series, one pooled model\)/);
       expect(await typeInto(page, 'epochs', '1')).toBe('');
       await page.click('#train');
@@ -526,7 +486,7 @@ describe('browser app (Puppeteer, headless Chromium, WebGPU)', () => {
     'builds to static files that a plain web server hosts under any path (vite build)',
     async () => {
       const outDir = mkdtempSync(join(tmpdir(), 'webgpu-lstm-app-'));
-      const built = await chrome.browser.newPage();
+      const built = await app.browser.newPage();
       let site: Served | undefined;
       try {
         await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir, emptyOutDir: true } });

@@ -59,6 +59,7 @@ describe('input gradients', () => {
     { recurrent: 'wide', gradients: 'wide' },
     { recurrent: 'narrow', gradients: 'narrow' },
     { recurrent: 'stepwise', gradients: 'wide' },
+    { recurrent: 'persistent', gradients: 'wide' },
   ];
   for (const [name, config, B, T, output] of [shapes[1], shapes[3], shapes[4]]) for (const kernels of choices) {
     it(`${name}: the webgpu backend [${kernels.recurrent}/${kernels.gradients}] against the reference (≤ 1e-3)`, async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trainingFlopsPerStep } from '../bench/flops.js';
@@ -66,7 +66,11 @@ describe('benchmark', () => {
     expect(report.host.simdCeiling.gflopsPerThread).toBeGreaterThan(0); // the CPU path's ceiling, measured in the same page
     expect(r.stdout).toMatch(/WebAssembly SIMD ceiling .*GFLOP\/s per thread; engine-cpu reached/);
     const wasm = report.results[4];
-    expect(wasm.threads).toBeGreaterThanOrEqual(1); // COOP/COEP make the page cross-origin isolated: threads where the host has cores
+    // COOP/COEP make the page cross-origin isolated: the bench tries one thread (the SIMD build) and more (threaded)
+    expect(wasm.wasm.build).toBe(wasm.wasm.threads > 1 ? 'threaded-simd' : 'simd');
+    expect(wasm.wasm.tried.map((t: { threads: number }) => t.threads)).toContain(wasm.wasm.threads);
+    if (cpus().length > 1) expect(Math.max(...wasm.wasm.tried.map((t: { threads: number }) => t.threads))).toBe(Math.min(8, cpus().length));
+    expect(r.stdout).toMatch(/tfjs-wasm: (threaded-)?simd build, \d+ thread\(s\) \(tried: 1 thread\(s\) /);
     expect(report.sweep.map((p: { contender: string }) => p.contender)).toEqual(expect.arrayContaining(['engine-webgpu', 'engine-cpu', 'tfjs-wasm']));
     expect(report.sweep.length).toBeGreaterThanOrEqual(4);
     for (const p of report.sweep) {

@@ -208,9 +208,11 @@ describe('dropout on WebGPU', () => {
     { recurrent: 'stepwise', gradients: 'wide' },
     { recurrent: 'wide', gradients: 'wide', rowsPerLane: 3 },
     { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 3 },
+    { recurrent: 'persistent', gradients: 'wide', rowsPerLane: 3 },
+    { recurrent: 'persistent', gradients: 'wide', reduction: 'workgroup' },
   ] as const;
   for (const kernels of variants) {
-    it(`${kernels.recurrent} recurrence, ${'rowsPerLane' in kernels ? kernels.rowsPerLane : 1} rows a lane: every gradient within 1e-3 of the reference with the same masks; none at inference`, async () => {
+    it(`${kernels.recurrent} recurrence, ${'rowsPerLane' in kernels ? kernels.rowsPerLane : 1} rows a lane${'reduction' in kernels ? `, ${kernels.reduction} reduction` : ''}: every gradient within 1e-3 of the reference with the same masks; none at inference`, async () => {
       await requireGpu();
       const { params, x, y, masks } = problem(config, B, T);
       const p32 = Float32Array.from(params), x32 = Float32Array.from(x), y32 = Float32Array.from(y);

@@ -71,6 +71,30 @@ describe('training', () => {
     }
   });
 
+  it('validateStart: a warm start whose epochs only worsen the validation loss keeps the weights it started from', async () => {
+    const data = garchWindows(320, 10);
+    const cut = 240 * 10 * 2;
+    const fit = { x: data.x.subarray(0, cut), y: data.y.subarray(0, 240), count: 240, steps: 10 };
+    const validation = { x: data.x.subarray(cut), y: data.y.subarray(240), count: 80, steps: 10 };
+    const options = { backend: 'cpu' as const, epochs: 6, batchSize: 16, learningRate: 5e-3, validation, patience: 2 };
+    const model = createModel({ ...config, layers: 1 }, 2);
+    await train(model, fit, options);
+    // Training windows whose targets point the wrong way: every epoch on them moves away from the validation windows.
+    const wrong = { ...fit, y: fit.y.map((v) => -3 * v) };
+    const start = model.params.slice();
+    const kept = await train(model, wrong, { ...options, validateStart: true });
+    expect(kept.bestEpoch).toBe(0);
+    expect(kept.stopReason).toBe('early-stopped');
+    expect(model.params).toEqual(start);
+    // Without it the best of the worse epochs is taken, as a fit from scratch must (its starting weights are random).
+    const taken = await train(model, wrong, options);
+    expect(taken.bestEpoch).toBeGreaterThan(0);
+    expect(taken.bestValLoss!).toBeGreaterThan(kept.bestValLoss!);
+    // From random weights the epochs win as before.
+    const fresh = await train(createModel({ ...config, layers: 1 }, 2), fit, { ...options, validateStart: true });
+    expect(fresh.bestEpoch).toBeGreaterThan(0);
+  });
+
   it('stops on an AbortSignal and keeps the weights', async () => {
     const data = garchWindows(256, 10);
     const model = createModel({ ...config, layers: 1 }, 2);

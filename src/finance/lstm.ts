@@ -47,8 +47,10 @@ export function createMember(settings: LstmOptions & { horizon?: number }, input
 
 /**
  * Trains member k (0-based) of `members` in place, from its current weights: a new member trains from scratch,
- * a trained one is warm-started. Early-stopped on the validation windows, best weights restored. `session`: an
- * open one to train on (the caller destroys it).
+ * a trained one is warm-started. Early-stopped on the validation windows, best weights restored; the weights it
+ * starts from compete too, so a warm start whose epochs only fit the training windows harder keeps what it had
+ * (re-training on re-training, those epochs pile up into an overfit network). `session`: an open one to train on
+ * (the caller destroys it).
  */
 export function trainMember(
   model: Model,
@@ -67,6 +69,7 @@ export function trainMember(
     patience: settings.patience,
     validation: data.validation,
     restoreBestWeights: true,
+    validateStart: true,
     seed: settings.seed + k,
     signal: hooks.signal,
     onProgress: (p) => hooks.onProgress?.({ member: k + 1, members, train: p }),

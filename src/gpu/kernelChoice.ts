@@ -6,11 +6,15 @@ import { hasDropout, layerHiddenSize, type ModelConfig } from '../model.js';
 import { subgroupsOf4, type GpuContext } from './device.js';
 import { fusedFits, wideTiling } from './lstm.js';
 import { NARROW_MAX_HIDDEN, narrowEligible, narrowRows } from './lstmNarrow.js';
+import { choiceTiling, PERSISTENT_MAX_HIDDEN } from './lstmPersistent.js';
 import { MAX_BLOCK_ROWS } from './matmulNarrow.js';
 import { encodeDispatches, type Dispatch } from './program.js';
 
 /** The narrow recurrence and the narrow GEMM together: dG can then pass between them in a texture. */
 export const narrowPair = (c: KernelChoice) => c.recurrent === 'narrow' && c.gradients === 'narrow';
+
+/** The recurrent kernels that read W_h from memory every step (and so may read its packed f16 copy). */
+const readsWeights = (c: KernelChoice) => c.recurrent === 'wide' || c.recurrent === 'stepwise';
 
 /** The most batch rows a lane of the wide or stepwise recurrence carries (the kernels unroll over them). */
 export const MAX_ROWS_PER_LANE = 8;
@@ -30,25 +34,42 @@ export function kernelCandidates(ctx: GpuContext, config: ModelConfig, rows: num
     }
     const R = forced.rowsPerLane ?? 1;
     if (!Number.isInteger(R) || R < 1 || R > MAX_ROWS_PER_LANE || (R > 1 && forced.recurrent === 'narrow')) {
-      throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide or stepwise recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
+      throw new UserError(`rowsPerLane must be an integer from 1 to ${MAX_ROWS_PER_LANE}, for the wide, stepwise or persistent recurrent kernels only (got ${forced.rowsPerLane} with '${forced.recurrent}')`);
+    }
+    if (forced.reduction !== undefined && (forced.recurrent !== 'persistent' || !['subgroup', 'workgroup'].includes(forced.reduction))) {
+      throw new UserError(`reduction is 'subgroup' or 'workgroup', for the persistent recurrent kernels only (got ${forced.reduction} with '${forced.recurrent}')`);
+    }
+    if (forced.recurrent === 'persistent' && !hidden.every((H) => choiceTiling(ctx, H, forced))) {
+      throw new UserError(`the persistent recurrent kernels need hidden size <= ${PERSISTENT_MAX_HIDDEN}, their rows a lane within the adapter's workgroup memory, and for the subgroup reduction the 'subgroups' feature`);
+    }
+    if (forced.recurrentWeights === 'f16-packed' && !readsWeights(forced)) {
+      throw new UserError("recurrentWeights 'f16-packed' is for the wide or stepwise recurrent kernels only (the others hold W_h in registers)");
     }
     if (forced.recurrent === 'wide' && !hidden.every((H) => fusedFits(ctx, H, R))) {
       throw new UserError(`hidden size ${Math.max(...hidden)} does not fit the fused recurrent kernels' workgroup memory on this adapter; use the stepwise kernels`);
     }
     return [forced];
   }
-  // Several rows a lane: for GPUs only (a CPU adapter such as SwiftShader would spend its time compiling and timing them).
-  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 }];
+  // Several rows a lane, with W_h in f32 or packed f16: for GPUs only (a CPU adapter such as SwiftShader would spend
+  // its time compiling and timing them, and its weight reads are not what limits it).
+  const multiRowChoice: KernelChoice = hidden.every((H) => fusedFits(ctx, H, 4)) ? { recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 } : { recurrent: 'stepwise', gradients: 'wide', rowsPerLane: 4 };
+  const multiRow: KernelChoice[] = ctx.isFallback ? [] : [multiRowChoice, { ...multiRowChoice, recurrentWeights: 'f16-packed' }];
+  // W_h in registers: on GPUs wherever H allows; on a fallback adapter it measured about as fast as the wide kernels
+  // (slower than the narrow ones), so only where the narrow kernels do not run, at a compile's cost.
+  const persistentRuns = hidden.every((H) => choiceTiling(ctx, H, {})) && (!ctx.isFallback || !narrowRuns);
+  const persistent: KernelChoice[] = persistentRuns ? [{ recurrent: 'persistent', gradients: 'wide' }] : [];
   const all: KernelChoice[] = fused
     ? [
         { recurrent: 'wide', gradients: 'wide' },
         { recurrent: 'narrow', gradients: 'narrow' },
         { recurrent: 'wide', gradients: 'narrow' },
+        ...persistent,
         ...multiRow,
       ]
     : [
         { recurrent: 'stepwise', gradients: 'wide' },
         { recurrent: 'stepwise', gradients: 'narrow' },
+        ...persistent,
         ...multiRow,
       ];
   return all.filter((c) => (c.recurrent !== 'narrow' || narrowRuns) && (c.gradients === 'wide' || subgroupsOf4(ctx)));
@@ -114,6 +135,11 @@ async function fastest(
   return { best: best.choice, complete: true };
 }
 
+function persistentWords(ctx: GpuContext, choice: KernelChoice, H: number, R: number): string {
+  const t = choice.recurrent === 'persistent' ? choiceTiling(ctx, H, choice) : null;
+  return t ? `persistent(${t.reduction} reduction,lanes=${t.lanes},W_h rows a lane=${t.slice},rows a lane=${R})` : '';
+}
+
 /** What a choice runs, in words, for EngineStats.kernelChoice. */
 export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number, B: number, T: number): Record<string, string> {
   const R = choice.rowsPerLane ?? 1;
@@ -123,7 +149,9 @@ export function describeKernels(ctx: GpuContext, choice: KernelChoice, H: number
       wide: `wide(rows=${wide.rows},lanes=${wide.lanes},rows a lane=${R})`,
       narrow: `narrow(subgroup of 4,rows=${narrowRows(B)})`,
       stepwise: `stepwise(${T} dispatches a pass,rows a lane=${R})`,
+      persistent: persistentWords(ctx, choice, H, R),
     }[choice.recurrent],
+    recurrentWeights: !readsWeights(choice) ? 'f32 in registers' : choice.recurrentWeights === 'f16-packed' ? 'f16 packed (unpack2x16float)' : 'f32',
     gradients: choice.gradients === 'wide' ? 'wide(64x64 tiles)' : `narrow(blocks up to ${MAX_BLOCK_ROWS}x64, dG from ${narrowPair(choice) ? 'texture' : 'buffer'})`,
   };
 }

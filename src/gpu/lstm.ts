@@ -11,8 +11,10 @@ import { uniformStruct } from './uniforms.js';
 const FORWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', whOffset: 'u32', t: 'u32' });
 const BACKWARD_DIMS = uniformStruct('Dims', { T: 'u32', B: 'u32', lastStepOnly: 'u32', t: 'u32' });
 // R: batch rows each lane carries, so that each weight it loads serves R rows (the code unrolls over them).
-const forwardProgram = templated('lstm_forward', ({ R }: { R: number }) => fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
-const backwardProgram = templated('lstm_backward', ({ R }: { R: number }) => fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, R }));
+// HALF: W_h read from its packed half-precision copy (./halfWeights.ts) instead of f32.
+type Variant = { R: number; HALF: boolean };
+const forwardProgram = templated('lstm_forward', ({ R, HALF }: Variant) => fillTemplate(forwardTemplate, { DIMS: FORWARD_DIMS.wgsl, GATES: GATES_WGSL, R, HALF }));
+const backwardProgram = templated('lstm_backward', ({ R, HALF }: Variant) => fillTemplate(backwardTemplate, { DIMS: BACKWARD_DIMS.wgsl, GATES: GATES_WGSL, R, HALF }));
 
 /** How a recurrent kernel splits the batch: ROWS batch rows per workgroup of WG lanes, each lane carrying rowsPerLane. */
 export interface RecurrentTiling {
@@ -46,6 +48,7 @@ export interface LstmForwardArgs {
   gate: RecurrentActivation;
   params: GPUBuffer;
   whOffset: number;
+  whHalf?: GPUBuffer; // W_h packed by packHalfWeights(…, 'forward'): the kernels read it instead of params
   gates: GPUBuffer; // xproj in, activations out
   hseq: GPUBuffer;
   cseq: GPUBuffer;
@@ -61,7 +64,7 @@ export interface RecurrentDropout {
 const placeholderCache = new WeakMap<GPUDevice, RecurrentDropout>();
 
 /** Without dropout the kernels' mask bindings still need buffers (the shader never touches them): one pair per device. */
-function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { constants: { DROPOUT: number }; rmask: GPUBuffer; hrec: GPUBuffer } {
+export function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { constants: { DROPOUT: number }; rmask: GPUBuffer; hrec: GPUBuffer } {
   if (d) return { constants: { DROPOUT: 1 }, ...d };
   let p = placeholderCache.get(ctx.device);
   if (!p) {
@@ -72,11 +75,14 @@ function dropoutBindings(ctx: GpuContext, d: RecurrentDropout | undefined): { co
   return { constants: { DROPOUT: 0 }, ...p };
 }
 
+/** The forward kernels' W_h binding: the f32 params buffer, or the packed f16 copy. */
+const weightsOf = (a: LstmForwardArgs) => ({ params: a.whHalf ? null : a.params, whHalf: a.whHalf ?? null });
+
 export function lstmForward(ctx: GpuContext, label: string, a: LstmForwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t: 0 });
   const d = dropoutBindings(ctx, a.recurrentDropout);
-  const program = { ...forwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
-  return makeDispatch(ctx, program, { dims, params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, [Math.ceil(a.B / tiling.rows)], label);
+  const program = { ...forwardProgram({ R: tiling.rowsPerLane, HALF: !!a.whHalf }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
+  return makeDispatch(ctx, program, { dims, ...weightsOf(a), gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
 export interface LstmBackwardArgs {
@@ -84,7 +90,8 @@ export interface LstmBackwardArgs {
   B: number;
   H: number;
   gate: RecurrentActivation;
-  whT: GPUBuffer; // W_hᵀ (4H,H), made by transpose() from the params buffer
+  whT: GPUBuffer; // W_hᵀ (4H,H), made by transpose() from the params buffer, or its f16 pairs from packHalfWeights
+  half?: boolean; // whT holds f16 pairs
   gates: GPUBuffer;
   cseq: GPUBuffer;
   dhAbove: GPUBuffer;
@@ -96,7 +103,7 @@ export interface LstmBackwardArgs {
 export function lstmBackward(ctx: GpuContext, label: string, a: LstmBackwardArgs, tiling: RecurrentTiling): Promise<Dispatch> {
   const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t: 0 });
   const d = dropoutBindings(ctx, a.recurrentDropout);
-  const program = { ...backwardProgram({ R: tiling.rowsPerLane }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
+  const program = { ...backwardProgram({ R: tiling.rowsPerLane, HALF: !!a.half }), constants: { H: a.H, ROWS: tiling.rows, WG: tiling.lanes, ...d.constants, ...gateConstants(a.gate) } };
   return makeDispatch(ctx, program, { dims, whT: a.whT, gates: a.gates, cseq: a.cseq, dhAbove: a.dhAbove, dG: a.dG, rmask: d.rmask }, [Math.ceil(a.B / tiling.rows)], label);
 }
 
@@ -106,15 +113,15 @@ const stepGroups = (B: number, H: number, rowsPerLane: number): [number] => [Mat
 /** The per-step fallback of lstmForward: T dispatches, t = 0..T-1, for H too large for the fused kernel. */
 export function lstmForwardSteps(ctx: GpuContext, label: string, a: LstmForwardArgs, rowsPerLane = 1): Promise<Dispatch>[] {
   const d = dropoutBindings(ctx, a.recurrentDropout);
-  const program = { ...forwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
+  const program = { ...forwardProgram({ R: rowsPerLane, HALF: !!a.whHalf }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, t) =>
-    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), params: a.params, gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
+    makeDispatch(ctx, program, { dims: FORWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, whOffset: a.whOffset, t }), ...weightsOf(a), gates: a.gates, hseq: a.hseq, cseq: a.cseq, rmask: d.rmask, hrec: d.hrec }, stepGroups(a.B, a.H, rowsPerLane), `${label}[t=${t}]`));
 }
 
 /** The per-step fallback of lstmBackward: T dispatches, t = T-1..0; dcState (B,H) carries dc between them. */
 export function lstmBackwardSteps(ctx: GpuContext, label: string, a: LstmBackwardArgs & { dcState: GPUBuffer }, rowsPerLane = 1): Promise<Dispatch>[] {
   const d = dropoutBindings(ctx, a.recurrentDropout);
-  const program = { ...backwardProgram({ R: rowsPerLane }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
+  const program = { ...backwardProgram({ R: rowsPerLane, HALF: !!a.half }), entryPoint: 'step', constants: { H: a.H, ...d.constants, ...gateConstants(a.gate) } };
   return Array.from({ length: a.T }, (_, s) => {
     const t = a.T - 1 - s;
     const dims = BACKWARD_DIMS.buffer(ctx, label, { T: a.T, B: a.B, lastStepOnly: Number(a.lastStepOnly), t });

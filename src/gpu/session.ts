@@ -4,7 +4,7 @@ import { checkDropoutMasks } from '../dropout.js';
 import { check } from '../errors.js';
 import { hasDropout, layerDropout, layerHiddenSize, layerInputSize, layerRecurrentDropout, paramLayout, targetsPerWindow, topHiddenSize, type ModelConfig } from '../model.js';
 import { adam, NORM_PARTIALS } from './adam.js';
-import { denseLoss } from './denseLoss.js';
+import { denseLoss, headOutFloats } from './denseLoss.js';
 import { checkNotLost, gpuContext, inNode, type GpuContext } from './device.js';
 import { chooseKernels, describeKernels, kernelCandidates, narrowPair } from './kernelChoice.js';
 import { unitRowTexture } from './unitRowTexture.js';
@@ -42,7 +42,7 @@ export class GpuSession implements Session {
   ) {
     this.xHost = new Float32Array(shape.steps * shape.batchSize * config.inputSize);
     this.yHost = new Float32Array(shape.batchSize * targetsPerWindow(config));
-    const dispatches = trainForwardDispatches.length + 1 + backwardDispatches.length + optimizer.dispatches.length;
+    const dispatches = trainForwardDispatches.length + head.dispatches.length + backwardDispatches.length + optimizer.dispatches.length;
     this.stats = { backend: 'webgpu', adapter: ctx.adapterName + (ctx.isFallback ? ' (fallback)' : ''), dispatchesPerStep: dispatches, submitsPerStep: 1, kernelChoice };
   }
 
@@ -76,7 +76,7 @@ export class GpuSession implements Session {
       v: make('adam.v', layout.size),
       x: make('x', T * B * config.inputSize),
       y: make('y', B * targetsPerWindow(config)),
-      headOut: make('headOut', 2 * B * O),
+      headOut: make('headOut', headOutFloats(B, O)),
       lossLog: make('lossLog', LOSS_LOG),
     };
     const norm = make('gradNorm', 1);
@@ -113,7 +113,7 @@ export class GpuSession implements Session {
       : null;
     const stepBuffers: StepBuffers = { ...buf, dG, dGTexture, gatesTextures, dX, dhLast, dcState, whT, splitK, acts, dropout };
     const passes = (choice: KernelChoice) => Promise.all([forwardPass(ctx, config, shape, stepBuffers, choice, true), backwardPass(ctx, config, shape, stepBuffers, choice)]);
-    const headDispatch = (await head).dispatch;
+    const headDispatches = (await head).dispatches;
     const key = `${ctx.adapterName}|${JSON.stringify(config)}|${B}x${T}`;
     const choice = await chooseKernels(
       ctx,
@@ -121,7 +121,7 @@ export class GpuSession implements Session {
       candidates,
       async (c) => {
         const [forward, backward] = await passes(c);
-        return [...forward, headDispatch, ...backward];
+        return [...forward, ...headDispatches, ...backward];
       },
       { onTimed: (done, total) => shape.onSetup?.({ stage: 'choosing', done, total }), signal: shape.signal },
     );
@@ -224,7 +224,7 @@ export class GpuSession implements Session {
 
   /** The dispatches of one training step, in order (for profiling as well as for trainStep). */
   stepDispatches(): Dispatch[] {
-    return [...this.trainForwardDispatches, this.head.dispatch, ...this.backwardDispatches, ...this.optimizer.dispatches];
+    return [...this.trainForwardDispatches, ...this.head.dispatches, ...this.backwardDispatches, ...this.optimizer.dispatches];
   }
 
   async drainLosses(): Promise<number[]> {
@@ -247,7 +247,7 @@ export class GpuSession implements Session {
     this.upload(x, y, b);
     this.uploadMasks(masks, b);
     this.head.setStep(b, 0, 'train');
-    this.submit([...this.trainForwardDispatches, this.head.dispatch, ...this.backwardDispatches]);
+    this.submit([...this.trainForwardDispatches, ...this.head.dispatches, ...this.backwardDispatches]);
     const [loss] = await this.read(this.buf.lossLog, 0, 1);
     const grads = await this.read(this.buf.grads, 0, paramLayout(this.config).size);
     return { loss, grads };
@@ -259,7 +259,7 @@ export class GpuSession implements Session {
     const pass = await this.inputGradientDispatches();
     this.upload(x, null, b);
     this.head.setStep(b, 0, 'seed', output);
-    this.submit([...this.forwardDispatches, this.head.dispatch, ...pass.dispatches]);
+    this.submit([...this.forwardDispatches, ...this.head.dispatches, ...pass.dispatches]);
     const dx = new Float32Array(b * T * I);
     fromTimeMajor(dx, await this.read(pass.dInput, 0, T * B * I), b, T, I, B);
     return dx;
@@ -268,7 +268,7 @@ export class GpuSession implements Session {
   async forward(x: Float32Array, b: number): Promise<Float32Array> {
     this.upload(x, null, b);
     this.head.setStep(b, 0, 'forward');
-    this.submit([...this.forwardDispatches, this.head.dispatch]);
+    this.submit([...this.forwardDispatches, ...this.head.dispatches]);
     return this.read(this.buf.headOut, 0, b * this.config.outputs);
   }
 

@@ -13,10 +13,12 @@ import { narrowPair } from './kernelChoice.js';
 import { applyMask } from './dropout.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling, type RecurrentDropout } from './lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow } from './lstmNarrow.js';
+import { choiceTiling, lstmBackwardPersistent, lstmForwardPersistent, type PersistentTiling } from './lstmPersistent.js';
 import { colsum, colsumScratchFloats, matmul, matmulScratchFloats } from './matmul.js';
 import { matmulNarrowTN, narrowHasSpareRow } from './matmulNarrow.js';
 import { matmulRows } from './matmulRows.js';
 import type { Dispatch } from './program.js';
+import { packHalfWeights } from './halfWeights.js';
 import { transpose } from './transpose.js';
 import type { UnitRowTexture } from './unitRowTexture.js';
 
@@ -31,7 +33,7 @@ export interface StepBuffers {
   dX: GPUBuffer | null; // the gradient reaching a lower layer's h, with 2+ layers
   dhLast: GPUBuffer; // (B,H): the head's gradient into the top layer's last h
   dcState: GPUBuffer; // (B,H): dc between the stepwise backward dispatches
-  whT: GPUBuffer; // (4H,H): the layer's W_hᵀ for the wide and stepwise backward kernels, remade per layer
+  whT: GPUBuffer; // (4H,H): the layer's W_hᵀ for the wide and stepwise backward kernels, or W_h's packed f16 copy for either pass, remade per layer
   splitK: GPUBuffer; // gradientScratchFloats: the slices of the wide weight-gradient GEMMs and colsum split over rows
   acts: { gates: GPUBuffer; hseq: GPUBuffer; cseq: GPUBuffer }[]; // per layer
   dropout: DropoutBuffers | null; // for a model with dropout
@@ -76,8 +78,11 @@ export function forwardPass(ctx: GpuContext, config: ModelConfig, shape: Session
       forward.push(lstmForwardNarrow(ctx, `lstm_forward_narrow.${l}`, { ...state, gates: b.gatesTextures![l], I, x: input, kernelOffset: slots.kernel.offset, recurrentOffset: slots.recurrentKernel.offset, biasOffset: slots.bias.offset }));
     } else {
       forward.push(...matmul(ctx, `xproj.${l}`, { M: T * B, N: G, K: I, a: input, b: b.params, bOffset: slots.kernel.offset, biasOffset: slots.bias.offset, c: b.acts[l].gates }));
-      const args = { ...state, whOffset: slots.recurrentKernel.offset };
+      const half = choice.recurrentWeights === 'f16-packed';
+      if (half) forward.push(packHalfWeights(ctx, `W_h f16.${l}`, 'forward', { H, params: b.params, whOffset: slots.recurrentKernel.offset, dst: b.whT }));
+      const args = { ...state, whOffset: slots.recurrentKernel.offset, whHalf: half ? b.whT : undefined };
       if (choice.recurrent === 'wide') forward.push(lstmForward(ctx, `lstm_forward.${l}`, args, wideTiling(ctx, H, choice.rowsPerLane)));
+      else if (choice.recurrent === 'persistent') forward.push(lstmForwardPersistent(ctx, `lstm_persistent forward.${l}`, args, persistentOf(ctx, H, choice)));
       else forward.push(...lstmForwardSteps(ctx, `lstm_forward_step.${l}`, args, choice.rowsPerLane));
     }
   });
@@ -146,7 +151,20 @@ function recurrenceBackward(ctx: GpuContext, config: ModelConfig, shape: Session
     const texture = narrowPair(choice) ? b.dGTexture : null;
     return [lstmBackwardNarrow(ctx, `lstm_backward_narrow.${l}`, { ...args, gates: b.gatesTextures![l], dG: dGBuffer ? b.dG : null, dGTexture: texture, recurrentOffset: slots.recurrentKernel.offset })];
   }
-  const whT = transpose(ctx, `W_hᵀ.${l}`, { M: H, N: 4 * H, src: b.params, srcOffset: slots.recurrentKernel.offset, dst: b.whT });
-  if (choice.recurrent === 'wide') return [whT, lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT }, wideTiling(ctx, H, choice.rowsPerLane))];
-  return [whT, ...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, dcState: b.dcState }, choice.rowsPerLane)];
+  if (choice.recurrent === 'persistent') {
+    return [lstmBackwardPersistent(ctx, `lstm_persistent backward.${l}`, { ...args, whOffset: slots.recurrentKernel.offset }, persistentOf(ctx, H, choice))];
+  }
+  const half = choice.recurrentWeights === 'f16-packed';
+  const whT = half
+    ? packHalfWeights(ctx, `W_hᵀ f16.${l}`, 'backward', { H, params: b.params, whOffset: slots.recurrentKernel.offset, dst: b.whT })
+    : transpose(ctx, `W_hᵀ.${l}`, { M: H, N: 4 * H, src: b.params, srcOffset: slots.recurrentKernel.offset, dst: b.whT });
+  if (choice.recurrent === 'wide') return [whT, lstmBackward(ctx, `lstm_backward.${l}`, { ...args, whT: b.whT, half }, wideTiling(ctx, H, choice.rowsPerLane))];
+  return [whT, ...lstmBackwardSteps(ctx, `lstm_backward_step.${l}`, { ...args, whT: b.whT, half, dcState: b.dcState }, choice.rowsPerLane)];
+}
+
+/** The persistent kernels' tiling for a choice (kernelCandidates offers or accepts it only where there is one). */
+function persistentOf(ctx: GpuContext, H: number, choice: KernelChoice): PersistentTiling {
+  const tiling = choiceTiling(ctx, H, choice);
+  if (!tiling) throw new Error(`internal: no persistent tiling for H=${H} (kernelCandidates declines it)`);
+  return tiling;
 }

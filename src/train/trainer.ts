@@ -124,6 +124,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   const stepsPerEpoch = Math.ceil(trainSet.count / batchSize);
   try {
     session.setParams(model.params);
+    if (validation && options.validateStart) best = { epoch: 0, loss: await evaluateOn(session, model.config, validation, batchSize), params: model.params.slice() };
     for (let epoch = 1; epoch <= epochs && stopReason === 'completed'; epoch++) {
       const epochStart = now();
       epochRate = scheduledRate(schedule, lr, epoch, epochs);
@@ -184,7 +185,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
         etaSeconds: stopReason === 'completed' ? (elapsed / epoch) * (epochs - epoch) : 0,
       });
     }
-    const restore = validation && best.epoch > 0 && (options.restoreBestWeights ?? true);
+    const restore = validation && best.loss < Infinity && (options.restoreBestWeights ?? true);
     model.params.set(restore ? best.params : lastGood);
   } finally {
     if (!options.session) session.destroy();
@@ -193,7 +194,7 @@ export async function train(model: Model, data: Sequences, options: TrainOptions
   return {
     history,
     bestEpoch: validation ? best.epoch : 0,
-    bestValLoss: validation && best.epoch > 0 ? best.loss : undefined,
+    bestValLoss: validation && best.loss < Infinity ? best.loss : undefined,
     stopReason,
     seconds,
     samplesPerSecond: samples / seconds,

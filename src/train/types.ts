@@ -34,6 +34,12 @@ export interface TrainOptions {
   validationSplit?: number; // else: the last fraction of the windows, taken before shuffling; default 0
   patience?: number; // epochs without validation improvement before stopping; 0 = never; default 5
   restoreBestWeights?: boolean; // default true
+  /**
+   * Validate the starting weights before the first epoch and let them compete: kept when no epoch beats them
+   * (bestEpoch 0). For warm starts, where an epoch that only fits the training windows harder must not be taken.
+   * Default false.
+   */
+  validateStart?: boolean;
   seed?: number; // seeds the shuffling and the dropout masks; default 1
   signal?: AbortSignal; // stops within one step and keeps the best weights
   onProgress?: (p: TrainProgress) => void;
@@ -59,7 +65,7 @@ export interface EpochRecord {
 
 export interface TrainResult {
   history: EpochRecord[];
-  bestEpoch: number; // 0 when no validation data
+  bestEpoch: number; // 0 when no validation data, or when validateStart kept the starting weights
   bestValLoss?: number;
   stopReason: 'completed' | 'early-stopped' | 'stopped' | 'aborted'; // 'stopped': by onEpochEnd
   seconds: number;

@@ -11,8 +11,9 @@ import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { createServer } from 'vite';
+import { openDesktopPage } from './page.js';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -31,7 +32,7 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export interface Chromium {
+interface Chromium {
   browser: Browser;
   close(): Promise<void>;
 }
@@ -40,7 +41,7 @@ export interface Chromium {
  * Vite's dev server for index.html (vite.config.ts) on 127.0.0.1 and a free port. No file watching and no hot
  * reload: an edit elsewhere in the tree while the tests run must not reload the page under them.
  */
-export async function serveApp(): Promise<Served> {
+async function serveApp(): Promise<Served> {
   const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'warn', server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null } });
   await server.listen();
   const url = server.resolvedUrls?.local[0];
@@ -78,7 +79,7 @@ export async function serveStatic(dir: string, prefix = '/some/where/'): Promise
 }
 
 /** Headless Chromium (puppeteer's `headless: true` is --headless=new) with a fresh profile, removed on close. */
-export async function launchChromium(): Promise<Chromium> {
+async function launchChromium(): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'webgpu-lstm-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM_PATH,
@@ -93,4 +94,37 @@ export async function launchChromium(): Promise<Chromium> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+export interface AppInChromium {
+  /** The app's address. */
+  url: string;
+  browser: Browser;
+  /** A desktop-sized tab (openDesktopPage), not yet at the app's address. */
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** The app served (serveApp), headless Chromium (launchChromium) and a desktop-sized tab in it; close() ends all. */
+export async function openAppInChromium(): Promise<AppInChromium> {
+  const app = await serveApp();
+  let chrome: Chromium | undefined;
+  try {
+    chrome = await launchChromium();
+    const page = await openDesktopPage(chrome.browser);
+    const launched = chrome;
+    return {
+      url: app.url,
+      browser: chrome.browser,
+      page,
+      close: async () => {
+        await launched.close();
+        await app.close();
+      },
+    };
+  } catch (e) {
+    await chrome?.close();
+    await app.close();
+    throw e;
+  }
 }

@@ -163,6 +163,9 @@ describe('walk-forward on the bundled S&P 500, truncated at two dates (cpu backe
       else expect(t).toMatchObject({ epochs: 5, stopReason: 'completed' });
     }
     expect(warm.some((t) => t.stopReason === 'early-stopped')).toBe(true);
+    // The weights a warm start begins from compete: where no epoch beats them they are kept (best epoch 0), so
+    // re-training after re-training does not pile epochs that only fit the training windows harder.
+    expect(warm.some((t) => t.bestEpoch === 0)).toBe(true);
     expect(report.walkForward.epochs.warmStart).toBe(warm.reduce((a, t) => a + t.epochs, 0) / warm.length);
     expect(report.walkForward).toMatchObject({ warmEpochs: 5, warmPatience: 1 });
   });

@@ -4,7 +4,7 @@ import { loss_backward, loss_forward } from '../../src/cpu/loss.js';
 import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
 import type { StepHyper } from '../../src/engine.js';
 import { adam, NORM_PARTIALS } from '../../src/gpu/adam.js';
-import { denseLoss } from '../../src/gpu/denseLoss.js';
+import { denseLoss, headOutFloats } from '../../src/gpu/denseLoss.js';
 import type { LossKind } from '../../src/model.js';
 import { requireGpu } from '../helpers/gpu.js';
 import { buffer, expectClose, randn, read, run } from './validate.js';
@@ -12,19 +12,21 @@ import { buffer, expectClose, randn, read, run } from './validate.js';
 // dense_loss.wgsl and adam.wgsl alone against their CPU twins: matmul_forward / matmul_backward with loss_forward /
 // loss_backward, and adam_update.
 describe('dense_loss.wgsl alone vs src/cpu/matmul.ts + src/cpu/loss.ts', () => {
-  for (const loss of ['mse', 'qlike', 'student-t'] as LossKind[]) {
-    it(`${loss}: B=3 with 2 valid rows, H=5, O=2, T=2`, async () => {
+  // The second shape has more rows than a workgroup's lanes, and more elements of dh (B·H = 21000) than the 256
+  // workgroups' lanes, so lanes walk several.
+  const shapes = [{ B: 3, valid: 2, H: 5, O: 2, T: 2 }, { B: 70, valid: 67, H: 300, O: 2, T: 3 }];
+  for (const [loss, { B, valid, H, O, T }] of (['mse', 'qlike', 'student-t'] as LossKind[]).flatMap((l) => shapes.map((s) => [l, s] as const))) {
+    it(`${loss}: B=${B} with ${valid} valid rows, H=${H}, O=${O}, T=${T}`, async () => {
       const ctx = await requireGpu();
-      const B = 3, valid = 2, H = 5, O = 2, T = 2;
-      const wd = randn(H * O, 1), bd = randn(O, 2), hseq = randn(T * B * H, 3, 0.5);
+      const wd = randn(H * O, 1, 1 / Math.sqrt(H)), bd = randn(O, 2), hseq = randn(T * B * H, 3, 0.5);
       const Y = loss === 'student-t' ? 1 : O; // targets per row
       const y = loss === 'qlike' ? randn(B * Y, 4).map((v) => 0.2 + Math.abs(v)) : randn(B * Y, 4);
       const wOffset = 3, bOffset = 3 + H * O;
       const params = buffer(ctx, [0, 0, 0, ...wd, ...bd]);
-      const out = buffer(ctx, 2 * B * O), grads = buffer(ctx, bOffset + O), dh = buffer(ctx, B * H), lossLog = buffer(ctx, 4);
+      const out = buffer(ctx, headOutFloats(B, O)), grads = buffer(ctx, bOffset + O), dh = buffer(ctx, B * H), lossLog = buffer(ctx, 4);
       const head = await denseLoss(ctx, { B, H, O, T, loss, params, wOffset, bOffset, hseq: buffer(ctx, hseq), y: buffer(ctx, y), out, grads, dh, lossLog });
       head.setStep(valid, 2, 'train');
-      await run(ctx, [head.dispatch]);
+      await run(ctx, [...head.dispatches]);
 
       const hLast = hseq.subarray((T - 1) * B * H);
       const wantOut = new Float64Array(B * O);
@@ -42,7 +44,7 @@ describe('dense_loss.wgsl alone vs src/cpu/matmul.ts + src/cpu/loss.ts', () => {
 
       // SEED (input gradients): dout = 1 at output 1 of every valid row, dh = dout·W_dᵀ, no loss and no dW_d.
       head.setStep(valid, 2, 'seed', 1);
-      await run(ctx, [head.dispatch]);
+      await run(ctx, [...head.dispatches]);
       const seeded = new Float64Array(B * O);
       for (let b = 0; b < valid; b++) seeded[b * O + 1] = 1;
       const seededDh = new Float64Array(B * H);

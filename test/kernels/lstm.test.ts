@@ -3,13 +3,14 @@ import { lstm_backward, lstm_forward } from '../../src/cpu/lstm.js';
 import type { RecurrentActivation } from '../../src/model.js';
 import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
 import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
+import { halfWeightsFloats, packHalfWeights } from '../../src/gpu/halfWeights.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from '../../src/gpu/lstm.js';
 import { lstmBackwardNarrow, lstmForwardNarrow, narrowEligible } from '../../src/gpu/lstmNarrow.js';
 import { matmulNarrowTN } from '../../src/gpu/matmulNarrow.js';
 import { transpose } from '../../src/gpu/transpose.js';
 import { unitRowTexture } from '../../src/gpu/unitRowTexture.js';
 import { requireGpu } from '../helpers/gpu.js';
-import { buffer, expectClose, randn, read, run } from './validate.js';
+import { buffer, expectClose, randn, read, run, toHalf } from './validate.js';
 
 // Each recurrent kernel variant alone (lstm_forward*.wgsl, lstm_backward*.wgsl) against lstm_forward / lstm_backward
 // of src/cpu/lstm.ts, on shapes where H is odd (lanes own padding units) or a multiple of 4, B and T small and uneven.
@@ -20,13 +21,17 @@ const shapes: { H: number; B: number; T: number; I: number; gate: RecurrentActiv
   { H: 5, B: 3, T: 4, I: 3, gate: 'hard_sigmoid' },
 ];
 
-/** A layer's weights in one flat buffer as the engine lays them out (W_x, W_h, b) and the CPU's forward pass. */
-function layer({ H, B, T, I, gate }: (typeof shapes)[number], seed: number) {
+/**
+ * A layer's weights in one flat buffer as the engine lays them out (W_x, W_h, b) and the CPU's forward pass; with
+ * `half`, the CPU's W_h (returned as wh) is the buffer's rounded to binary16, as the packed-f16 kernels read it.
+ */
+function layer({ H, B, T, I, gate }: (typeof shapes)[number], seed: number, half = false) {
   const G = 4 * H;
-  const wx = randn(I * G, seed, 0.5), wh = randn(H * G, seed + 1, 0.5), bias = randn(G, seed + 2, 0.5);
+  const wx = randn(I * G, seed, 0.5), whF32 = randn(H * G, seed + 1, 0.5), bias = randn(G, seed + 2, 0.5);
+  const wh = half ? toHalf(whF32) : whF32;
   const x = randn(T * B * I, seed + 3);
   const offsets = { kernel: 1, recurrent: 1 + I * G, bias: 1 + I * G + H * G };
-  const params = Float32Array.from([0, ...wx, ...wh, ...bias]);
+  const params = Float32Array.from([0, ...wx, ...whF32, ...bias]);
   const xproj = new Float64Array(T * B * G);
   matmul_forward(xproj, x, wx, bias, T * B, I, G);
   const gates = new Float64Array(T * B * G), hseq = new Float64Array(T * B * H), cseq = new Float64Array(T * B * H);
@@ -45,20 +50,35 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
     }
   });
 
+  it('the autotuner offers W_h f16-packed on GPUs beside 4 rows a lane (not on a fallback adapter), never with the narrow kernels', async () => {
+    const ctx = await requireGpu();
+    const config = { inputSize: 2, hiddenSize: 8, layers: 1, outputs: 1, loss: 'mse' as const };
+    const onGpu = kernelCandidates({ ...ctx, isFallback: false }, config, 15);
+    expect(onGpu).toContainEqual({ recurrent: 'wide', gradients: 'wide', rowsPerLane: 4, recurrentWeights: 'f16-packed' });
+    expect(onGpu).toContainEqual({ recurrent: 'wide', gradients: 'wide', rowsPerLane: 4 });
+    expect(kernelCandidates({ ...ctx, isFallback: true }, config, 15).some((c) => c.recurrentWeights)).toBe(false);
+    expect(() => kernelCandidates(ctx, config, 15, { recurrent: 'narrow', gradients: 'narrow', recurrentWeights: 'f16-packed' })).toThrow(/f16-packed.*wide or stepwise/);
+  });
+
   for (const shape of shapes) {
     const { H, B, T, I, gate } = shape;
     const G = 4 * H;
     const name = `H=${H} B=${B} T=${T} I=${I} ${gate}`;
 
-    // rowsPerLane 3: B = 5 leaves a slice with a row past the batch.
-    for (const [variant, R] of [['wide', 1], ['stepwise', 1], ['wide', 3], ['stepwise', 3]] as const) {
-      it(`lstm_forward, lstm_backward [${variant}, ${R} rows a lane]: ${name}`, async () => {
+    // rowsPerLane 3: B = 5 leaves a slice with a row past the batch. half: W_h read from its packed f16 copies, against
+    // the CPU on W_h rounded to binary16 (the conversion may round either way: the tolerances cover one step).
+    for (const [variant, R, half] of [['wide', 1, false], ['stepwise', 1, false], ['wide', 3, false], ['stepwise', 3, false], ['wide', 1, true], ['stepwise', 3, true]] as const) {
+      it(`lstm_forward, lstm_backward [${variant}, ${R} rows a lane${half ? ', W_h f16-packed' : ''}]: ${name}`, async () => {
         const ctx = await requireGpu();
-        const L = layer(shape, 10);
+        const L = layer(shape, 10, half);
         const params = buffer(ctx, L.params);
         const gates = buffer(ctx, L.xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
-        const fwd = { T, B, H, gate, params, whOffset: L.offsets.recurrent, gates, hseq, cseq };
-        await run(ctx, variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H, R))] : lstmForwardSteps(ctx, 'forward', fwd, R));
+        const whHalf = half ? buffer(ctx, halfWeightsFloats(H)) : undefined;
+        const fwd = { T, B, H, gate, params, whOffset: L.offsets.recurrent, whHalf, gates, hseq, cseq };
+        await run(ctx, [
+          ...(whHalf ? [packHalfWeights(ctx, 'W_h f16', 'forward', { H, params, whOffset: L.offsets.recurrent, dst: whHalf })] : []),
+          ...(variant === 'wide' ? [lstmForward(ctx, 'forward', fwd, wideTiling(ctx, H, R))] : lstmForwardSteps(ctx, 'forward', fwd, R)),
+        ]);
         expectClose(await read(ctx, gates, T * B * G), L.gates, 'gate activations');
         expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
         expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
@@ -70,9 +90,11 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
           const dG = buffer(ctx, T * B * G);
           // The backward kernels read the CPU's activations: this checks them alone, with W_hᵀ made as the engine makes it.
           const whT = buffer(ctx, G * H);
-          const bwd = { T, B, H, gate, whT, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
+          const bwd = { T, B, H, gate, whT, half, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
           await run(ctx, [
-            transpose(ctx, 'W_hᵀ', { M: H, N: G, src: params, srcOffset: L.offsets.recurrent, dst: whT }),
+            half
+              ? packHalfWeights(ctx, 'W_hᵀ f16', 'backward', { H, params, whOffset: L.offsets.recurrent, dst: whT })
+              : transpose(ctx, 'W_hᵀ', { M: H, N: G, src: params, srcOffset: L.offsets.recurrent, dst: whT }),
             ...(variant === 'wide' ? [lstmBackward(ctx, 'backward', bwd, wideTiling(ctx, H, R))] : lstmBackwardSteps(ctx, 'backward', { ...bwd, dcState: buffer(ctx, B * H) }, R)),
           ]);
           expectClose(await read(ctx, dG, T * B * G), want, `dG (lastStepOnly ${lastStepOnly})`, { atol: 1e-5, rtol: 1e-3 });

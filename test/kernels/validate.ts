@@ -55,3 +55,17 @@ export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, wha
   }
   if (count > 0) expect.fail(`${what}: ${count} of ${want.length} elements off by more than ${atol} + ${rtol}·|want|; first:\n${bad.join('\n')}`);
 }
+
+/** Each value rounded to the nearest IEEE binary16 (ties to even), as pack2x16float stores it; inputs within its range. */
+export function toHalf(values: ArrayLike<number>): Float32Array {
+  return Float32Array.from(values, (x) => {
+    const a = Math.abs(x);
+    if (a === 0) return x;
+    let e = Math.floor(Math.log2(a));
+    if (2 ** e > a) e--; // log2 rounded up just below a power of two
+    const ulp = 2 ** (Math.max(e, -14) - 10); // 10 fraction bits; subnormals below 2^-14
+    const q = a / ulp, low = Math.floor(q);
+    const n = q - low > 0.5 || (q - low === 0.5 && low % 2 === 1) ? low + 1 : low;
+    return Math.sign(x) * n * ulp;
+  });
+}
