@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Walk-forward backtests with the default settings on the bundled S&P 500 and the real series of
 # test/finance/fixtures, each saved as bench/results/backtest-<series>[-<loss>][-<backend>][-<N>y].{json,txt}
-# (the CLI's table, `uptime` before and after, /usr/bin/time), then the markdown summary of every report saved.
+# (the CLI's table, `uptime` before and after, /usr/bin/time), then the markdown summary of every report saved
+# (also into bench/results/backtest-series-summary.md).
 # Usage: scripts/backtest-series.sh [loss=student-t] [backend=cpu|webgpu] [years=N] [series ...]
 #   series: sp500 djia nyse dowjones30 (default: all four). The test period is the default one for sp500 (its last
 #   ten years) and the last 3 years for the others (their older data is kept for fitting); years=N sets it for all.
@@ -46,4 +47,4 @@ for s in "${series[@]}"; do
   mv "$tmp/txt" "$out/$name.txt"
 done
 # backtest-sp500-default.* is the README's record of the bundled default run (the same run as backtest-sp500).
-node scripts/backtest-summary.mjs $(ls "$out"/backtest-*.json | grep -v sp500-default)
+node scripts/backtest-summary.mjs $(ls "$out"/backtest-*.json | grep -v sp500-default) | tee "$out/backtest-series-summary.md"
