@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm start: set up (apt + npm, once), build, and run the whole volatility / risk pipeline on the bundled
-# S&P 500 data on WebGPU. Extra arguments go to `webgpu-lstm train`.
+# S&P 500 data on the faster backend (auto). Extra arguments go to `webgpu-lstm train`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
