@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { lstm_backward, lstm_forward } from '../../src/cpu/lstm.js';
-import { matmul_forward } from '../../src/cpu/matmul.js';
 import type { GpuContext } from '../../src/gpu/device.js';
 import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
 import { narrowEligible } from '../../src/gpu/lstmNarrow.js';
 import { lstmBackwardPersistent, lstmForwardPersistent, PERSISTENT_MAX_HIDDEN, persistentTiling, type Reduction } from '../../src/gpu/lstmPersistent.js';
-import type { RecurrentActivation } from '../../src/model.js';
 import { requireGpu } from '../helpers/gpu.js';
-import { buffer, expectClose, randn, read, run } from './validate.js';
+import { referenceBackwardCases, referenceLayer, type LayerShape } from './lstmReference.js';
+import { buffer, expectClose, read, run } from './validate.js';
 
 // lstm_persistent.wgsl (W_h held in registers, the sums split over S lanes of a unit) in both reductions against
 // lstm_forward / lstm_backward of src/cpu/lstm.ts. H odd (a lane's slice runs past H) or a multiple of the split,
 // B and T small and uneven; 3 rows a workgroup with B = 5 leaves a row past the batch.
-const shapes: { H: number; B: number; T: number; I: number; gate: RecurrentActivation; rows: number }[] = [
+const shapes: (LayerShape & { rows: number })[] = [
   { H: 5, B: 3, T: 4, I: 3, gate: 'sigmoid', rows: 1 },
   { H: 8, B: 5, T: 3, I: 2, gate: 'sigmoid', rows: 3 },
   { H: 5, B: 3, T: 4, I: 3, gate: 'hard_sigmoid', rows: 1 },
@@ -61,7 +59,7 @@ describe('lstm_persistent alone vs src/cpu/lstm.ts', () => {
   });
 
   for (const shape of shapes) {
-    const { H, B, T, I, gate, rows } = shape;
+    const { H, B, T, gate, rows } = shape;
     const G = 4 * H;
     for (const reduction of ['subgroup', 'workgroup'] as const) {
       it(`forward and backward [${reduction} reduction, ${rows} rows a workgroup]: H=${H} B=${B} T=${T} ${gate}`, async () => {
@@ -72,27 +70,18 @@ describe('lstm_persistent alone vs src/cpu/lstm.ts', () => {
           return;
         }
         const tiling = tilingFor(ctx, H, reduction, rows);
-        const wx = randn(I * G, 10, 0.5), wh = randn(H * G, 11, 0.5), bias = randn(G, 12, 0.5), x = randn(T * B * I, 13);
-        const xproj = new Float64Array(T * B * G);
-        matmul_forward(xproj, x, wx, bias, T * B, I, G);
-        const want = { gates: new Float64Array(T * B * G), hseq: new Float64Array(T * B * H), cseq: new Float64Array(T * B * H) };
-        lstm_forward(want.hseq, want.cseq, want.gates, xproj, wh, T, B, H, gate);
-
-        const whOffset = 3; // W_h not at the start of the params buffer, as in the engine's flat layout
-        const params = buffer(ctx, [0, 0, 0, ...wh]);
-        const gates = buffer(ctx, xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
+        const L = referenceLayer(shape, 10);
+        const params = buffer(ctx, L.params), whOffset = L.offsets.recurrent; // W_h inside the flat layout, as in the engine
+        const gates = buffer(ctx, L.xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
         await run(ctx, [lstmForwardPersistent(ctx, 'forward', { T, B, H, gate, params, whOffset, gates, hseq, cseq }, tiling)]);
-        expectClose(await read(ctx, gates, T * B * G), want.gates, 'gate activations');
-        expectClose(await read(ctx, hseq, T * B * H), want.hseq, 'hseq');
-        expectClose(await read(ctx, cseq, T * B * H), want.cseq, 'cseq');
+        expectClose(await read(ctx, gates, T * B * G), L.gates, 'gate activations');
+        expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
+        expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
 
-        for (const lastStepOnly of [true, false]) {
-          const above = randn(lastStepOnly ? B * H : T * B * H, 20);
-          const dGWant = new Float64Array(T * B * G);
-          lstm_backward(dGWant, Float64Array.from(above), lastStepOnly, want.gates, want.cseq, wh, T, B, H, gate);
+        for (const { lastStepOnly, above, dG: dGWant } of referenceBackwardCases(shape, L, 20)) {
           const dG = buffer(ctx, T * B * G);
           // The backward kernel reads the CPU's activations: this checks it alone.
-          const bwd = { T, B, H, gate, params, whOffset, gates: buffer(ctx, want.gates), cseq: buffer(ctx, want.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
+          const bwd = { T, B, H, gate, params, whOffset, gates: buffer(ctx, L.gates), cseq: buffer(ctx, L.cseq), dhAbove: buffer(ctx, above), lastStepOnly, dG };
           await run(ctx, [lstmBackwardPersistent(ctx, 'backward', bwd, tiling)]);
           expectClose(await read(ctx, dG, T * B * G), dGWant, `dG (lastStepOnly ${lastStepOnly})`, { atol: 1e-5, rtol: 1e-3 });
         }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lstm_backward, lstm_forward } from '../../src/cpu/lstm.js';
-import type { RecurrentActivation } from '../../src/model.js';
-import { matmul_backward, matmul_forward } from '../../src/cpu/matmul.js';
+import { matmul_backward } from '../../src/cpu/matmul.js';
 import { kernelCandidates } from '../../src/gpu/kernelChoice.js';
 import { halfWeightsFloats, packHalfWeights } from '../../src/gpu/halfWeights.js';
 import { lstmBackward, lstmBackwardSteps, lstmForward, lstmForwardSteps, wideTiling } from '../../src/gpu/lstm.js';
@@ -10,34 +8,17 @@ import { matmulNarrowTN } from '../../src/gpu/matmulNarrow.js';
 import { transpose } from '../../src/gpu/transpose.js';
 import { unitRowTexture } from '../../src/gpu/unitRowTexture.js';
 import { requireGpu } from '../helpers/gpu.js';
-import { buffer, expectClose, randn, read, run, toHalf } from './validate.js';
+import { referenceBackwardCases, referenceLayer, type LayerShape } from './lstmReference.js';
+import { buffer, expectClose, read, run } from './validate.js';
 
 // Each recurrent kernel variant alone (lstm_forward*.wgsl, lstm_backward*.wgsl) against lstm_forward / lstm_backward
 // of src/cpu/lstm.ts, on shapes where H is odd (lanes own padding units) or a multiple of 4, B and T small and uneven.
 // The gates' activation is a pipeline constant of every variant: TF.js's hard sigmoid too (saturated and not).
-const shapes: { H: number; B: number; T: number; I: number; gate: RecurrentActivation }[] = [
+const shapes: LayerShape[] = [
   { H: 5, B: 3, T: 4, I: 3, gate: 'sigmoid' },
   { H: 8, B: 5, T: 3, I: 2, gate: 'sigmoid' },
   { H: 5, B: 3, T: 4, I: 3, gate: 'hard_sigmoid' },
 ];
-
-/**
- * A layer's weights in one flat buffer as the engine lays them out (W_x, W_h, b) and the CPU's forward pass; with
- * `half`, the CPU's W_h (returned as wh) is the buffer's rounded to binary16, as the packed-f16 kernels read it.
- */
-function layer({ H, B, T, I, gate }: (typeof shapes)[number], seed: number, half = false) {
-  const G = 4 * H;
-  const wx = randn(I * G, seed, 0.5), whF32 = randn(H * G, seed + 1, 0.5), bias = randn(G, seed + 2, 0.5);
-  const wh = half ? toHalf(whF32) : whF32;
-  const x = randn(T * B * I, seed + 3);
-  const offsets = { kernel: 1, recurrent: 1 + I * G, bias: 1 + I * G + H * G };
-  const params = Float32Array.from([0, ...wx, ...whF32, ...bias]);
-  const xproj = new Float64Array(T * B * G);
-  matmul_forward(xproj, x, wx, bias, T * B, I, G);
-  const gates = new Float64Array(T * B * G), hseq = new Float64Array(T * B * H), cseq = new Float64Array(T * B * H);
-  lstm_forward(hseq, cseq, gates, xproj, wh, T, B, H, gate);
-  return { wh, x, offsets, params, xproj, gates, hseq, cseq };
-}
 
 describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
   it('the wide tiling gives every unit of a slice its own lane as far as the adapter allows', async () => {
@@ -70,7 +51,7 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
     for (const [variant, R, half] of [['wide', 1, false], ['stepwise', 1, false], ['wide', 3, false], ['stepwise', 3, false], ['wide', 1, true], ['stepwise', 3, true]] as const) {
       it(`lstm_forward, lstm_backward [${variant}, ${R} rows a lane${half ? ', W_h f16-packed' : ''}]: ${name}`, async () => {
         const ctx = await requireGpu();
-        const L = layer(shape, 10, half);
+        const L = referenceLayer(shape, 10, half);
         const params = buffer(ctx, L.params);
         const gates = buffer(ctx, L.xproj), hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
         const whHalf = half ? buffer(ctx, halfWeightsFloats(H)) : undefined;
@@ -83,10 +64,7 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
         expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
         expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
 
-        for (const lastStepOnly of [true, false]) {
-          const above = randn(lastStepOnly ? B * H : T * B * H, 20);
-          const want = new Float64Array(T * B * G);
-          lstm_backward(want, Float64Array.from(above), lastStepOnly, L.gates, L.cseq, L.wh, T, B, H, gate);
+        for (const { lastStepOnly, above, dG: want } of referenceBackwardCases(shape, L, 20)) {
           const dG = buffer(ctx, T * B * G);
           // The backward kernels read the CPU's activations: this checks them alone, with W_hᵀ made as the engine makes it.
           const whT = buffer(ctx, G * H);
@@ -110,7 +88,7 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
         expect(() => kernelCandidates(ctx, config, T * B, { recurrent: 'narrow', gradients: 'narrow' })).toThrow(/narrow recurrent kernels need/);
         return;
       }
-      const L = layer(shape, 30);
+      const L = referenceLayer(shape, 30);
       const params = buffer(ctx, L.params);
       const gatesTexture = unitRowTexture(ctx, 'gates', T * B, H), dGTexture = unitRowTexture(ctx, 'dG', T * B, H);
       const hseq = buffer(ctx, T * B * H), cseq = buffer(ctx, T * B * H);
@@ -123,10 +101,7 @@ describe('recurrent kernels alone vs src/cpu/lstm.ts', () => {
       expectClose(await read(ctx, hseq, T * B * H), L.hseq, 'hseq');
       expectClose(await read(ctx, cseq, T * B * H), L.cseq, 'cseq');
 
-      for (const lastStepOnly of [true, false]) {
-        const above = randn(lastStepOnly ? B * H : T * B * H, 40);
-        const want = new Float64Array(T * B * G);
-        lstm_backward(want, Float64Array.from(above), lastStepOnly, L.gates, L.cseq, L.wh, T, B, H, gate);
+      for (const { lastStepOnly, above, dG: want } of referenceBackwardCases(shape, L, 40)) {
         const dG = buffer(ctx, T * B * G);
         // The gate activations come from the narrow forward's texture (a texture cannot be written from the host).
         await run(ctx, [
