@@ -4,11 +4,12 @@ import { BUNDLED_DATA_NAME } from '../finance/data.js';
 import { forecastNextDay } from '../finance/forecast.js';
 import { explain } from './explain.js';
 import { runRiskPipeline } from '../finance/pipeline.js';
+import type { PipelineProgress } from '../finance/steps.js';
 import { forecastsCsv, runBacktest } from '../finance/walkForward.js';
 import { bundledDataPath, commitOutputs, planOutputs, readText, type InputFile, type OutputPlan } from './files.js';
 import { convertModel, readModel } from './modelFiles.js';
 import { backend, BACKTEST_HELP, BACKTEST_OPTIONS, backtestOptions, CONVERT_HELP, CONVERT_OPTIONS, dataOptions, MAIN_HELP, parse, PREDICT_HELP, PREDICT_OPTIONS, riskOptions, TRAIN_HELP, TRAIN_OPTIONS, UsageError, type Values } from './options.js';
-import { progressView, walkForwardView } from './progress.js';
+import { progressView, walkForwardView, type ProgressView } from './progress.js';
 import { backtestSummary, backtestTable, predictTable, riskControlTable, trainSummary, trainTable } from './table.js';
 
 export interface CliStreams {
@@ -34,6 +35,43 @@ function inputsOf(values: Values): InputFile[] {
   return [{ flag: 'data', path: dataSource(values).path }, ...(typeof values.model === 'string' ? [{ flag: 'model', path: values.model }] : [])];
 }
 
+/** What `train` and `backtest` make of a finished run: the output files by flag, stdout's tables, and each file's kind. */
+interface DataRunOutcome {
+  files: Record<string, string>;
+  tables: string;
+  kind: (flag: string) => string;
+}
+
+/**
+ * `train` and `backtest` alike: check the outputs before any work, read the data, run with a progress view on stderr,
+ * then write every output at once (all or none) and print the tables.
+ */
+async function runOnData<R extends { report: { data: { warnings: string[] }; warnings: string[] } }>(
+  values: Values,
+  io: CliStreams,
+  flags: string[],
+  view: (stream: NodeJS.WriteStream, quiet: boolean) => ProgressView,
+  run: (input: { csvText: string; source: string }, onProgress: (p: PipelineProgress) => void) => Promise<R>,
+  outcome: (result: R) => DataRunOutcome,
+): Promise<number> {
+  const outputs = await outputsWritable(values, flags, inputsOf(values));
+  const source = dataSource(values);
+  const csvText = await readText(source.path, 'data file');
+  const progress = view(io.stderr, values.quiet === true);
+  let result;
+  try {
+    result = await run({ csvText, source: source.name }, (p) => progress.update(p));
+  } finally {
+    progress.stop();
+  }
+  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
+  const { files, tables, kind } = outcome(result);
+  await commitOutputs(outputs, files);
+  io.stdout.write(`${tables}\n`);
+  if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${kind(o.flag)})`).join(' and ')}\n`);
+  return 0;
+}
+
 async function train(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
   const values = parse(TRAIN_OPTIONS, args);
   if (values.help) {
@@ -41,21 +79,18 @@ async function train(args: string[], io: CliStreams, signal: AbortSignal): Promi
     return 0;
   }
   const options = riskOptions(values);
-  const outputs = await outputsWritable(values, ['report', 'out'], inputsOf(values));
-  const source = dataSource(values);
-  const csvText = await readText(source.path, 'data file');
-  const view = progressView(io.stderr, values.quiet === true);
-  let result;
-  try {
-    result = await runRiskPipeline({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
-  } finally {
-    view.stop();
-  }
-  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
-  await commitOutputs(outputs, { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText });
-  io.stdout.write(`${trainTable(result.report)}\n\n${trainSummary(result.report)}\n`);
-  if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${o.flag === 'out' ? 'model' : 'report'})`).join(' and ')}\n`);
-  return 0;
+  return runOnData(
+    values,
+    io,
+    ['report', 'out'],
+    progressView,
+    (input, onProgress) => runRiskPipeline({ ...input, options }, { onProgress, signal }),
+    (result) => ({
+      files: { report: `${JSON.stringify(result.report, null, 2)}\n`, out: result.modelText },
+      tables: `${trainTable(result.report)}\n\n${trainSummary(result.report)}`,
+      kind: (flag) => (flag === 'out' ? 'model' : 'report'),
+    }),
+  );
 }
 
 async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Promise<number> {
@@ -65,21 +100,18 @@ async function backtest(args: string[], io: CliStreams, signal: AbortSignal): Pr
     return 0;
   }
   const options = backtestOptions(values);
-  const outputs = await outputsWritable(values, ['report', 'forecasts'], inputsOf(values));
-  const source = dataSource(values);
-  const csvText = await readText(source.path, 'data file');
-  const view = walkForwardView(io.stderr, values.quiet === true);
-  let result;
-  try {
-    result = await runBacktest({ csvText, source: source.name, options }, { onProgress: (p) => view.update(p), signal });
-  } finally {
-    view.stop();
-  }
-  for (const w of [...result.report.data.warnings, ...result.report.warnings]) io.stderr.write(`warning: ${w}\n`);
-  await commitOutputs(outputs, { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) });
-  io.stdout.write(`${backtestTable(result.report)}\n\n${riskControlTable(result.report)}\n\n${backtestSummary(result.report)}\n`);
-  if (outputs.outputs.length) io.stderr.write(`wrote ${outputs.outputs.map((o) => `${o.path} (${o.flag})`).join(' and ')}\n`);
-  return 0;
+  return runOnData(
+    values,
+    io,
+    ['report', 'forecasts'],
+    walkForwardView,
+    (input, onProgress) => runBacktest({ ...input, options }, { onProgress, signal }),
+    (result) => ({
+      files: { report: `${JSON.stringify(result.report, null, 2)}\n`, forecasts: forecastsCsv(result) },
+      tables: `${backtestTable(result.report)}\n\n${riskControlTable(result.report)}\n\n${backtestSummary(result.report)}`,
+      kind: (flag) => flag,
+    }),
+  );
 }
 
 async function predict(args: string[], io: CliStreams): Promise<number> {
